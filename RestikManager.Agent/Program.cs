@@ -1,0 +1,3 @@
+using RestikManager.Agent;
+
+return await AgentCommandLine.Create().Parse(args).InvokeAsync();

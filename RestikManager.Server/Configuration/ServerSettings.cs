@@ -1,0 +1,120 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Configuration;
+
+namespace RestikManager.Server.Configuration;
+
+/// <summary>
+/// The server's configuration, read from the <c>RM_*</c> environment variables (DESIGN.md) and
+/// validated as a whole before anything is written.
+/// </summary>
+internal sealed record ServerSettings(
+    ListenAddress Listen,
+    string DataDir,
+    Uri? BaseUrl,
+    string BundledAssetsDir,
+    TlsFiles? Tls)
+{
+    public const string DefaultListen = ":8080";
+    public const string DefaultDataDir = "/var/lib/restic-manager";
+    public const string DefaultBundledAssetsDir = "/opt/restic-manager/dist";
+
+    /// <summary>Reads and validates the settings; a bad value throws <see cref="StartupRefusedException"/> naming the variable.</summary>
+    public static ServerSettings Load(IConfiguration config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var listenText = Value(config, "RM_LISTEN") ?? DefaultListen;
+        var listen = ListenAddress.TryParse(listenText, out var problem)
+            ?? throw Refuse("RM_LISTEN", listenText, problem);
+
+        var dataDir = AbsolutePath(config, "RM_DATA_DIR", DefaultDataDir);
+        var bundled = AbsolutePath(config, "RM_BUNDLED_ASSETS_DIR", DefaultBundledAssetsDir);
+        if (Value(config, "RM_BUNDLED_ASSETS_DIR") is not null && !Directory.Exists(bundled))
+        {
+            throw Refuse("RM_BUNDLED_ASSETS_DIR", bundled, "no such directory");
+        }
+
+        return new ServerSettings(listen, dataDir, ParseBaseUrl(config), bundled, TlsFiles.Load(config));
+    }
+
+    /// <summary>True when the variable was set explicitly (defaults are allowed to be absent).</summary>
+    public static bool IsSet(IConfiguration config, string name) => Value(config, name) is not null;
+
+    internal static string? Value(IConfiguration config, string name) =>
+        config[name] is { Length: > 0 } v ? v : null;
+
+    internal static StartupRefusedException Refuse(string variable, string value, string problem) =>
+        new($"{variable}='{value}': {problem}");
+
+    private static string AbsolutePath(IConfiguration config, string name, string fallback)
+    {
+        var value = Value(config, name) ?? fallback;
+        if (!Path.IsPathFullyQualified(value))
+        {
+            throw Refuse(name, value, "must be an absolute path");
+        }
+
+        return Path.TrimEndingDirectorySeparator(Path.GetFullPath(value));
+    }
+
+    private static Uri? ParseBaseUrl(IConfiguration config)
+    {
+        var value = Value(config, "RM_BASE_URL");
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri)
+            || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+            || !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment)
+            || !string.IsNullOrEmpty(uri.UserInfo))
+        {
+            throw Refuse("RM_BASE_URL", value, "must be an absolute http:// or https:// URL without user, query or fragment");
+        }
+
+        return new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/'));
+    }
+}
+
+/// <summary>The PEM certificate and key to serve HTTPS with (<c>RM_TLS_CERT</c>, <c>RM_TLS_KEY</c>).</summary>
+internal sealed record TlsFiles(string CertPath, string KeyPath)
+{
+    public static TlsFiles? Load(IConfiguration config)
+    {
+        var cert = ServerSettings.Value(config, "RM_TLS_CERT");
+        var key = ServerSettings.Value(config, "RM_TLS_KEY");
+        if (cert is null && key is null)
+        {
+            return null;
+        }
+
+        if (cert is null || key is null)
+        {
+            var missing = cert is null ? "RM_TLS_CERT" : "RM_TLS_KEY";
+            throw new StartupRefusedException($"{missing}: not set; RM_TLS_CERT and RM_TLS_KEY go together");
+        }
+
+        foreach (var (name, path) in new[] { ("RM_TLS_CERT", cert), ("RM_TLS_KEY", key) })
+        {
+            if (!File.Exists(path))
+            {
+                throw ServerSettings.Refuse(name, path, "no such file");
+            }
+        }
+
+        var files = new TlsFiles(cert, key);
+        try
+        {
+            using var certificate = files.LoadCertificate();
+        }
+        catch (CryptographicException e)
+        {
+            throw ServerSettings.Refuse("RM_TLS_CERT", cert, $"cannot load the PEM certificate with RM_TLS_KEY: {e.Message}");
+        }
+
+        return files;
+    }
+
+    public X509Certificate2 LoadCertificate() => X509Certificate2.CreateFromPemFile(CertPath, KeyPath);
+}

@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Reflection;
+using Microsoft.Data.Sqlite;
+using RestikManager.Server.Configuration;
+
+namespace RestikManager.Server.Data;
+
+/// <summary>
+/// Applies the numbered scripts in <c>Data/Migrations</c> (embedded as <c>Migrations/NNNN_name.sql</c>),
+/// each in its own transaction, tracking the schema version in <c>PRAGMA user_version</c>.
+/// </summary>
+internal static class Migrator
+{
+    /// <summary>The migrations this binary carries, in order.</summary>
+    public static IReadOnlyList<(int Version, string Name, string Sql)> Migrations { get; } = LoadMigrations();
+
+    public static int LatestVersion => Migrations.Count == 0 ? 0 : Migrations[^1].Version;
+
+    /// <summary>Refuses a database written by a newer server, without writing anything.</summary>
+    public static void RefuseNewer(Database database)
+    {
+        if (!File.Exists(database.Path))
+        {
+            return;
+        }
+
+        int version;
+        try
+        {
+            using var connection = new SqliteConnection(database.ConnectionString(SqliteOpenMode.ReadOnly, pooling: false));
+            connection.Open();
+            version = UserVersion(connection);
+        }
+        catch (SqliteException e)
+        {
+            throw new StartupRefusedException($"{database.Path}: cannot read the database: {e.Message}", e);
+        }
+
+        if (version > LatestVersion)
+        {
+            throw new StartupRefusedException(
+                $"{database.Path} has schema version {version}, newer than this server knows ({LatestVersion}): " +
+                "it was written by a newer restic-manager; run that version, or restore a backup of the data directory");
+        }
+    }
+
+    /// <summary>Brings the database up to <see cref="LatestVersion"/>; returns the migrations applied.</summary>
+    public static IReadOnlyList<string> Migrate(Database database)
+    {
+        RefuseNewer(database);
+        using var connection = new SqliteConnection(database.ConnectionString(SqliteOpenMode.ReadWriteCreate, pooling: false));
+        connection.Open();
+        Execute(connection, null, "PRAGMA journal_mode = WAL;");
+        var applied = new List<string>();
+        foreach (var (version, name, sql) in Migrations.Where(m => m.Version > UserVersion(connection)))
+        {
+            using var transaction = connection.BeginTransaction();
+            Execute(connection, transaction, sql);
+            Execute(connection, transaction, $"PRAGMA user_version = {version.ToString(CultureInfo.InvariantCulture)};");
+            transaction.Commit();
+            applied.Add(name);
+        }
+
+        return applied;
+    }
+
+    private static int UserVersion(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA user_version;";
+        return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private static void Execute(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static List<(int, string, string)> LoadMigrations()
+    {
+        var assembly = Assembly.GetExecutingAssembly();
+        var list = new List<(int, string, string)>();
+        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith("Migrations/", StringComparison.Ordinal)))
+        {
+            var name = resource["Migrations/".Length..];
+            var version = int.Parse(name.AsSpan(0, name.IndexOf('_', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
+            using var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!);
+            list.Add((version, name, reader.ReadToEnd()));
+        }
+
+        list.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+        return list;
+    }
+}

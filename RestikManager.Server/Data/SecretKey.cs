@@ -1,0 +1,96 @@
+using System.Security.Cryptography;
+using RestikManager.Server.Configuration;
+
+namespace RestikManager.Server.Data;
+
+/// <summary>
+/// <c>secret.key</c>: 32 random bytes, mode 0600, created once. An existing key is never replaced:
+/// a new one would orphan every stored secret, so a damaged or exposed key stops the server instead.
+/// </summary>
+internal sealed class SecretKey
+{
+    public const string FileName = "secret.key";
+    public const int Length = 32;
+
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode GroupOrOthers = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
+    private SecretKey(byte[] bytes) => Bytes = bytes;
+
+    /// <summary>The key material.</summary>
+    public ReadOnlyMemory<byte> Bytes { get; }
+
+    /// <summary>Checks an existing key without changing anything; returns false when there is none yet.</summary>
+    public static bool ValidateExisting(string dataDir)
+    {
+        var path = Path.Join(dataDir, FileName);
+        if (Directory.Exists(path))
+        {
+            throw new StartupRefusedException($"{path} is a directory, not a key file");
+        }
+
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        var length = new FileInfo(path).Length;
+        if (length != Length)
+        {
+            throw new StartupRefusedException(
+                $"{path} is {length} bytes, expected {Length}; refusing to start rather than replace it " +
+                "(a new key would orphan every stored secret): restore the original key file");
+        }
+
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & GroupOrOthers) != 0)
+        {
+            throw new StartupRefusedException(
+                $"{path} is readable by group or others (mode {ModeText(File.GetUnixFileMode(path))}); " +
+                $"run 'chmod 600 {path}' and start again");
+        }
+
+        return true;
+    }
+
+    /// <summary>Loads the key, creating it first when the data directory has none.</summary>
+    public static SecretKey LoadOrCreate(string dataDir)
+    {
+        var path = Path.Join(dataDir, FileName);
+        if (!ValidateExisting(dataDir))
+        {
+            Create(path);
+        }
+
+        return new SecretKey(File.ReadAllBytes(path));
+    }
+
+    private static void Create(string path)
+    {
+        // Written under a temporary name and moved into place without overwrite, so a crash never
+        // leaves a short key and a concurrent start never replaces one.
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = OwnerOnly;
+            }
+
+            using (var stream = new FileStream(temp, options))
+            {
+                stream.Write(RandomNumberGenerator.GetBytes(Length));
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, path, overwrite: false);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    private static string ModeText(UnixFileMode mode) => Convert.ToString((int)mode, 8).PadLeft(4, '0');
+}

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using RestikManager.Contracts;
+using RestikManager.Server.Configuration;
+
+namespace RestikManager.Server.Hosting;
+
+/// <summary>
+/// <c>restic-manager-server</c> with no command runs the server (configured by <c>RM_*</c>);
+/// <c>--version</c> prints the build stamp; <c>health</c> probes a running server.
+/// </summary>
+internal static class ServerCommandLine
+{
+    public const string ProgramName = "restic-manager-server";
+
+    public static RootCommand Create()
+    {
+        var root = new RootCommand("restic-manager server: plans, repositories, secrets, history and the agent hub. Configured by RM_* environment variables.");
+        root.Options.Remove(root.Options.OfType<VersionOption>().Single());
+        var version = new Option<bool>("--version") { Description = "Print version, commit and build date, then exit." };
+        root.Options.Add(version);
+
+        // Tokens of the form --key=value are host configuration (the test host passes its settings so);
+        // anything else is a mistake and is refused.
+        root.TreatUnmatchedTokensAsErrors = false;
+        root.SetAction(async (result, cancellationToken) =>
+        {
+            if (result.GetValue(version))
+            {
+                Console.Out.WriteLine(BuildInfo.Current.Describe(ProgramName));
+                return 0;
+            }
+
+            var stray = result.UnmatchedTokens.FirstOrDefault(t => !t.StartsWith("--", StringComparison.Ordinal) || !t.Contains('=', StringComparison.Ordinal));
+            if (stray is not null)
+            {
+                Console.Error.WriteLine($"{ProgramName}: unknown argument '{stray}'; see --help");
+                return 2;
+            }
+
+            return await RunServerAsync([.. result.UnmatchedTokens]);
+        });
+
+        var health = new Command("health", "Probe the local server's /health (at RM_LISTEN); exit 0 when ready, 1 otherwise.");
+        health.SetAction((_, cancellationToken) => HealthProbe.RunAsync(Console.Out, Console.Error, cancellationToken));
+        root.Subcommands.Add(health);
+        return root;
+    }
+
+    private static async Task<int> RunServerAsync(string[] args)
+    {
+        try
+        {
+            var app = ServerHost.Build(args);
+            await ServerHost.RunAsync(app);
+            return 0;
+        }
+        catch (StartupRefusedException e)
+        {
+            await Console.Error.WriteLineAsync($"{ProgramName}: {e.Message}");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using RestikManager.Contracts;
+using RestikManager.Server.Configuration;
+using RestikManager.Server.Data;
+using RestikManager.Server.Distribution;
+using RestikManager.Server.Web;
+using RestikManager.ServiceDefaults;
+
+namespace RestikManager.Server.Hosting;
+
+/// <summary>Builds and runs the web server. Reads top to bottom as the list of features.</summary>
+internal static class ServerHost
+{
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var settings = ServerSettings.Load(builder.Configuration);
+        builder.Services.AddSingleton(settings);
+        builder.AddServiceDefaults();
+        builder.AddListener(settings);
+        builder.AddData(settings);
+        builder.AddDistribution(settings);
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default);
+            o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+        });
+
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        app.MapDistributionApi();
+        app.MapNotFoundFallback();
+        return app;
+    }
+
+    public static async Task RunAsync(WebApplication app)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("RestikManager.Server");
+        var settings = app.Services.GetRequiredService<ServerSettings>();
+        var build = BuildInfo.Current;
+        ServerLog.Starting(logger, build.Version, build.Commit, build.Date, settings.DataDir, settings.BundledAssetsDir);
+        if (!Directory.Exists(settings.BundledAssetsDir))
+        {
+            ServerLog.BundledMissing(logger, settings.BundledAssetsDir);
+        }
+
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            ServerLog.Listening(logger, string.Join(", ", addresses));
+        });
+        await app.RunAsync();
+        ServerLog.Stopped(logger);
+    }
+}

@@ -1,0 +1,26 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace RestikManager.Server.Web;
+
+/// <summary>One error in the API's envelope: a stable machine code and a sentence for people.</summary>
+internal sealed record ApiError(string Code, string Message);
+
+/// <summary>The error envelope every endpoint uses: <c>{"error":{"code":"…","message":"…"}}</c>.</summary>
+internal sealed record ErrorEnvelope(ApiError Error);
+
+internal static class ApiErrors
+{
+    public static JsonHttpResult<ErrorEnvelope> Create(int status, string code, string message) =>
+        TypedResults.Json(new ErrorEnvelope(new ApiError(code, message)), statusCode: status);
+
+    public static JsonHttpResult<ErrorEnvelope> NotFound(string code, string message) =>
+        Create(StatusCodes.Status404NotFound, code, message);
+
+    public static JsonHttpResult<ErrorEnvelope> BadRequest(string code, string message) =>
+        Create(StatusCodes.Status400BadRequest, code, message);
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(ErrorEnvelope))]
+internal sealed partial class ServerJsonContext : JsonSerializerContext;
