@@ -1,0 +1,51 @@
+namespace RestikManager.Tests.Infrastructure;
+
+/// <summary>
+/// Runs <c>deploy/publish.sh</c> once per test run, with a known build stamp, for the targets this
+/// machine can publish (linux-arm64 publishes in the release workflow only; see DESIGN.md).
+/// </summary>
+public sealed class PublishedTree : IAsyncLifetime, IDisposable
+{
+    public const string Version = "9.8.7-test";
+    public const string Commit = "c0ffee1";
+    public const string Date = "2026-01-02T03:04:05Z";
+    public static readonly string[] Targets = ["linux-amd64", "windows-amd64"];
+
+    private readonly TempDir _dir = new("rm-publish");
+
+    public string Dist => _dir.Of("dist");
+
+    public string ServerExecutable => _dir.Of("server", "restic-manager-server");
+
+    public string Agent(string target) =>
+        _dir.Of("dist", "agent-binaries", $"restic-manager-agent-{target}{(target.StartsWith("windows", StringComparison.Ordinal) ? ".exe" : "")}");
+
+    public string PublishOutput { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        var (code, output) = await ChildProcess.RunAsync("bash",
+            [RepoPaths.Of("deploy", "publish.sh"), "--out", _dir.Path, "--targets", string.Join(',', Targets),
+             "--server", "linux-amd64", "--version", Version, "--commit", Commit, "--date", Date],
+            timeout: TimeSpan.FromMinutes(10));
+        PublishOutput = output;
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"deploy/publish.sh failed ({code}):\n{output}");
+        }
+    }
+
+    public Task DisposeAsync()
+    {
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
+
+[CollectionDefinition(Name)]
+public sealed class PublishedTreeGroup : ICollectionFixture<PublishedTree>
+{
+    public const string Name = "published tree";
+}

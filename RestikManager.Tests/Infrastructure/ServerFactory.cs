@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace RestikManager.Tests.Infrastructure;
+
+/// <summary>
+/// The real server in-process (<see cref="WebApplicationFactory{TEntryPoint}"/>) over a temporary data
+/// directory and bundled-assets directory; both are removed on dispose.
+/// </summary>
+internal sealed class ServerFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string> _settings;
+
+    public ServerFactory(Dictionary<string, string>? settings = null)
+    {
+        _settings = settings ?? [];
+        _settings.TryAdd("RM_DATA_DIR", DataDir.Path);
+        _settings.TryAdd("RM_BUNDLED_ASSETS_DIR", BundledDir.Path);
+    }
+
+    /// <summary>The same server on real Kestrel at a free loopback port: requests go over a socket as written.</summary>
+    public static ServerFactory OnKestrel(Dictionary<string, string>? settings = null)
+    {
+        settings ??= [];
+        settings["RM_LISTEN"] = "127.0.0.1:0";
+        var factory = new ServerFactory(settings);
+        factory.UseKestrel();
+        factory.StartServer();
+        return factory;
+    }
+
+    public TempDir DataDir { get; } = new("rm-data");
+
+    public TempDir BundledDir { get; } = new("rm-bundled");
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            DataDir.Dispose();
+            BundledDir.Dispose();
+        }
+    }
+}

@@ -1,0 +1,35 @@
+namespace RestikManager.Tests.Infrastructure;
+
+/// <summary>A fresh directory under the system temp folder, removed on dispose.</summary>
+internal sealed class TempDir : IDisposable
+{
+    public TempDir(string prefix = "rm-test")
+    {
+        Path = System.IO.Path.Join(System.IO.Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    public string Of(params string[] parts) => System.IO.Path.Join([Path, .. parts]);
+
+    /// <summary>Writes <paramref name="content"/> at <paramref name="relative"/>, creating folders.</summary>
+    public string Write(string relative, string content)
+    {
+        var file = Of(relative);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, content);
+        return file;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+}

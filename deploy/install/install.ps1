@@ -1,0 +1,86 @@
+# Installs (or upgrades, or removes) the restic-manager agent on Windows.
+# The server serves this script with its own URL filled in. Run in an elevated PowerShell:
+#
+#   $env:RM_TOKEN = '<enrollment-token>'; irm <server>/install/install.ps1 | iex
+#
+# or save it and run: .\install.ps1 -Token <T> [-Server URL] [-Reenroll] [-Uninstall]
+[CmdletBinding()]
+param(
+    [string]$Token = $env:RM_TOKEN,
+    [string]$Server = '@@RM_SERVER_URL@@',
+    [switch]$Reenroll,
+    [switch]$Uninstall = ($env:RM_UNINSTALL -eq '1')
+)
+
+$ErrorActionPreference = 'Stop'
+$ServiceName = 'restic-manager-agent'
+$InstallDir = Join-Path $env:ProgramFiles 'restic-manager'
+$Binary = Join-Path $InstallDir 'restic-manager-agent.exe'
+$ConfigDir = Join-Path $env:ProgramData 'restic-manager'
+$Config = Join-Path $ConfigDir 'agent.json'
+
+function Fail([string]$Message) { Write-Error "install.ps1: $Message"; exit 1 }
+
+$principal = New-Object Security.Principal.WindowsPrincipal([Security.Principal.WindowsIdentity]::GetCurrent())
+if (-not $principal.IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)) {
+    Fail 'run this in an elevated (Administrator) PowerShell'
+}
+
+if ($Uninstall) {
+    if (Get-Service -Name $ServiceName -ErrorAction SilentlyContinue) {
+        Stop-Service -Name $ServiceName -Force -ErrorAction SilentlyContinue
+        sc.exe delete $ServiceName | Out-Null
+    }
+    Remove-Item -Recurse -Force -ErrorAction SilentlyContinue $InstallDir, $ConfigDir
+    Write-Host 'install.ps1: removed the agent, its service and its configuration'
+    exit 0
+}
+
+if ($Server -notmatch '^https?://') { Fail 'no server URL: pass -Server https://your-server' }
+$Server = $Server.TrimEnd('/')
+if (-not [Environment]::Is64BitOperatingSystem) { Fail 'a 64-bit Windows is required' }
+if (-not (Get-Command restic -ErrorAction SilentlyContinue)) {
+    Fail 'restic is not installed or not on PATH; install it first (winget install restic.restic, or scoop install restic)'
+}
+if ((Test-Path $Config) -and $Token -and -not $Reenroll) {
+    Fail "this host is already enrolled ($Config); pass -Reenroll to enroll it again, or omit the token to upgrade"
+}
+if (-not (Test-Path $Config) -and -not $Token) { Fail 'this host is not enrolled yet: pass -Token <enrollment-token>' }
+
+$temp = Join-Path ([IO.Path]::GetTempPath()) ([Guid]::NewGuid().ToString('N'))
+New-Item -ItemType Directory -Path $temp | Out-Null
+try {
+    $download = Join-Path $temp 'restic-manager-agent.exe'
+    Write-Host "install.ps1: downloading the agent for windows/amd64 from $Server"
+    $response = Invoke-WebRequest -UseBasicParsing -Uri "$Server/agent/binary?os=windows&arch=amd64" -OutFile $download -PassThru
+    $expected = [string]$response.Headers['X-Checksum-Sha256']
+    if (-not $expected) { Fail 'the server sent no X-Checksum-Sha256 header; refusing to install an unverified binary' }
+    $actual = (Get-FileHash -Algorithm SHA256 -Path $download).Hash.ToLowerInvariant()
+    if ($actual -ne $expected.ToLowerInvariant()) { Fail "checksum mismatch (expected $expected, got $actual); nothing was installed" }
+
+    $existing = Get-Service -Name $ServiceName -ErrorAction SilentlyContinue
+    if ($existing) { Stop-Service -Name $ServiceName -Force }
+    New-Item -ItemType Directory -Force -Path $InstallDir | Out-Null
+    Copy-Item -Force $download $Binary
+
+    if ($Token) {
+        New-Item -ItemType Directory -Force -Path $ConfigDir | Out-Null
+        # SYSTEM and Administrators only, no inheritance.
+        icacls $ConfigDir /inheritance:r /grant:r 'SYSTEM:(OI)(CI)F' 'Administrators:(OI)(CI)F' | Out-Null
+        $enrollArgs = @('enroll', '--server', $Server, '--token', $Token, '--config', $Config)
+        if ($Reenroll) { $enrollArgs += '--force' }
+        & $Binary @enrollArgs
+        if ($LASTEXITCODE -ne 0) { Fail 'enrollment failed (see the message above)' }
+    }
+
+    if (-not $existing) {
+        New-Service -Name $ServiceName -DisplayName 'restic-manager agent' -StartupType Automatic `
+            -BinaryPathName "`"$Binary`" run --config `"$Config`"" | Out-Null
+        sc.exe failure $ServiceName reset= 86400 actions= restart/5000/restart/30000/restart/300000 | Out-Null
+    }
+    Start-Service -Name $ServiceName
+    Write-Host "install.ps1: $(& $Binary --version); the service runs at boot as LocalSystem"
+}
+finally {
+    Remove-Item -Recurse -Force -ErrorAction SilentlyContinue $temp
+}
