@@ -42,7 +42,9 @@ internal sealed record ListenAddress(IPAddress? Address, bool IsLocalhost, int P
             return null;
         }
 
-        if (!IPAddress.TryParse(bare, out var address))
+        // IPAddress.TryParse also takes legacy forms such as "1.2.3"; an IPv4 host must have four parts.
+        var looksLikeIPv4 = !bare.Contains(':', StringComparison.Ordinal);
+        if (!IPAddress.TryParse(bare, out var address) || (looksLikeIPv4 && bare.Split('.').Length != 4))
         {
             problem = $"host '{host}' is not an IP address or 'localhost' (leave it empty to listen on every interface)";
             return null;

@@ -16,31 +16,15 @@ internal static class Migrator
 
     public static int LatestVersion => Migrations.Count == 0 ? 0 : Migrations[^1].Version;
 
-    /// <summary>Refuses a database written by a newer server, without writing anything.</summary>
+    /// <summary>
+    /// Refuses a database written by a newer server without writing anything: the version is read from
+    /// the file header, because even a read-only SQLite open of a WAL database leaves -wal/-shm files.
+    /// </summary>
     public static void RefuseNewer(Database database)
     {
-        if (!File.Exists(database.Path))
+        if (File.Exists(database.Path))
         {
-            return;
-        }
-
-        int version;
-        try
-        {
-            using var connection = new SqliteConnection(database.ConnectionString(SqliteOpenMode.ReadOnly, pooling: false));
-            connection.Open();
-            version = UserVersion(connection);
-        }
-        catch (SqliteException e)
-        {
-            throw new StartupRefusedException($"{database.Path}: cannot read the database: {e.Message}", e);
-        }
-
-        if (version > LatestVersion)
-        {
-            throw new StartupRefusedException(
-                $"{database.Path} has schema version {version}, newer than this server knows ({LatestVersion}): " +
-                "it was written by a newer restic-manager; run that version, or restore a backup of the data directory");
+            RefuseNewer(database.Path, HeaderUserVersion(database.Path));
         }
     }
 
@@ -50,6 +34,8 @@ internal static class Migrator
         RefuseNewer(database);
         using var connection = new SqliteConnection(database.ConnectionString(SqliteOpenMode.ReadWriteCreate, pooling: false));
         connection.Open();
+        // The header can lag a WAL that was never checkpointed; SQLite's own view is the final word.
+        RefuseNewer(database.Path, UserVersion(connection));
         Execute(connection, null, "PRAGMA journal_mode = WAL;");
         var applied = new List<string>();
         foreach (var (version, name, sql) in Migrations.Where(m => m.Version > UserVersion(connection)))
@@ -62,6 +48,35 @@ internal static class Migrator
         }
 
         return applied;
+    }
+
+    private static void RefuseNewer(string path, int version)
+    {
+        if (version > LatestVersion)
+        {
+            throw new StartupRefusedException(
+                $"{path} has schema version {version}, newer than this server knows ({LatestVersion}): " +
+                "it was written by a newer restic-manager; run that version, or restore a backup of the data directory");
+        }
+    }
+
+    /// <summary>user_version from the database header (big-endian at offset 60); 0 for an empty file.</summary>
+    private static int HeaderUserVersion(string path)
+    {
+        Span<byte> header = stackalloc byte[100];
+        using var stream = File.OpenRead(path);
+        var read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        if (read == 0)
+        {
+            return 0;
+        }
+
+        if (read < header.Length || !header[..16].SequenceEqual("SQLite format 3\0"u8))
+        {
+            throw new StartupRefusedException($"{path} is not a SQLite database; move it aside or restore it from a backup");
+        }
+
+        return System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header[60..]);
     }
 
     private static int UserVersion(SqliteConnection connection)

@@ -1,0 +1,130 @@
+using RestikManager.Tests.Infrastructure;
+
+namespace RestikManager.Tests.Distribution;
+
+/// <summary>The published server executable, started as a process against the published tree and an empty data dir.</summary>
+[Collection(PublishedTreeGroup.Name)]
+public sealed class PublishedServerTests(PublishedTree tree) : IDisposable
+{
+    private readonly TempDir _data = new("rm-data");
+
+    public void Dispose() => _data.Dispose();
+
+    [Fact]
+    public async Task ServesThePublishedAgentByteForByte()
+    {
+        using var server = await Start();
+
+        var served = await server.Http.GetByteArrayAsync("/agent/binary?os=linux&arch=amd64");
+        var windows = await server.Http.GetByteArrayAsync("/agent/binary?os=windows&arch=amd64");
+
+        served.ShouldBe(await File.ReadAllBytesAsync(tree.Agent("linux-amd64")));
+        windows.ShouldBe(await File.ReadAllBytesAsync(tree.Agent("windows-amd64")));
+    }
+
+    [Fact]
+    public async Task ServesInstallAssetsWithItsOwnUrlFilledIn()
+    {
+        using var server = await Start();
+        var url = server.BaseUrl.ToString().TrimEnd('/');
+
+        var script = await server.Http.GetStringAsync("/install/install.sh");
+        var ps1 = await server.Http.GetStringAsync("/install/install.ps1");
+        var unit = await server.Http.GetStringAsync("/install/restic-manager-agent.service");
+
+        script.ShouldContain($"server_url=\"{url}\"");
+        script.ShouldNotContain("@@RM_SERVER_URL@@");
+        ps1.ShouldContain($"[string]$Server = '{url}'");
+        unit.ShouldContain($"Documentation={url}");
+    }
+
+    [Fact]
+    public async Task ArmAgentIsNotPublishedHereAndSaysSo()
+    {
+        using var server = await Start();
+
+        using var response = await server.Http.GetAsync("/agent/binary?os=linux&arch=arm64");
+
+        response.StatusCode.ShouldBe(System.Net.HttpStatusCode.NotFound);
+        (await AgentBinaryEndpointTests.ErrorCode(response)).ShouldBe("binary_not_published");
+    }
+
+    [Fact]
+    public async Task LogsItsStampAtStartAndStopsCleanlyOnSigterm()
+    {
+        using var server = await Start();
+        server.Process.Lines.ShouldContain(l => l.Contains(
+            $"restic-manager-server {PublishedTree.Version} (commit {PublishedTree.Commit}, built {PublishedTree.Date}) starting", StringComparison.Ordinal));
+
+        server.Process.Signal(15);
+        var code = await server.Process.WaitForExitAsync(TimeSpan.FromSeconds(20));
+
+        code.ShouldBe(0, server.Process.Output);
+        server.Process.Lines.ShouldContain(l => l.EndsWith("Stopped", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AliveAndHealthAnswerAndTheHealthCommandAgrees()
+    {
+        using var server = await Start();
+
+        (await server.Http.GetStringAsync("/alive")).ShouldBe("Healthy");
+        (await server.Http.GetStringAsync("/health")).ShouldBe("Healthy");
+        var probe = await ChildProcess.RunAsync(tree.ServerExecutable, ["health"],
+            new Dictionary<string, string?> { ["RM_LISTEN"] = $"127.0.0.1:{server.BaseUrl.Port}" });
+
+        probe.ExitCode.ShouldBe(0, probe.Output);
+    }
+
+    [Fact]
+    public async Task HealthCommandFailsWhenNothingListens()
+    {
+        var probe = await ChildProcess.RunAsync(tree.ServerExecutable, ["health"],
+            new Dictionary<string, string?> { ["RM_LISTEN"] = "127.0.0.1:1" });
+
+        probe.ExitCode.ShouldBe(1);
+        probe.Output.ShouldStartWith("unhealthy: http://127.0.0.1:1/health");
+    }
+
+    [Fact]
+    public async Task HealthIsUnhealthyWhenTheDatabaseIsGone()
+    {
+        using var server = await Start();
+        Directory.Delete(_data.Path, recursive: true);
+        File.WriteAllText(_data.Path, "the data directory was replaced by a file");
+
+        using var response = await server.Http.GetAsync("/health");
+        var probe = await ChildProcess.RunAsync(tree.ServerExecutable, ["health"],
+            new Dictionary<string, string?> { ["RM_LISTEN"] = $"127.0.0.1:{server.BaseUrl.Port}" });
+
+        response.StatusCode.ShouldBe(System.Net.HttpStatusCode.ServiceUnavailable);
+        probe.ExitCode.ShouldBe(1);
+        File.Delete(_data.Path);
+    }
+
+    [Fact]
+    public async Task VersionFlagPrintsTheStamp()
+    {
+        var (code, output) = await ChildProcess.RunAsync(tree.ServerExecutable, ["--version"]);
+
+        code.ShouldBe(0);
+        output.Trim().ShouldBe($"restic-manager-server {PublishedTree.Version} (commit {PublishedTree.Commit}, built {PublishedTree.Date})");
+    }
+
+    [Fact]
+    public async Task UnknownArgumentsAreRefused()
+    {
+        var (code, output) = await ChildProcess.RunAsync(tree.ServerExecutable, ["serve-please"],
+            new Dictionary<string, string?> { ["RM_DATA_DIR"] = _data.Path });
+
+        code.ShouldBe(2);
+        output.ShouldContain("unknown argument 'serve-please'");
+        Directory.EnumerateFileSystemEntries(_data.Path).ShouldBeEmpty();
+    }
+
+    private Task<ServerProcess> Start() => ServerProcess.StartAsync(tree.ServerExecutable, new()
+    {
+        ["RM_DATA_DIR"] = _data.Path,
+        ["RM_BUNDLED_ASSETS_DIR"] = tree.Dist,
+    });
+}

@@ -1,0 +1,104 @@
+using System.Security.Cryptography;
+using RestikManager.Tests.Infrastructure;
+
+namespace RestikManager.Tests.Distribution;
+
+/// <summary>What <c>deploy/publish.sh</c> lays out: DESIGN.md's tree, modes, checksums and stamped agents.</summary>
+[Collection(PublishedTreeGroup.Name)]
+public sealed class PublishedTreeTests(PublishedTree tree)
+{
+    [Fact]
+    public void LaysOutExactlyTheDesignedFilesWithTheirModes()
+    {
+        var files = Directory.EnumerateFiles(tree.Dist, "*", SearchOption.AllDirectories)
+            .Select(f => $"{Path.GetRelativePath(tree.Dist, f)} {Convert.ToString((int)File.GetUnixFileMode(f), 8)}")
+            .Order(StringComparer.Ordinal);
+
+        files.ShouldBe(
+        [
+            "SHA256SUMS 644",
+            "agent-binaries/restic-manager-agent-linux-amd64 755",
+            "agent-binaries/restic-manager-agent-windows-amd64.exe 755",
+            "install/install.ps1 644",
+            "install/install.sh 755",
+            "install/restic-manager-agent.service 644",
+        ]);
+    }
+
+    [Fact]
+    public void Sha256SumsMatchesEveryOtherFile()
+    {
+        var lines = File.ReadAllLines(Path.Join(tree.Dist, "SHA256SUMS"));
+        var expected = Directory.EnumerateFiles(tree.Dist, "*", SearchOption.AllDirectories)
+            .Where(f => Path.GetFileName(f) != "SHA256SUMS")
+            .Select(f => Path.GetRelativePath(tree.Dist, f))
+            .Order(StringComparer.Ordinal)
+            .Select(f => $"{Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Join(tree.Dist, f))))}  {f}");
+
+        lines.ShouldBe(expected);
+    }
+
+    [Fact]
+    public async Task SumsVerifyWithTheStandardTool()
+    {
+        var (code, output) = await ChildProcess.RunAsync("sha256sum", ["--check", "--strict", "SHA256SUMS"], workingDirectory: tree.Dist);
+
+        code.ShouldBe(0, output);
+    }
+
+    [Fact]
+    public async Task LinuxAgentRunsAndPrintsTheStampedVersion()
+    {
+        var (code, output) = await ChildProcess.RunAsync(tree.Agent("linux-amd64"), ["--version"]);
+
+        code.ShouldBe(0, output);
+        output.Trim().ShouldBe($"restic-manager-agent {PublishedTree.Version} (commit {PublishedTree.Commit}, built {PublishedTree.Date})");
+    }
+
+    [Fact]
+    public void AgentsStayUnderTwentyMegabytes()
+    {
+        foreach (var target in PublishedTree.Targets)
+        {
+            new FileInfo(tree.Agent(target)).Length.ShouldBeLessThan(20L * 1024 * 1024, target);
+        }
+    }
+
+    [Fact]
+    public void WindowsAgentIsAWindowsExecutable()
+    {
+        var bytes = File.ReadAllBytes(tree.Agent("windows-amd64"));
+        var peOffset = BitConverter.ToInt32(bytes, 0x3C);
+
+        bytes[..2].ShouldBe("MZ"u8.ToArray());
+        bytes[peOffset..(peOffset + 4)].ShouldBe("PE\0\0"u8.ToArray());
+        BitConverter.ToUInt16(bytes, peOffset + 4).ShouldBe((ushort)0x8664, "machine type x64");
+    }
+
+    [Fact]
+    public void InstallAssetsAreTheRepositoryOnes()
+    {
+        foreach (var name in new[] { "install.sh", "install.ps1", "restic-manager-agent.service" })
+        {
+            File.ReadAllBytes(Path.Join(tree.Dist, "install", name)).ShouldBe(File.ReadAllBytes(RepoPaths.Of("deploy", "install", name)), name);
+        }
+    }
+
+    [Fact]
+    public async Task RefusesUnknownTargetsAndArguments()
+    {
+        using var dir = new TempDir();
+        var script = RepoPaths.Of("deploy", "publish.sh");
+
+        var badTarget = await ChildProcess.RunAsync("bash", [script, "--out", dir.Path, "--targets", "linux-mips", "--server", "none"]);
+        var badArg = await ChildProcess.RunAsync("bash", [script, "--out", dir.Path, "--bogus"]);
+        var noOut = await ChildProcess.RunAsync("bash", [script]);
+
+        badTarget.ExitCode.ShouldNotBe(0);
+        badTarget.Output.ShouldContain("unknown target 'linux-mips'");
+        badArg.ExitCode.ShouldNotBe(0);
+        badArg.Output.ShouldContain("unknown argument '--bogus'");
+        noOut.ExitCode.ShouldNotBe(0);
+        noOut.Output.ShouldContain("--out DIR is required");
+    }
+}
