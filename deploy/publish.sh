@@ -3,7 +3,7 @@
 # SHA256SUMS) exactly as ../shared/DESIGN.md gives it. The Dockerfile and the tests run this
 # script; there is no second recipe.
 #
-#   deploy/publish.sh --out DIR [--targets linux-amd64,linux-arm64,windows-amd64]
+#   deploy/publish.sh --out DIR [--targets linux-amd64,linux-arm64,windows-amd64|none]
 #                     [--server linux-amd64|linux-arm64|none]
 #                     [--version V] [--commit C] [--date D]
 #
@@ -56,8 +56,9 @@ trap 'rm -rf "$stage"' EXIT
 rm -rf "$dist" "$out/server"
 mkdir -p "$dist/agent-binaries" "$dist/install"
 
-IFS=',' read -r -a target_list <<< "$targets"
-for target in "${target_list[@]}"; do
+target_list=()
+[ "$targets" = none ] || IFS=',' read -r -a target_list <<< "$targets"
+for target in ${target_list[@]+"${target_list[@]}"}; do
   rid=$(rid_of "$target")
   exe=""
   [ "$target" = windows-amd64 ] && exe=".exe"
@@ -80,4 +81,4 @@ if [ "$server" != none ]; then
   dotnet publish "$repo/RestikManager.Server/RestikManager.Server.csproj" -c Release -r "$(rid_of "$server")" \
     --no-self-contained -p:DebugType=none "${stamp[@]}" -o "$out/server" --nologo -v quiet
 fi
-echo "publish.sh: done: $dist${server:+ and $out/server}"
+if [ "$server" = none ]; then echo "publish.sh: done: $dist"; else echo "publish.sh: done: $dist and $out/server"; fi

@@ -30,8 +30,9 @@ case "$kind" in
     esac
     core=${value#v}
     pre=""
+    prerelease=0
     case "$core" in
-      *-*) pre=${core#*-}; core=${core%%-*} ;;
+      *-*) prerelease=1; pre=${core#*-}; core=${core%%-*} ;;
     esac
     case "$core" in
       *.*.*.*|*+*) die "tag '$value' is not vX.Y.Z" ;;
@@ -45,9 +46,9 @@ case "$kind" in
     for n in "$major" "$minor" "$patch"; do
       is_number "$n" || die "tag '$value': '$n' is not a version number"
     done
-    if [ -n "$pre" ]; then
+    if [ "$prerelease" -eq 1 ]; then
       case "$pre" in
-        *[!0-9A-Za-z.-]*|.*|*.|*..*) die "tag '$value': pre-release part '$pre' is malformed" ;;
+        ''|*[!0-9A-Za-z.-]*|.*|*.|*..*) die "tag '$value': pre-release part '$pre' is malformed" ;;
       esac
       echo "$value"
       exit 0

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The whole test suite: unit, integration (real server, real restic, real SQLite) and process tests.
+# Installs what it needs from Debian's packages when it can (root or sudo); otherwise says exactly
+# what is missing. Ends with one line: "tests: N passed, N failed, N skipped".
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need_packages=()
+command -v restic >/dev/null 2>&1 || need_packages+=(restic)
+command -v shellcheck >/dev/null 2>&1 || need_packages+=(shellcheck)
+command -v setpriv >/dev/null 2>&1 || need_packages+=(util-linux)
+command -v sha256sum >/dev/null 2>&1 || need_packages+=(coreutils)
+command -v git >/dev/null 2>&1 || need_packages+=(git)
+
+if [ ${#need_packages[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  if [ -n "$sudo" ] && ! command -v sudo >/dev/null 2>&1; then
+    echo "test.sh: missing packages: ${need_packages[*]}; install them with: apt-get install ${need_packages[*]}" >&2
+    exit 1
+  fi
+  echo "test.sh: installing ${need_packages[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_packages[@]}" >/dev/null
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "test.sh: the .NET SDK is missing (global.json asks for 10.0.100 or a later 10.0 feature band)" >&2
+  exit 1
+fi
+
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+status=0
+dotnet test RestikManager.sln --nologo \
+  --logger "console;verbosity=normal" --logger "trx;LogFileName=results.trx" --results-directory "$results" \
+  --blame-hang --blame-hang-timeout 10m || status=$?
+
+trx=$(find "$results" -name results.trx | head -n 1)
+if [ -z "$trx" ]; then
+  echo "test.sh: no test results were written (the build or the test host failed; see above)" >&2
+  exit 1
+fi
+counters=$(grep -o '<Counters [^>]*>' "$trx")
+count() { printf '%s' "$counters" | sed -n "s/.* $1=\"\\([0-9]*\\)\".*/\\1/p"; }
+passed=$(count passed)
+failed=$(count failed)
+total=$(count total)
+executed=$(count executed)
+skipped=$((total - executed))
+echo "tests: ${passed:-0} passed, ${failed:-0} failed, ${skipped} skipped"
+[ "${passed:-0}" -gt 0 ] || { echo "test.sh: no test ran" >&2; exit 1; }
+exit "$status"
