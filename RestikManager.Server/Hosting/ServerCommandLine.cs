@@ -6,7 +6,8 @@ namespace RestikManager.Server.Hosting;
 
 /// <summary>
 /// <c>restic-manager-server</c> with no command runs the server (configured by <c>RM_*</c>);
-/// <c>--version</c> prints the build stamp; <c>health</c> probes a running server.
+/// <c>--version</c> prints the build stamp; <c>health</c> probes a running server; <c>admin</c> holds
+/// host-side administration (password reset, enrollment tokens).
 /// </summary>
 internal static class ServerCommandLine
 {
@@ -43,6 +44,7 @@ internal static class ServerCommandLine
         var health = new Command("health", "Probe the local server's /health (at RM_LISTEN); exit 0 when ready, 1 otherwise.");
         health.SetAction((_, cancellationToken) => HealthProbe.RunAsync(Console.Out, Console.Error, cancellationToken));
         root.Subcommands.Add(health);
+        root.Subcommands.Add(AdminCommands.Create());
         return root;
     }
 

@@ -1,6 +1,10 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using RestikManager.Contracts;
+using RestikManager.Contracts.Protocol;
+using RestikManager.Server.Accounts;
+using RestikManager.Server.Agents;
+using RestikManager.Server.Audit;
 using RestikManager.Server.Configuration;
 using RestikManager.Server.Data;
 using RestikManager.Server.Distribution;
@@ -16,20 +20,33 @@ internal static class ServerHost
     {
         var builder = WebApplication.CreateBuilder(args);
         var settings = ServerSettings.Load(builder.Configuration);
+        var adminPassword = AdminBootstrap.ReadAdminPassword(builder.Configuration);
         builder.Services.AddSingleton(settings);
         builder.AddServiceDefaults();
         builder.AddListener(settings);
         builder.AddData(settings);
+        builder.AddAudit(settings);
+        builder.AddAccounts(settings);
+        builder.AddAgents();
         builder.AddDistribution(settings);
+        builder.Services.AddRazorPages(o => o.RootDirectory = "/Web/Pages");
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(1, ProtocolJsonContext.Default);
             o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         });
 
         var app = builder.Build();
+        app.Services.GetRequiredService<AdminBootstrap>().Run(adminPassword, settings.BaseUrl);
+        app.UseWebSockets();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapDefaultEndpoints();
         app.MapDistributionApi();
+        app.MapAccountsApi();
+        app.MapAgentsApi();
+        app.MapRazorPages();
         app.MapNotFoundFallback();
         return app;
     }

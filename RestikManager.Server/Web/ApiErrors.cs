@@ -23,4 +23,14 @@ internal static class ApiErrors
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(ErrorEnvelope))]
+[JsonSerializable(typeof(Accounts.CreateTokenRequest))]
+[JsonSerializable(typeof(Accounts.CreatedToken))]
+[JsonSerializable(typeof(List<Accounts.ApiTokenView>))]
+[JsonSerializable(typeof(Accounts.CreateUserRequest))]
+[JsonSerializable(typeof(Accounts.UserView))]
+[JsonSerializable(typeof(List<Accounts.UserView>))]
+[JsonSerializable(typeof(Agents.CreateEnrollmentTokenRequest))]
+[JsonSerializable(typeof(Agents.CreatedEnrollmentToken))]
+[JsonSerializable(typeof(List<Agents.EnrollmentTokenView>))]
+[JsonSerializable(typeof(List<Agents.HostView>))]
 internal sealed partial class ServerJsonContext : JsonSerializerContext;

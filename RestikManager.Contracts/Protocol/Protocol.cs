@@ -1,0 +1,20 @@
+namespace RestikManager.Contracts.Protocol;
+
+/// <summary>Fixed facts of the agent ⇄ server protocol.</summary>
+public static class AgentProtocol
+{
+    /// <summary>The protocol version this build speaks; the agent sends it in its hello.</summary>
+    public const int Version = 1;
+
+    /// <summary>Largest message either side accepts; a larger one closes the connection.</summary>
+    public const int MaxMessageBytes = 64 * 1024;
+
+    public const string WebSocketPath = "/agent/ws";
+    public const string EnrollPath = "/agent/enroll";
+
+    /// <summary>Prefix of an agent credential (<c>rma_…</c>).</summary>
+    public const string CredentialPrefix = "rma_";
+
+    /// <summary>Prefix of an enrollment token (<c>rme_…</c>).</summary>
+    public const string EnrollmentTokenPrefix = "rme_";
+}

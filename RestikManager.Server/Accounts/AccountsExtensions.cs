@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using RestikManager.Server.Configuration;
+
+namespace RestikManager.Server.Accounts;
+
+internal static class AccountsExtensions
+{
+    private const string SelectScheme = "select";
+
+    /// <summary>
+    /// Users, API tokens, sign-in throttling, and authentication: cookies for the web UI, bearer API tokens
+    /// for <c>/api</c> (which never accepts cookies, so a cross-site request cannot act for a signed-in user).
+    /// </summary>
+    public static IHostApplicationBuilder AddAccounts(this IHostApplicationBuilder builder, ServerSettings settings)
+    {
+        var services = builder.Services;
+        services.AddSingleton<UserStore>();
+        services.AddSingleton<ApiTokenStore>();
+        services.AddSingleton<SignInThrottle>();
+        services.AddSingleton<SignIn>();
+        services.AddSingleton<AdminBootstrap>();
+        services.AddDataProtection()
+            .SetApplicationName("restic-manager")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Join(settings.DataDir, "keys")));
+
+        services.AddAuthentication(SelectScheme)
+            .AddPolicyScheme(SelectScheme, "cookie or API token", o => o.ForwardDefaultSelector = context =>
+                context.Request.Path.StartsWithSegments("/api") ? ApiTokenAuthenticationHandler.SchemeName : CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
+            .AddCookie(o =>
+            {
+                o.LoginPath = "/signin";
+                o.LogoutPath = "/signout";
+                o.AccessDeniedPath = "/signin";
+                o.Cookie.Name = "rm_session";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                o.SlidingExpiration = true;
+            });
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Roles.CanView, p => p.RequireRole(Roles.Viewer, Roles.Operator, Roles.Admin))
+            .AddPolicy(Roles.CanOperate, p => p.RequireRole(Roles.Operator, Roles.Admin))
+            .AddPolicy(Roles.CanAdminister, p => p.RequireRole(Roles.Admin));
+        return builder;
+    }
+}

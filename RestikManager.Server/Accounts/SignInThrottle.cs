@@ -1,0 +1,62 @@
+using System.Collections.Concurrent;
+
+namespace RestikManager.Server.Accounts;
+
+/// <summary>
+/// Limits failed sign-ins per account name and per client address within a sliding window. Counts are
+/// kept for names that do not exist too, so a lock-out says nothing about whether an account exists.
+/// </summary>
+internal sealed class SignInThrottle(TimeProvider time)
+{
+    public const int PerAccount = 5;
+    public const int PerAddress = 20;
+    public static readonly TimeSpan Window = TimeSpan.FromMinutes(15);
+
+    private readonly ConcurrentDictionary<string, Queue<DateTimeOffset>> _failures = new(StringComparer.Ordinal);
+
+    /// <summary>How long until another attempt is allowed, or null when it is allowed now.</summary>
+    public TimeSpan? RetryAfter(string username, string address)
+    {
+        var now = time.GetUtcNow();
+        var account = Wait(AccountKey(username), PerAccount, now);
+        var client = Wait(AddressKey(address), PerAddress, now);
+        return account > client ? account : client;
+    }
+
+    public void Failed(string username, string address)
+    {
+        var now = time.GetUtcNow();
+        foreach (var key in new[] { AccountKey(username), AddressKey(address) })
+        {
+            var queue = _failures.GetOrAdd(key, _ => new Queue<DateTimeOffset>());
+            lock (queue)
+            {
+                queue.Enqueue(now);
+            }
+        }
+    }
+
+    public void Succeeded(string username) => _failures.TryRemove(AccountKey(username), out _);
+
+    private TimeSpan? Wait(string key, int limit, DateTimeOffset now)
+    {
+        if (!_failures.TryGetValue(key, out var queue))
+        {
+            return null;
+        }
+
+        lock (queue)
+        {
+            while (queue.Count > 0 && now - queue.Peek() >= Window)
+            {
+                queue.Dequeue();
+            }
+
+            return queue.Count >= limit ? queue.Peek() + Window - now : null;
+        }
+    }
+
+    private static string AccountKey(string username) => "u:" + username.Trim().ToUpperInvariant();
+
+    private static string AddressKey(string address) => "a:" + address;
+}

@@ -1,0 +1,57 @@
+using Dapper;
+using RestikManager.Server.Data;
+
+namespace RestikManager.Server.Accounts;
+
+internal sealed record User(long Id, string Username, string PasswordHash, string Role, string CreatedAt);
+
+/// <summary>The <c>users</c> table.</summary>
+internal sealed class UserStore(Database database, TimeProvider time)
+{
+    public User? Find(string username)
+    {
+        using var connection = database.Open();
+        return connection.QuerySingleOrDefault<User>(
+            "SELECT id, username, password_hash AS PasswordHash, role, created_at AS CreatedAt FROM users WHERE username = @username",
+            new { username });
+    }
+
+    public User? Find(long id)
+    {
+        using var connection = database.Open();
+        return connection.QuerySingleOrDefault<User>(
+            "SELECT id, username, password_hash AS PasswordHash, role, created_at AS CreatedAt FROM users WHERE id = @id", new { id });
+    }
+
+    public IReadOnlyList<User> List()
+    {
+        using var connection = database.Open();
+        return [.. connection.Query<User>("SELECT id, username, password_hash AS PasswordHash, role, created_at AS CreatedAt FROM users ORDER BY username")];
+    }
+
+    public long Count()
+    {
+        using var connection = database.Open();
+        return connection.ExecuteScalar<long>("SELECT count(*) FROM users");
+    }
+
+    /// <summary>Creates a user; returns null when the name is taken.</summary>
+    public User? Create(string username, string password, string role)
+    {
+        using var connection = database.Open();
+        var id = connection.ExecuteScalar<long?>(
+            """
+            INSERT INTO users (username, password_hash, role, created_at) VALUES (@username, @hash, @role, @now)
+            ON CONFLICT (username) DO NOTHING RETURNING id
+            """,
+            new { username, hash = PasswordHasher.Hash(password), role, now = time.GetUtcNow().ToString("O") });
+        return id is null ? null : Find(id.Value);
+    }
+
+    public bool SetPassword(string username, string password)
+    {
+        using var connection = database.Open();
+        return connection.Execute("UPDATE users SET password_hash = @hash WHERE username = @username",
+            new { username, hash = PasswordHasher.Hash(password) }) == 1;
+    }
+}

@@ -1,0 +1,37 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+
+namespace RestikManager.Server.Agents;
+
+/// <summary>The live sessions, one per agent: a new connection from the same agent replaces the old one.</summary>
+internal sealed class AgentConnections
+{
+    private readonly ConcurrentDictionary<string, AgentSession> _sessions = new(StringComparer.Ordinal);
+
+    public int Count => _sessions.Count;
+
+    public bool IsOnline(string agentId) => _sessions.ContainsKey(agentId);
+
+    public void Add(AgentSession session)
+    {
+        AgentSession? previous = null;
+        _sessions.AddOrUpdate(session.AgentId, session, (_, old) =>
+        {
+            previous = old;
+            return session;
+        });
+        previous?.Close(WebSocketCloseStatus.PolicyViolation, "replaced by a newer connection from the same agent");
+    }
+
+    public void Remove(AgentSession session) =>
+        _sessions.TryRemove(new KeyValuePair<string, AgentSession>(session.AgentId, session));
+
+    /// <summary>Closes the agent's live connection, if any (revocation).</summary>
+    public void Drop(string agentId, string reason)
+    {
+        if (_sessions.TryRemove(agentId, out var session))
+        {
+            session.Close(WebSocketCloseStatus.PolicyViolation, reason);
+        }
+    }
+}

@@ -1,0 +1,218 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text.Json;
+using System.Threading.Channels;
+using RestikManager.Contracts;
+using RestikManager.Contracts.Protocol;
+
+namespace RestikManager.Server.Agents;
+
+/// <summary>
+/// One agent connection: a receive loop that enforces the protocol (hello first and once, known types,
+/// size limit) and one writer draining a bounded channel, so only one task ever sends on the socket.
+/// Any breach closes this connection with a reason; it never touches any other.
+/// </summary>
+internal sealed partial class AgentSession(
+    AgentRecord agent, WebSocket socket, AgentConnections connections, AgentPresence presence, AgentStore agents,
+    TimeProvider time, ILogger logger) : IDisposable
+{
+    public const int HeartbeatSeconds = 15;
+    private readonly Channel<ServerMessage> _outgoing = Channel.CreateBounded<ServerMessage>(
+        new BoundedChannelOptions(64) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly CancellationTokenSource _closing = new();
+    private (WebSocketCloseStatus Status, string Reason)? _closeRequest;
+
+    public string AgentId => agent.Id;
+
+    public bool HasSaidHello { get; private set; }
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _closing.Token);
+        var writer = WriteLoopAsync(linked.Token);
+        (WebSocketCloseStatus, string) close;
+        try
+        {
+            close = await ReceiveLoopAsync(linked.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            close = _closeRequest ?? (WebSocketCloseStatus.EndpointUnavailable, "server shutting down");
+        }
+        catch (WebSocketException)
+        {
+            close = (WebSocketCloseStatus.Empty, "connection lost");
+        }
+        finally
+        {
+            _outgoing.Writer.TryComplete();
+            connections.Remove(this);
+            if (HasSaidHello)
+            {
+                presence.Seen(agent.Id, time.GetUtcNow());
+            }
+        }
+
+        await writer;
+        LogClosed(logger, agent.Hostname, agent.Id, close.Item2);
+        await CloseSocketAsync(close.Item1, close.Item2);
+    }
+
+    /// <summary>Asks the session to close with <paramref name="reason"/> (revocation, replacement).</summary>
+    public void Close(WebSocketCloseStatus status, string reason)
+    {
+        _closeRequest ??= (status, reason);
+        _closing.Cancel();
+    }
+
+    public bool TrySend(ServerMessage message) => _outgoing.Writer.TryWrite(message);
+
+    private async Task<(WebSocketCloseStatus, string)> ReceiveLoopAsync(CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            while (true)
+            {
+                var length = 0;
+                ValueWebSocketReceiveResult result;
+                do
+                {
+                    var capacity = Math.Min(buffer.Length, AgentProtocol.MaxMessageBytes);
+                    if (length == capacity)
+                    {
+                        if (capacity >= AgentProtocol.MaxMessageBytes)
+                        {
+                            return (WebSocketCloseStatus.MessageTooBig, $"message larger than {AgentProtocol.MaxMessageBytes} bytes");
+                        }
+
+                        var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, AgentProtocol.MaxMessageBytes));
+                        buffer.AsSpan(0, length).CopyTo(bigger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = bigger;
+                        capacity = Math.Min(buffer.Length, AgentProtocol.MaxMessageBytes);
+                    }
+
+                    result = await socket.ReceiveAsync(buffer.AsMemory(length, capacity - length), cancellationToken);
+                    length += result.Count;
+                }
+                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return (WebSocketCloseStatus.NormalClosure, "agent closed the connection");
+                }
+
+                if (result.MessageType != WebSocketMessageType.Text)
+                {
+                    return (WebSocketCloseStatus.InvalidMessageType, "only text (JSON) messages are accepted");
+                }
+
+                if (Handle(buffer.AsSpan(0, length)) is { } breach)
+                {
+                    return breach;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private (WebSocketCloseStatus, string)? Handle(ReadOnlySpan<byte> json)
+    {
+        string? type;
+        try
+        {
+            using var document = JsonDocument.Parse(json.ToArray());
+            type = document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return (WebSocketCloseStatus.InvalidPayloadData, "message is not JSON");
+        }
+
+        if (type is not ("hello" or "heartbeat"))
+        {
+            return (WebSocketCloseStatus.InvalidPayloadData, $"unknown message type '{Truncate(type)}'");
+        }
+
+        AgentMessage? message;
+        try
+        {
+            message = JsonSerializer.Deserialize(json, ProtocolJsonContext.Default.AgentMessage);
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException)
+        {
+            return (WebSocketCloseStatus.InvalidPayloadData, $"malformed {type} message");
+        }
+
+        switch (message)
+        {
+            case Hello when HasSaidHello:
+                return (WebSocketCloseStatus.ProtocolError, "hello sent twice");
+            case Hello hello when hello.ProtocolVersion != AgentProtocol.Version:
+                return (WebSocketCloseStatus.PolicyViolation, $"unsupported protocol version {hello.ProtocolVersion}; this server speaks {AgentProtocol.Version}");
+            case Hello hello:
+                HasSaidHello = true;
+                var now = time.GetUtcNow();
+                agents.RecordHello(agent.Id, hello, now);
+                presence.Seen(agent.Id, now);
+                connections.Add(this);
+                TrySend(new Welcome(AgentProtocol.Version, agent.Id, BuildInfo.Current.Version, HeartbeatSeconds));
+                LogOnline(logger, hello.Hostname, agent.Id, hello.AgentVersion, hello.ResticVersion ?? "none");
+                return null;
+            case not null when !HasSaidHello:
+                return (WebSocketCloseStatus.ProtocolError, "the first message must be hello");
+            case Heartbeat:
+                presence.Seen(agent.Id, time.GetUtcNow());
+                return null;
+            default:
+                return (WebSocketCloseStatus.InvalidPayloadData, "unknown or missing message type");
+        }
+    }
+
+    private async Task WriteLoopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var message in _outgoing.Reader.ReadAllAsync(cancellationToken))
+            {
+                var bytes = JsonSerializer.SerializeToUtf8Bytes(message, ProtocolJsonContext.Default.ServerMessage);
+                await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        {
+        }
+    }
+
+    private async Task CloseSocketAsync(WebSocketCloseStatus status, string reason)
+    {
+        if (status == WebSocketCloseStatus.Empty || socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        {
+            return;
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await socket.CloseOutputAsync(status, reason, timeout.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        {
+        }
+    }
+
+    public void Dispose() => _closing.Dispose();
+
+    private static string Truncate(string? value) => value is null ? "" : value.Length <= 40 ? value : value[..40] + "…";
+
+    [LoggerMessage(20, LogLevel.Information, "Agent {Hostname} ({AgentId}) online: agent {AgentVersion}, restic {ResticVersion}")]
+    private static partial void LogOnline(ILogger logger, string hostname, string agentId, string agentVersion, string resticVersion);
+
+    [LoggerMessage(21, LogLevel.Information, "Agent {Hostname} ({AgentId}) offline: {Reason}")]
+    private static partial void LogClosed(ILogger logger, string hostname, string agentId, string reason);
+}

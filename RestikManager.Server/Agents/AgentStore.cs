@@ -1,0 +1,138 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using RestikManager.Contracts.Protocol;
+using RestikManager.Server.Accounts;
+using RestikManager.Server.Data;
+
+namespace RestikManager.Server.Agents;
+
+internal sealed record AgentRecord(
+    string Id, string Hostname, string? Label, string EnrolledAt, string? RevokedAt, string? LastSeenAt,
+    string? AgentVersion, string? AgentCommit, string? Os, string? Arch, string? ResticVersion);
+
+/// <summary>Why an enrollment was refused.</summary>
+internal enum EnrollRefusal
+{
+    None,
+    InvalidToken,
+    HostExists,
+}
+
+/// <summary>The <c>agents</c> table: enrollment, credentials (SHA-256), revocation, hello details, last seen.</summary>
+internal sealed class AgentStore(Database database, TimeProvider time)
+{
+    private const string Columns =
+        "id, hostname, label, enrolled_at AS EnrolledAt, revoked_at AS RevokedAt, last_seen_at AS LastSeenAt, agent_version AS AgentVersion, agent_commit AS AgentCommit, os, arch, restic_version AS ResticVersion";
+
+    /// <summary>
+    /// Redeems <paramref name="request"/>'s token and issues a credential, in one transaction. A live agent with
+    /// the same hostname is replaced (same id, new credential, old one dead) only when the request says so.
+    /// </summary>
+    public (EnrollRefusal Refusal, AgentRecord? Agent, string? Credential, string? ReplacedId) Enroll(EnrollRequest request)
+    {
+        var now = time.GetUtcNow().ToString("O");
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var token = connection.QuerySingleOrDefault<(long Id, string? Label)?>(
+            "SELECT id, label FROM enrollment_tokens WHERE token_hash = @hash AND used_at IS NULL AND expires_at > @now",
+            new { hash = SecretTokens.Hash(request.Token), now }, transaction);
+        if (token is null)
+        {
+            return (EnrollRefusal.InvalidToken, null, null, null);
+        }
+
+        var existing = connection.QuerySingleOrDefault<string?>(
+            "SELECT id FROM agents WHERE hostname = @hostname COLLATE NOCASE AND revoked_at IS NULL", new { request.Hostname }, transaction);
+        if (existing is not null && !request.Replace)
+        {
+            return (EnrollRefusal.HostExists, null, null, null);
+        }
+
+        var credential = SecretTokens.New(AgentProtocol.CredentialPrefix);
+        var id = existing ?? Guid.NewGuid().ToString("N");
+        var args = new { id, request.Hostname, label = token.Value.Label, hash = SecretTokens.Hash(credential), now, os = request.Os, arch = request.Arch, version = request.AgentVersion };
+        if (existing is null)
+        {
+            connection.Execute(
+                "INSERT INTO agents (id, hostname, label, credential_hash, enrolled_at, os, arch, agent_version) VALUES (@id, @hostname, @label, @hash, @now, @os, @arch, @version)",
+                args, transaction);
+        }
+        else
+        {
+            connection.Execute(
+                "UPDATE agents SET credential_hash = @hash, enrolled_at = @now, label = coalesce(@label, label), os = @os, arch = @arch, agent_version = @version WHERE id = @id",
+                args, transaction);
+        }
+
+        connection.Execute("UPDATE enrollment_tokens SET used_at = @now, agent_id = @id WHERE id = @tokenId", new { now, id, tokenId = token.Value.Id }, transaction);
+        transaction.Commit();
+        return (EnrollRefusal.None, Find(id), credential, existing);
+    }
+
+    public AgentRecord? FindByCredential(string credential)
+    {
+        if (!credential.StartsWith(AgentProtocol.CredentialPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        using var connection = database.Open();
+        return connection.QuerySingleOrDefault<AgentRecord>(
+            $"SELECT {Columns} FROM agents WHERE credential_hash = @hash AND revoked_at IS NULL", new { hash = SecretTokens.Hash(credential) });
+    }
+
+    public AgentRecord? Find(string id)
+    {
+        using var connection = database.Open();
+        return connection.QuerySingleOrDefault<AgentRecord>($"SELECT {Columns} FROM agents WHERE id = @id", new { id });
+    }
+
+    public IReadOnlyList<AgentRecord> List()
+    {
+        using var connection = database.Open();
+        return [.. connection.Query<AgentRecord>($"SELECT {Columns} FROM agents ORDER BY hostname, enrolled_at")];
+    }
+
+    public bool Revoke(string id)
+    {
+        using var connection = database.Open();
+        return connection.Execute("UPDATE agents SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL",
+            new { id, now = time.GetUtcNow().ToString("O") }) == 1;
+    }
+
+    public void RecordHello(string id, Hello hello, DateTimeOffset at)
+    {
+        using var connection = database.Open();
+        connection.Execute(
+            """
+            UPDATE agents SET agent_version = @AgentVersion, agent_commit = @Commit, os = @Os, arch = @Arch,
+                restic_version = @ResticVersion, last_seen_at = @at WHERE id = @id
+            """,
+            new { id, hello.AgentVersion, hello.Commit, hello.Os, hello.Arch, hello.ResticVersion, at = at.ToString("O") });
+    }
+
+    /// <summary>Writes many last-seen times in one transaction (heartbeats never write one by one).</summary>
+    public void WriteLastSeen(IReadOnlyCollection<KeyValuePair<string, DateTimeOffset>> seen)
+    {
+        if (seen.Count == 0)
+        {
+            return;
+        }
+
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "UPDATE agents SET last_seen_at = $at WHERE id = $id AND (last_seen_at IS NULL OR last_seen_at < $at)";
+        var id = command.Parameters.Add("$id", SqliteType.Text);
+        var at = command.Parameters.Add("$at", SqliteType.Text);
+        foreach (var (agentId, time) in seen)
+        {
+            id.Value = agentId;
+            at.Value = time.ToString("O");
+            command.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+}

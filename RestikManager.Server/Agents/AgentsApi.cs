@@ -1,0 +1,144 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using RestikManager.Contracts;
+using RestikManager.Contracts.Protocol;
+using RestikManager.Server.Accounts;
+using RestikManager.Server.Audit;
+using RestikManager.Server.Web;
+
+namespace RestikManager.Server.Agents;
+
+internal sealed record CreateEnrollmentTokenRequest(string? Label, int? ExpiresInMinutes);
+
+internal sealed record CreatedEnrollmentToken(long Id, string Token, string? Label, string ExpiresAt, string InstallCommand, string InstallCommandWindows);
+
+/// <summary>A host as the API lists it.</summary>
+internal sealed record HostView(
+    string Id, string Hostname, string? Label, string Status, string? LastSeenAt, string EnrolledAt, bool Revoked,
+    string? AgentVersion, string? AgentCommit, string? Os, string? Arch, string? ResticVersion, bool AgentOutdated);
+
+/// <summary>Enrollment, the agent WebSocket, and the hosts API.</summary>
+internal static partial class AgentsApi
+{
+    public static RouteGroupBuilder MapAgentsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost(AgentProtocol.EnrollPath, Enroll).AllowAnonymous().WithTags("Agents");
+        app.MapGet(AgentProtocol.WebSocketPath, ConnectAsync).AllowAnonymous().WithTags("Agents");
+
+        var group = app.MapGroup("/api/v1").WithTags("Hosts");
+        group.MapGet("/hosts", ListHosts).RequireAuthorization(Roles.CanView);
+        group.MapPost("/hosts/{id}/revoke", Revoke).RequireAuthorization(Roles.CanAdminister);
+        group.MapPost("/enrollment-tokens", CreateEnrollmentToken).RequireAuthorization(Roles.CanAdminister);
+        group.MapGet("/enrollment-tokens", (EnrollmentTokens tokens) => TypedResults.Ok(tokens.List().ToList())).RequireAuthorization(Roles.CanAdminister);
+        return group;
+    }
+
+    private static async Task<Results<Created<EnrollResponse>, JsonHttpResult<ErrorEnvelope>>> Enroll(
+        HttpContext context, AgentStore agents, AgentConnections connections, AuditLog audit)
+    {
+        EnrollRequest? request;
+        try
+        {
+            request = await JsonSerializer.DeserializeAsync(context.Request.Body, ProtocolJsonContext.Default.EnrollRequest, context.RequestAborted);
+        }
+        catch (JsonException)
+        {
+            request = null;
+        }
+
+        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (request is null || string.IsNullOrWhiteSpace(request.Token) || string.IsNullOrWhiteSpace(request.Hostname)
+            || request.Hostname.Length > 253 || string.IsNullOrWhiteSpace(request.Os) || string.IsNullOrWhiteSpace(request.Arch))
+        {
+            return ApiErrors.BadRequest("invalid_request", "Send JSON with token, hostname, os, arch and agentVersion.");
+        }
+
+        var (refusal, agent, credential, replaced) = agents.Enroll(request);
+        switch (refusal)
+        {
+            case EnrollRefusal.InvalidToken:
+                audit.Append($"address:{address}", "agent.enroll", $"host:{request.Hostname}", "denied", "unknown, expired or used token");
+                return ApiErrors.Create(StatusCodes.Status401Unauthorized, "invalid_token", "The enrollment token is unknown, expired or already used. Create a new one on the server.");
+            case EnrollRefusal.HostExists:
+                audit.Append($"address:{address}", "agent.enroll", $"host:{request.Hostname}", "denied", "host exists");
+                return ApiErrors.Create(StatusCodes.Status409Conflict, "host_exists",
+                    $"A host named '{request.Hostname}' is already enrolled. To replace its credential, enroll again with --force (install.sh: --reenroll).");
+        }
+
+        if (replaced is not null)
+        {
+            connections.Drop(replaced, "credential replaced by a new enrollment");
+        }
+
+        audit.Append($"agent:{agent!.Id}", replaced is null ? "agent.enroll" : "agent.reenroll", $"host:{agent.Hostname}");
+        return TypedResults.Created($"/api/v1/hosts/{agent.Id}", new EnrollResponse(agent.Id, credential!, BuildInfo.Current.Version));
+    }
+
+    private static async Task<IResult> ConnectAsync(
+        HttpContext context, AgentStore agents, AgentConnections connections, AgentPresence presence, AuditLog audit,
+        TimeProvider time, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            return ApiErrors.BadRequest("websocket_required", "This endpoint speaks WebSocket only.");
+        }
+
+        var header = context.Request.Headers.Authorization.ToString();
+        var agent = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? agents.FindByCredential(header["Bearer ".Length..].Trim()) : null;
+        if (agent is null)
+        {
+            var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+            audit.Append($"address:{address}", "agent.connect", null, "denied", "unknown or revoked credential");
+            return ApiErrors.Create(StatusCodes.Status401Unauthorized, "invalid_credential", "The agent credential is unknown or revoked; enroll this host again.");
+        }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        using var session = new AgentSession(agent, socket, connections, presence, agents, time, loggers.CreateLogger("RestikManager.Server.Agents"));
+        await session.RunAsync(lifetime.ApplicationStopping);
+        return TypedResults.Empty;
+    }
+
+    private static Ok<List<HostView>> ListHosts(AgentStore agents, AgentConnections connections, AgentPresence presence) =>
+        TypedResults.Ok(agents.List().Select(a => new HostView(
+            a.Id, a.Hostname, a.Label,
+            a.RevokedAt is not null ? "revoked" : connections.IsOnline(a.Id) ? "online" : "offline",
+            presence.LastSeen(a.Id)?.ToString("O") ?? a.LastSeenAt, a.EnrolledAt, a.RevokedAt is not null,
+            a.AgentVersion, a.AgentCommit, a.Os, a.Arch, a.ResticVersion,
+            a.AgentVersion is not null && a.AgentVersion != BuildInfo.Current.Version)).ToList());
+
+    private static Results<NoContent, JsonHttpResult<ErrorEnvelope>> Revoke(
+        string id, ClaimsPrincipal user, AgentStore agents, AgentConnections connections, AuditLog audit)
+    {
+        if (agents.Find(id) is not { } agent)
+        {
+            return ApiErrors.NotFound("not_found", $"No host with id '{id}'.");
+        }
+
+        if (!agents.Revoke(id))
+        {
+            return ApiErrors.Create(StatusCodes.Status409Conflict, "already_revoked", $"The credential of '{agent.Hostname}' is already revoked.");
+        }
+
+        connections.Drop(id, "credential revoked");
+        audit.Append(user.Actor(), "agent.revoke", $"host:{agent.Hostname}", detail: id);
+        return TypedResults.NoContent();
+    }
+
+    private static Results<Created<CreatedEnrollmentToken>, JsonHttpResult<ErrorEnvelope>> CreateEnrollmentToken(
+        CreateEnrollmentTokenRequest? request, ClaimsPrincipal user, EnrollmentTokens tokens, AuditLog audit, HttpContext context,
+        Distribution.PublicUrl publicUrl)
+    {
+        if (EnrollmentTokens.Problem(request?.Label, request?.ExpiresInMinutes) is { } problem)
+        {
+            return ApiErrors.BadRequest("invalid_request", problem);
+        }
+
+        var (view, token) = tokens.Create(request?.Label, request?.ExpiresInMinutes, user.Actor());
+        audit.Append(user.Actor(), "enrollment_token.create", $"token:{view.Id}", detail: view.Label);
+        var url = publicUrl.For(context.Request);
+        return TypedResults.Created($"/api/v1/enrollment-tokens/{view.Id}", new CreatedEnrollmentToken(view.Id, token, view.Label, view.ExpiresAt,
+            $"curl -fsSL {url}/install/install.sh | sudo sh -s -- --token {token}",
+            $"$env:RM_TOKEN = '{token}'; irm {url}/install/install.ps1 | iex"));
+    }
+}

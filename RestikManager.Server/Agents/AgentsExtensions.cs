@@ -1,0 +1,14 @@
+namespace RestikManager.Server.Agents;
+
+internal static class AgentsExtensions
+{
+    public static IHostApplicationBuilder AddAgents(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<AgentStore>();
+        builder.Services.AddSingleton<EnrollmentTokens>();
+        builder.Services.AddSingleton<AgentConnections>();
+        builder.Services.AddSingleton<AgentPresence>();
+        builder.Services.AddHostedService<LastSeenFlusher>();
+        return builder;
+    }
+}
