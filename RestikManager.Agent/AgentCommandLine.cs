@@ -1,9 +1,11 @@
 using System.CommandLine;
+using RestikManager.Agent.Config;
+using RestikManager.Agent.Enrollment;
 using RestikManager.Contracts;
 
 namespace RestikManager.Agent;
 
-/// <summary>The agent's command line: <c>--version</c> and, as they land, its subcommands.</summary>
+/// <summary>The agent's command line: <c>--version</c>, <c>enroll</c>, <c>run</c>.</summary>
 internal static class AgentCommandLine
 {
     public const string ProgramName = "restic-manager-agent";
@@ -11,18 +13,7 @@ internal static class AgentCommandLine
     public static RootCommand Create()
     {
         var root = new RootCommand("restic-manager agent: connects this host to a restic-manager server and runs its backups.");
-        ReplaceVersionOption(root);
-        return root;
-    }
-
-    private static void ReplaceVersionOption(RootCommand root)
-    {
-        var builtIn = root.Options.OfType<VersionOption>().SingleOrDefault();
-        if (builtIn is not null)
-        {
-            root.Options.Remove(builtIn);
-        }
-
+        root.Options.Remove(root.Options.OfType<VersionOption>().Single());
         var version = new Option<bool>("--version") { Description = "Print version, commit and build date, then exit." };
         root.Options.Add(version);
         root.SetAction(result =>
@@ -36,5 +27,20 @@ internal static class AgentCommandLine
             Console.Error.WriteLine($"{ProgramName}: no command given; see --help.");
             return 2;
         });
+
+        var config = new Option<string>("--config") { Description = "The agent's config file.", DefaultValueFactory = _ => AgentConfigFile.DefaultPath };
+        var server = new Option<string>("--server") { Description = "The server's URL, e.g. https://backup.example.org.", Required = true };
+        var token = new Option<string>("--token") { Description = "A single-use enrollment token from the server.", Required = true };
+        var force = new Option<bool>("--force") { Description = "Enroll again although this host is enrolled (replaces its credential)." };
+        var hostname = new Option<string>("--hostname") { Description = "Name this host is known by on the server.", DefaultValueFactory = _ => Environment.MachineName };
+        var enroll = new Command("enroll", "Trade an enrollment token for this agent's credential.") { server, token, config, force, hostname };
+        enroll.SetAction((result, ct) => EnrollCommand.RunAsync(result.GetValue(server)!, result.GetValue(token)!, result.GetValue(config)!, result.GetValue(force), result.GetValue(hostname)!, ct));
+        root.Subcommands.Add(enroll);
+
+        var restic = new Option<string>("--restic") { Description = "The restic executable.", DefaultValueFactory = _ => "restic" };
+        var run = new Command("run", "Run the agent: stay connected to the server and do its work.") { config, restic };
+        run.SetAction((result, ct) => RunCommand.RunAsync(result.GetValue(config)!, result.GetValue(restic)!, ct));
+        root.Subcommands.Add(run);
+        return root;
     }
 }

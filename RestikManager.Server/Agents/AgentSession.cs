@@ -19,6 +19,7 @@ internal sealed partial class AgentSession(
     public const int HeartbeatSeconds = 15;
     private readonly Channel<ServerMessage> _outgoing = Channel.CreateBounded<ServerMessage>(
         new BoundedChannelOptions(64) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    // Cancelled a few seconds after a close was asked for: aborts a socket whose peer never answers.
     private readonly CancellationTokenSource _closing = new();
     private (WebSocketCloseStatus Status, string Reason)? _closeRequest;
 
@@ -28,46 +29,63 @@ internal sealed partial class AgentSession(
 
     public async Task RunAsync(CancellationToken stopping)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _closing.Token);
-        var writer = WriteLoopAsync(linked.Token);
-        (WebSocketCloseStatus, string) close;
+        using var abort = _closing.Token.Register(socket.Abort);
+        using var onStop = stopping.Register(() => Close(WebSocketCloseStatus.EndpointUnavailable, "server shutting down"));
+        var writer = WriteLoopAsync();
+        (WebSocketCloseStatus Status, string Reason) ended;
         try
         {
-            close = await ReceiveLoopAsync(linked.Token);
+            ended = await ReceiveLoopAsync();
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
         {
-            close = _closeRequest ?? (WebSocketCloseStatus.EndpointUnavailable, "server shutting down");
+            ended = (WebSocketCloseStatus.Empty, "connection lost");
         }
-        catch (WebSocketException)
-        {
-            close = (WebSocketCloseStatus.Empty, "connection lost");
-        }
-        finally
+
+        // A breach or the agent's own close is answered with a close frame; a lost connection is not.
+        if (ended.Status == WebSocketCloseStatus.Empty)
         {
             _outgoing.Writer.TryComplete();
-            connections.Remove(this);
-            if (HasSaidHello)
-            {
-                presence.Seen(agent.Id, time.GetUtcNow());
-            }
+        }
+        else
+        {
+            Close(ended.Status, ended.Reason);
+        }
+
+        connections.Remove(this);
+        if (HasSaidHello)
+        {
+            presence.Seen(agent.Id, time.GetUtcNow());
         }
 
         await writer;
-        LogClosed(logger, agent.Hostname, agent.Id, close.Item2);
-        await CloseSocketAsync(close.Item1, close.Item2);
+        LogClosed(logger, agent.Hostname, agent.Id, _closeRequest?.Reason ?? ended.Reason);
     }
 
-    /// <summary>Asks the session to close with <paramref name="reason"/> (revocation, replacement).</summary>
+    /// <summary>
+    /// Closes this connection with <paramref name="reason"/>: the writer sends the close frame after what is
+    /// queued, and a peer that does not answer within five seconds is cut off.
+    /// </summary>
     public void Close(WebSocketCloseStatus status, string reason)
     {
-        _closeRequest ??= (status, reason);
-        _closing.Cancel();
+        lock (_outgoing)
+        {
+            _closeRequest ??= (status, reason);
+        }
+
+        _outgoing.Writer.TryComplete();
+        try
+        {
+            _closing.CancelAfter(TimeSpan.FromSeconds(5));
+        }
+        catch (ObjectDisposedException)
+        {
+        }
     }
 
     public bool TrySend(ServerMessage message) => _outgoing.Writer.TryWrite(message);
 
-    private async Task<(WebSocketCloseStatus, string)> ReceiveLoopAsync(CancellationToken cancellationToken)
+    private async Task<(WebSocketCloseStatus, string)> ReceiveLoopAsync()
     {
         var buffer = ArrayPool<byte>.Shared.Rent(4096);
         try
@@ -93,7 +111,7 @@ internal sealed partial class AgentSession(
                         capacity = Math.Min(buffer.Length, AgentProtocol.MaxMessageBytes);
                     }
 
-                    result = await socket.ReceiveAsync(buffer.AsMemory(length, capacity - length), cancellationToken);
+                    result = await socket.ReceiveAsync(buffer.AsMemory(length, capacity - length), CancellationToken.None);
                     length += result.Count;
                 }
                 while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
@@ -174,32 +192,20 @@ internal sealed partial class AgentSession(
         }
     }
 
-    private async Task WriteLoopAsync(CancellationToken cancellationToken)
+    private async Task WriteLoopAsync()
     {
         try
         {
-            await foreach (var message in _outgoing.Reader.ReadAllAsync(cancellationToken))
+            await foreach (var message in _outgoing.Reader.ReadAllAsync())
             {
                 var bytes = JsonSerializer.SerializeToUtf8Bytes(message, ProtocolJsonContext.Default.ServerMessage);
-                await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, _closing.Token);
             }
-        }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
-        {
-        }
-    }
 
-    private async Task CloseSocketAsync(WebSocketCloseStatus status, string reason)
-    {
-        if (status == WebSocketCloseStatus.Empty || socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
-        {
-            return;
-        }
-
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await socket.CloseOutputAsync(status, reason, timeout.Token);
+            if (_closeRequest is { } close && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await socket.CloseOutputAsync(close.Status, close.Reason, _closing.Token);
+            }
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException)
         {

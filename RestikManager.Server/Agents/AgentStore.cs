@@ -42,7 +42,7 @@ internal sealed class AgentStore(Database database, TimeProvider time)
         }
 
         var existing = connection.QuerySingleOrDefault<string?>(
-            "SELECT id FROM agents WHERE hostname = @hostname COLLATE NOCASE AND revoked_at IS NULL", new { request.Hostname }, transaction);
+            "SELECT id FROM agents WHERE hostname = @hostname COLLATE NOCASE AND revoked_at IS NULL", new { hostname = request.Hostname }, transaction);
         if (existing is not null && !request.Replace)
         {
             return (EnrollRefusal.HostExists, null, null, null);
@@ -50,7 +50,7 @@ internal sealed class AgentStore(Database database, TimeProvider time)
 
         var credential = SecretTokens.New(AgentProtocol.CredentialPrefix);
         var id = existing ?? Guid.NewGuid().ToString("N");
-        var args = new { id, request.Hostname, label = token.Value.Label, hash = SecretTokens.Hash(credential), now, os = request.Os, arch = request.Arch, version = request.AgentVersion };
+        var args = new { id, hostname = request.Hostname, label = token.Value.Label, hash = SecretTokens.Hash(credential), now, os = request.Os, arch = request.Arch, version = request.AgentVersion };
         if (existing is null)
         {
             connection.Execute(

@@ -3,11 +3,19 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace RestikManager.Server.Data;
 
-/// <summary>Ready means the database answers a query.</summary>
+/// <summary>
+/// Ready means the database file is where it belongs and answers a query. The file check matters: a pooled
+/// connection keeps answering from a database file that was deleted, while every write it takes is lost.
+/// </summary>
 internal sealed class DatabaseHealthCheck(Database database) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (!File.Exists(database.Path))
+        {
+            return HealthCheckResult.Unhealthy($"database file {database.Path} is missing");
+        }
+
         try
         {
             await using var connection = database.Open();

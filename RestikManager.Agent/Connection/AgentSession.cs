@@ -1,0 +1,200 @@
+using System.Buffers;
+using System.Net;
+using System.Net.WebSockets;
+using System.Text.Json;
+using System.Threading.Channels;
+using RestikManager.Agent.Config;
+using RestikManager.Contracts.Protocol;
+
+namespace RestikManager.Agent.Connection;
+
+/// <summary>How a connection ended: whether the server welcomed us, and why it ended.</summary>
+internal sealed record SessionOutcome(bool Welcomed, string Reason, bool CredentialRejected);
+
+/// <summary>
+/// One connection to the server: hello, welcome, heartbeats. Everything sent goes through one bounded
+/// channel drained by a single writer, so only one task ever writes to the socket.
+/// </summary>
+internal sealed partial class AgentSession(AgentConfig config, Hello hello, ILogger logger) : IDisposable
+{
+    private readonly CancellationTokenSource _closing = new();
+    private (WebSocketCloseStatus Status, string Reason)? _closeRequest;
+
+    private readonly Channel<AgentMessage> _outgoing = Channel.CreateBounded<AgentMessage>(
+        new BoundedChannelOptions(64) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest });
+
+    public static Uri WebSocketUri(string server)
+    {
+        var builder = new UriBuilder(new Uri(new Uri(server.TrimEnd('/') + "/"), AgentProtocol.WebSocketPath.TrimStart('/')));
+        builder.Scheme = builder.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
+        return builder.Uri;
+    }
+
+    public async Task<SessionOutcome> RunAsync(CancellationToken cancellationToken)
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", $"Bearer {config.Credential}");
+        socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(20);
+        socket.Options.CollectHttpResponseDetails = true;
+        try
+        {
+            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            connectTimeout.CancelAfter(TimeSpan.FromSeconds(30));
+            await socket.ConnectAsync(WebSocketUri(config.Server), connectTimeout.Token);
+        }
+        catch (WebSocketException e) when (socket.HttpStatusCode == HttpStatusCode.Unauthorized)
+        {
+            return new SessionOutcome(false, $"the server rejected this agent's credential (revoked?); enroll this host again ({e.Message})", true);
+        }
+        catch (Exception e) when (e is WebSocketException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return new SessionOutcome(false, $"cannot connect to {config.Server}: {e.Message}", false);
+        }
+
+        using var abort = _closing.Token.Register(socket.Abort);
+        using var onStop = cancellationToken.Register(() => Close(WebSocketCloseStatus.NormalClosure, "agent stopping"));
+        using var heartbeatStop = new CancellationTokenSource();
+        var writer = WriteLoopAsync(socket);
+        _outgoing.Writer.TryWrite(hello);
+        var welcomed = false;
+        Task? heartbeats = null;
+        string reason;
+        try
+        {
+            (welcomed, reason, heartbeats) = await ReceiveLoopAsync(socket, heartbeatStop.Token);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        {
+            reason = cancellationToken.IsCancellationRequested ? "agent stopping" : $"connection lost: {e.Message}";
+        }
+
+        Close(WebSocketCloseStatus.NormalClosure, "bye");
+        await heartbeatStop.CancelAsync();
+        await writer;
+        if (heartbeats is not null)
+        {
+            await heartbeats;
+        }
+
+        return new SessionOutcome(welcomed, reason, false);
+    }
+
+    /// <summary>Sends a close frame after what is queued; a server that does not answer within five seconds is cut off.</summary>
+    private void Close(WebSocketCloseStatus status, string reason)
+    {
+        lock (_outgoing)
+        {
+            _closeRequest ??= (status, reason);
+        }
+
+        _outgoing.Writer.TryComplete();
+        try
+        {
+            _closing.CancelAfter(TimeSpan.FromSeconds(5));
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task<(bool Welcomed, string Reason, Task? Heartbeats)> ReceiveLoopAsync(ClientWebSocket socket, CancellationToken cancellationToken)
+    {
+        var welcomed = false;
+        Task? heartbeats = null;
+        var buffer = ArrayPool<byte>.Shared.Rent(AgentProtocol.MaxMessageBytes);
+        try
+        {
+            while (true)
+            {
+                var length = 0;
+                ValueWebSocketReceiveResult result;
+                do
+                {
+                    if (length == AgentProtocol.MaxMessageBytes)
+                    {
+                        Close(WebSocketCloseStatus.MessageTooBig, "message too large");
+                        return (welcomed, "the server sent a message over the size limit", heartbeats);
+                    }
+
+                    result = await socket.ReceiveAsync(buffer.AsMemory(length, AgentProtocol.MaxMessageBytes - length), CancellationToken.None);
+                    length += result.Count;
+                }
+                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    var why = string.IsNullOrEmpty(socket.CloseStatusDescription) ? $"{socket.CloseStatus}" : socket.CloseStatusDescription;
+                    return (welcomed, $"the server closed the connection: {why}", heartbeats);
+                }
+
+                if (Parse(buffer.AsSpan(0, length)) is Welcome welcome)
+                {
+                    welcomed = true;
+                    LogWelcome(logger, config.Server, welcome.AgentId, welcome.ServerVersion);
+                    heartbeats ??= HeartbeatLoopAsync(TimeSpan.FromSeconds(Math.Clamp(welcome.HeartbeatSeconds, 1, 300)), cancellationToken);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private ServerMessage? Parse(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, ProtocolJsonContext.Default.ServerMessage);
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException)
+        {
+            // A newer server may send message types this agent does not know yet.
+            LogIgnored(logger, e.Message);
+            return null;
+        }
+    }
+
+    private async Task HeartbeatLoopAsync(TimeSpan every, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(every);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                _outgoing.Writer.TryWrite(new Heartbeat(DateTimeOffset.UtcNow));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task WriteLoopAsync(ClientWebSocket socket)
+    {
+        try
+        {
+            await foreach (var message in _outgoing.Reader.ReadAllAsync())
+            {
+                var bytes = JsonSerializer.SerializeToUtf8Bytes(message, ProtocolJsonContext.Default.AgentMessage);
+                await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, _closing.Token);
+            }
+
+            if (_closeRequest is { } close && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await socket.CloseOutputAsync(close.Status, close.Reason, _closing.Token);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        {
+        }
+    }
+
+    public void Dispose() => _closing.Dispose();
+
+    [LoggerMessage(2, LogLevel.Information, "Online at {Server} as agent {AgentId} (server {ServerVersion})")]
+    private static partial void LogWelcome(ILogger logger, string server, string agentId, string serverVersion);
+
+    [LoggerMessage(3, LogLevel.Debug, "Ignored a server message: {Reason}")]
+    private static partial void LogIgnored(ILogger logger, string reason);
+}

@@ -1,0 +1,48 @@
+using RestikManager.Agent.Config;
+using RestikManager.Agent.Connection;
+using RestikManager.Contracts;
+
+namespace RestikManager.Agent;
+
+/// <summary><c>run</c>: the service. Stays connected to the server until SIGINT/SIGTERM (or service stop).</summary>
+internal static partial class RunCommand
+{
+    public static async Task<int> RunAsync(string configPath, string restic, CancellationToken cancellationToken)
+    {
+        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        }));
+        var logger = loggers.CreateLogger("restic-manager-agent");
+        AgentConfig config;
+        try
+        {
+            config = AgentConfigFile.Load(configPath);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            Console.Error.WriteLine($"{AgentCommandLine.ProgramName}: not enrolled: {configPath} does not exist; run '{AgentCommandLine.ProgramName} enroll --server URL --token T' first");
+            return 1;
+        }
+        catch (InvalidDataException e)
+        {
+            Console.Error.WriteLine($"{AgentCommandLine.ProgramName}: {e.Message}");
+            return 1;
+        }
+
+        var build = BuildInfo.Current;
+        LogStarting(logger, build.Version, build.Commit, build.Date, config.Hostname, config.Server);
+        var loop = new ReconnectLoop(config, ct => HostFacts.HelloAsync(config.Hostname, restic, ct), Backoff.Default(), TimeProvider.System, logger);
+        await loop.RunAsync(cancellationToken);
+        LogStopped(logger);
+        return 0;
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "restic-manager-agent {Version} (commit {Commit}, built {BuildDate}) starting as {Hostname} for {Server}")]
+    private static partial void LogStarting(ILogger logger, string version, string commit, string buildDate, string hostname, string server);
+
+    [LoggerMessage(6, LogLevel.Information, "Stopped")]
+    private static partial void LogStopped(ILogger logger);
+}
