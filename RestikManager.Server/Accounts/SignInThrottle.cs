@@ -20,7 +20,13 @@ internal sealed class SignInThrottle(TimeProvider time)
         var now = time.GetUtcNow();
         var account = Wait(AccountKey(username), PerAccount, now);
         var client = Wait(AddressKey(address), PerAddress, now);
-        return account > client ? account : client;
+        // Lifted comparison is false when either side is null, so take the longer wait explicitly.
+        return (account, client) switch
+        {
+            (null, var c) => c,
+            (var a, null) => a,
+            (var a, var c) => a > c ? a : c,
+        };
     }
 
     public void Failed(string username, string address)

@@ -23,6 +23,7 @@ public sealed class StartupRefusalTests(PublishedTree tree) : IDisposable
     [InlineData("RM_BASE_URL", "not a url")]
     [InlineData("RM_BUNDLED_ASSETS_DIR", "relative/dist")]
     [InlineData("RM_TLS_CERT", "/nonexistent/cert.pem")]
+    [InlineData("RM_ADMIN_PASSWORD", "too-short")]
     public async Task BadVariableIsOneLineNamingIt(string variable, string value)
     {
         var data = _root.Of("data");

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace RestikManager.Tests.Infrastructure;
 
@@ -16,7 +17,11 @@ internal sealed class ServerFactory : WebApplicationFactory<Program>
         _settings = settings ?? [];
         _settings.TryAdd("RM_DATA_DIR", DataDir.Path);
         _settings.TryAdd("RM_BUNDLED_ASSETS_DIR", BundledDir.Path);
+        _settings.TryAdd("RM_ADMIN_PASSWORD", Api.AdminPassword);
     }
+
+    /// <summary>Everything the server logged (all levels, all categories).</summary>
+    public CapturedLogs Logs { get; } = new();
 
     /// <summary>The same server on real Kestrel at a free loopback port: requests go over a socket as written.</summary>
     public static ServerFactory OnKestrel(Dictionary<string, string>? settings = null)
@@ -39,6 +44,8 @@ internal sealed class ServerFactory : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
+
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace));
     }
 
     protected override void Dispose(bool disposing)

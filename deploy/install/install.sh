@@ -7,6 +7,7 @@
 # Options:
 #   --token T      enrollment token from the server (needed on first install)
 #   --server URL   server to use (default: the one that served this script)
+#   --hostname N   name this host is known by on the server (default: its hostname)
 #   --reenroll     enroll again although this host already has an agent credential
 #   --uninstall    stop the agent and remove everything this script installed
 #   --prefix DIR   install below DIR instead of / (for tests; systemctl is still called)
@@ -14,6 +15,7 @@ set -eu
 
 server_url="@@RM_SERVER_URL@@"
 token=""
+hostname=""
 prefix=""
 reenroll=0
 uninstall=0
@@ -26,9 +28,10 @@ while [ $# -gt 0 ]; do
     --token) [ $# -ge 2 ] || die "--token needs a value"; token=$2; shift 2 ;;
     --server) [ $# -ge 2 ] || die "--server needs a value"; server_url=$2; shift 2 ;;
     --prefix) [ $# -ge 2 ] || die "--prefix needs a value"; prefix=$2; shift 2 ;;
+    --hostname) [ $# -ge 2 ] || die "--hostname needs a value"; hostname=$2; shift 2 ;;
     --reenroll) reenroll=1; shift ;;
     --uninstall) uninstall=1; shift ;;
-    -h|--help) sed -n '2,15p' "$0" 2>/dev/null || true; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0" 2>/dev/null || true; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
 done
@@ -110,10 +113,10 @@ cp "$work/agent" "$binary.new" && mv -f "$binary.new" "$binary"
 if [ -n "$token" ]; then
   mkdir -p "$config_dir"
   chmod 0700 "$config_dir"
-  force=""
-  [ "$reenroll" -eq 1 ] && force="--force"
-  # shellcheck disable=SC2086 # $force is one optional word
-  "$binary" enroll --server "$server_url" --token "$token" --config "$config" $force \
+  set -- enroll --server "$server_url" --token "$token" --config "$config"
+  [ "$reenroll" -eq 1 ] && set -- "$@" --force
+  [ -n "$hostname" ] && set -- "$@" --hostname "$hostname"
+  "$binary" "$@" \
     || die "enrollment failed (see the message above); the agent binary is installed but not enrolled"
 fi
 

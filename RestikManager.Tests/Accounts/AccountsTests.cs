@@ -1,0 +1,265 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using RestikManager.Server.Audit;
+using RestikManager.Tests.Infrastructure;
+
+namespace RestikManager.Tests.Accounts;
+
+public sealed partial class AccountsTests : IDisposable
+{
+    private readonly ServerFactory _server = new();
+
+    public void Dispose() => _server.Dispose();
+
+    [Fact]
+    public async Task AdminFromEnvironmentSignsInAndGetsAToken()
+    {
+        using var http = _server.CreateClient();
+        var token = await Api.TokenAsync(http);
+
+        using var me = await http.WithBearer(token).GetAsync("/api/v1/me");
+
+        token.ShouldStartWith("rmt_");
+        var body = await me.JsonAsync();
+        body.GetProperty("username").GetString().ShouldBe("admin");
+        body.GetProperty("role").GetString().ShouldBe("admin");
+    }
+
+    [Theory]
+    [InlineData("admin", "wrong password here")]
+    [InlineData("nobody-by-this-name", "admin-password-for-tests")]
+    [InlineData("", "")]
+    public async Task WrongCredentialsAreOneAnswerAndGiveNoToken(string username, string password)
+    {
+        using var http = _server.CreateClient();
+
+        using var response = await http.PostAsJsonAsync("/api/v1/auth/tokens", new { username, password, name = "x" });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        var error = (await response.JsonAsync()).GetProperty("error");
+        error.GetProperty("code").GetString().ShouldBe("invalid_credentials");
+        error.GetProperty("message").GetString().ShouldBe("Wrong username or password.");
+    }
+
+    [Fact]
+    public async Task LockOutAfterFiveFailuresSaysTheSameForRealAndUnknownAccounts()
+    {
+        using var http = _server.CreateClient();
+        var answers = new List<string>();
+        foreach (var username in new[] { "admin", "ghost" })
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                using var failed = await http.PostAsJsonAsync("/api/v1/auth/tokens", new { username, password = "not the password!", name = "x" });
+                failed.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+            }
+
+            using var locked = await http.PostAsJsonAsync("/api/v1/auth/tokens", new { username, password = Api.AdminPassword, name = "x" });
+            locked.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+            locked.Headers.RetryAfter.ShouldNotBeNull();
+            answers.Add((await locked.JsonAsync()).GetProperty("error").GetProperty("message").GetString()!);
+        }
+
+        answers[0].ShouldBe(answers[1]);
+        answers[0].ShouldStartWith("Too many failed sign-in attempts");
+    }
+
+    [Fact]
+    public async Task TokenNeedsAName()
+    {
+        using var http = _server.CreateClient();
+
+        using var response = await http.PostAsJsonAsync("/api/v1/auth/tokens", new { username = "admin", password = Api.AdminPassword });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.JsonAsync()).GetProperty("error").GetProperty("code").GetString().ShouldBe("invalid_name");
+    }
+
+    [Fact]
+    public async Task RolesAreEnforcedOnEveryEndpoint()
+    {
+        using var admin = await Api.AdminAsync(_server);
+        foreach (var (name, role) in new[] { ("olivia", "operator"), ("victor", "viewer") })
+        {
+            using var created = await admin.PostAsJsonAsync("/api/v1/users", new { username = name, password = $"{name}-password-123", role });
+            created.StatusCode.ShouldBe(HttpStatusCode.Created);
+        }
+
+        using var anonymous = _server.CreateClient();
+        using var viewer = _server.CreateClient().WithBearer(await Api.TokenAsync(_server.CreateClient(), "victor", "victor-password-123"));
+        using var operatorClient = _server.CreateClient().WithBearer(await Api.TokenAsync(_server.CreateClient(), "olivia", "olivia-password-123"));
+
+        (await anonymous.GetAsync("/api/v1/hosts")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await viewer.GetAsync("/api/v1/hosts")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await viewer.PostAsJsonAsync("/api/v1/enrollment-tokens", new { })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await operatorClient.PostAsJsonAsync("/api/v1/enrollment-tokens", new { })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await operatorClient.GetAsync("/api/v1/users")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await viewer.PostAsJsonAsync("/api/v1/users", new { username = "eve", password = "eve-password-123", role = "admin" })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await admin.PostAsJsonAsync("/api/v1/enrollment-tokens", new { })).StatusCode.ShouldBe(HttpStatusCode.Created);
+        using var forbidden = await viewer.PostAsync("/api/v1/hosts/x/revoke", null);
+        (await forbidden.JsonAsync()).GetProperty("error").GetProperty("code").GetString().ShouldBe("forbidden");
+    }
+
+    [Theory]
+    [InlineData("bad name", "operator", "long-enough-password", "invalid_username")]
+    [InlineData("newuser", "root", "long-enough-password", "invalid_role")]
+    [InlineData("newuser", "viewer", "short", "weak_password")]
+    public async Task BadUsersAreRefusedAndNotCreated(string username, string role, string password, string code)
+    {
+        using var admin = await Api.AdminAsync(_server);
+
+        using var response = await admin.PostAsJsonAsync("/api/v1/users", new { username, password, role });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.JsonAsync()).GetProperty("error").GetProperty("code").GetString().ShouldBe(code);
+        var users = await admin.GetFromJsonAsync<List<Dictionary<string, object>>>("/api/v1/users");
+        users!.Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task DuplicateUserIsAConflict()
+    {
+        using var admin = await Api.AdminAsync(_server);
+
+        using var response = await admin.PostAsJsonAsync("/api/v1/users", new { username = "ADMIN", password = "another-password-1", role = "viewer" });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await response.JsonAsync()).GetProperty("error").GetProperty("code").GetString().ShouldBe("username_taken");
+    }
+
+    [Fact]
+    public async Task RevokedTokenStopsWorkingAndLastUseIsRecorded()
+    {
+        using var http = _server.CreateClient();
+        var token = await Api.TokenAsync(http);
+        http.WithBearer(token);
+        var listed = await (await http.GetAsync("/api/v1/auth/tokens")).JsonAsync();
+        var id = listed[0].GetProperty("id").GetInt64();
+        listed[0].GetProperty("lastUsedAt").GetString().ShouldNotBeNull();
+        listed[0].TryGetProperty("token", out _).ShouldBeFalse("a token's secret is shown once, at creation");
+
+        (await http.DeleteAsync($"/api/v1/auth/tokens/{id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        (await http.GetAsync("/api/v1/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task ApiIgnoresTheUiCookie()
+    {
+        using var browser = Browser(_server);
+        (await SignInAsync(browser, "admin", Api.AdminPassword)).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+
+        (await browser.GetAsync("/")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await browser.GetAsync("/api/v1/hosts")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task UiSignInNeedsTheAntiForgeryToken()
+    {
+        using var browser = _server.CreateClient();
+        (await browser.GetAsync("/signin")).EnsureSuccessStatusCode();
+
+        using var forged = await browser.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["username"] = "admin", ["password"] = Api.AdminPassword,
+        }));
+
+        forged.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task UiRedirectsToSignInAndShowsAWrongPassword()
+    {
+        using var browser = Browser(_server);
+
+        using var home = await browser.GetAsync("/");
+        using var wrong = await SignInAsync(browser, "admin", "definitely wrong");
+
+        home.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        home.Headers.Location!.ToString().ShouldContain("/signin");
+        wrong.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await wrong.Content.ReadAsStringAsync()).ShouldContain("Wrong username or password.");
+    }
+
+    [Fact]
+    public async Task SetupLinkIsLoggedAndWorksOnce()
+    {
+        using var server = new ServerFactory(new() { ["RM_ADMIN_PASSWORD"] = "" });
+        using var browser = server.CreateClient();
+        _ = await browser.GetAsync("/alive");
+        var link = SetupLink().Match(server.Logs.All);
+        link.Success.ShouldBeTrue(server.Logs.All);
+
+        using var first = await SubmitSetupAsync(browser, link.Groups["path"].Value, "the-new-admin-pw");
+        using var second = await SubmitSetupAsync(browser, link.Groups["path"].Value, "an-attackers-pw!");
+
+        first.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await first.Content.ReadAsStringAsync()).ShouldContain("account is ready");
+        second.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await Api.TokenAsync(server.CreateClient(), "admin", "the-new-admin-pw")).ShouldStartWith("rmt_");
+    }
+
+    [Fact]
+    public async Task SignInsAndTokensAreAuditedInAnUnbrokenChain()
+    {
+        using var http = _server.CreateClient();
+        await Api.TokenAsync(http);
+        using var failed = await http.PostAsJsonAsync("/api/v1/auth/tokens", new { username = "admin", password = "wrong wrong wrong", name = "x" });
+
+        var broken = AuditLog.Verify(_server.DataDir.Of("audit", "audit.jsonl"), out var entries);
+
+        broken.ShouldBeNull();
+        entries.Select(e => (e.Action, e.Outcome)).ShouldBe(
+            [("user.bootstrap", "ok"), ("sign_in", "ok"), ("api_token.create", "ok"), ("sign_in", "denied")]);
+    }
+
+    [Fact]
+    public async Task NoPasswordOrTokenReachesTheLogs()
+    {
+        using var http = _server.CreateClient();
+        var token = await Api.TokenAsync(http);
+        using var wrong = await http.PostAsJsonAsync("/api/v1/auth/tokens", new { username = "admin", password = "typo-of-the-password", name = "x" });
+        var enrollment = await Api.EnrollmentTokenAsync(_server.CreateClient().WithBearer(token));
+        using var browser = _server.CreateClient();
+        await SignInAsync(browser, "admin", Api.AdminPassword);
+
+        var logs = _server.Logs.All + File.ReadAllText(_server.DataDir.Of("audit", "audit.jsonl"));
+
+        logs.Length.ShouldBeGreaterThan(0);
+        foreach (var secret in new[] { Api.AdminPassword, "typo-of-the-password", token, enrollment })
+        {
+            logs.ShouldNotContain(secret);
+        }
+    }
+
+    internal static HttpClient Browser(ServerFactory server) =>
+        server.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+    internal static async Task<HttpResponseMessage> SignInAsync(HttpClient browser, string username, string password)
+    {
+        var page = await browser.GetStringAsync("/signin");
+        var antiForgery = AntiForgeryField().Match(page).Groups["value"].Value;
+        return await browser.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["username"] = username, ["password"] = password, ["__RequestVerificationToken"] = antiForgery,
+        }));
+    }
+
+    private static async Task<HttpResponseMessage> SubmitSetupAsync(HttpClient browser, string path, string password)
+    {
+        var page = await browser.GetStringAsync(path);
+        var antiForgery = AntiForgeryField().Match(page).Groups["value"].Value;
+        var token = path[(path.IndexOf("token=", StringComparison.Ordinal) + 6)..];
+        return await browser.PostAsync(path, new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["token"] = token, ["password"] = password, ["confirm"] = password, ["__RequestVerificationToken"] = antiForgery,
+        }));
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"(?<value>[^\"]+)\"")]
+    private static partial Regex AntiForgeryField();
+
+    [GeneratedRegex(@"Open (?<path>/setup\?token=rms_[A-Za-z0-9_-]+) within")]
+    private static partial Regex SetupLink();
+}
