@@ -1,0 +1,248 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using RestikManager.Server.Audit;
+using RestikManager.Tests.Infrastructure;
+
+namespace RestikManager.Tests.Agents;
+
+/// <summary>The agent WebSocket over real Kestrel: admission, hello, presence, and every protocol breach.</summary>
+public sealed class AgentChannelTests : IDisposable
+{
+    private const string Hello = """{"type":"hello","protocolVersion":1,"agentVersion":"1.2.3","commit":"abc1234","buildDate":"2026-01-01","os":"linux","arch":"amd64","hostname":"web1","resticVersion":"0.14.0"}""";
+    private readonly ServerFactory _server = ServerFactory.OnKestrel();
+
+    public void Dispose() => _server.Dispose();
+
+    [Fact]
+    public async Task HelloIsWelcomedAndTheHostIsOnlineWithItsVersions()
+    {
+        using var admin = await Api.AdminAsync(_server);
+        var (agentId, credential) = await EnrollAsync(admin, "web1");
+        using var socket = await ConnectAsync(_server, credential);
+
+        await SendAsync(socket, Hello);
+        var welcome = await ReceiveTextAsync(socket);
+
+        welcome.ShouldContain("\"type\":\"welcome\"");
+        welcome.ShouldContain($"\"agentId\":\"{agentId}\"");
+        var host = (await Api.WaitForHostsAsync(admin, h => h[0].GetProperty("status").GetString() == "online", TimeSpan.FromSeconds(10), "online"))[0];
+        host.GetProperty("agentVersion").GetString().ShouldBe("1.2.3");
+        host.GetProperty("agentCommit").GetString().ShouldBe("abc1234");
+        host.GetProperty("resticVersion").GetString().ShouldBe("0.14.0");
+        host.GetProperty("agentOutdated").GetBoolean().ShouldBeTrue("the server's own agent is 0.0.0-dev");
+        host.GetProperty("lastSeenAt").GetString().ShouldNotBeNull();
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("Bearer rma_never-issued")]
+    [InlineData("Bearer rmt_an-api-token")]
+    [InlineData("Basic YWRtaW46YWRtaW4=")]
+    public async Task UnknownCredentialsAreRefusedAndAudited(string? authorization)
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        if (authorization is not null)
+        {
+            socket.Options.SetRequestHeader("Authorization", authorization);
+        }
+
+        await Should.ThrowAsync<WebSocketException>(() => socket.ConnectAsync(WsUri(_server), CancellationToken.None));
+
+        socket.HttpStatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        AuditLog.Verify(_server.DataDir.Of("audit", "audit.jsonl"), out var entries).ShouldBeNull();
+        entries.ShouldContain(e => e.Action == "agent.connect" && e.Outcome == "denied");
+    }
+
+    [Fact]
+    public async Task PlainHttpGetIsAskedForAWebSocket()
+    {
+        using var http = _server.CreateClient();
+
+        using var response = await http.GetAsync("/agent/ws");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.JsonAsync()).GetProperty("error").GetProperty("code").GetString().ShouldBe("websocket_required");
+    }
+
+    [Theory]
+    [InlineData("not json at all", null, WebSocketCloseStatus.InvalidPayloadData, "message is not JSON")]
+    [InlineData("""{"type":"launch-missiles"}""", null, WebSocketCloseStatus.InvalidPayloadData, "unknown message type 'launch-missiles'")]
+    [InlineData("""{"no":"type"}""", null, WebSocketCloseStatus.InvalidPayloadData, "unknown message type ''")]
+    [InlineData("""{"type":"heartbeat","sentAt":"2026-01-01T00:00:00Z"}""", null, WebSocketCloseStatus.ProtocolError, "the first message must be hello")]
+    [InlineData(Hello, Hello, WebSocketCloseStatus.ProtocolError, "hello sent twice")]
+    [InlineData("""{"type":"hello","protocolVersion":99,"agentVersion":"9","commit":"x","buildDate":"x","os":"linux","arch":"amd64","hostname":"h"}""", null, WebSocketCloseStatus.PolicyViolation, "unsupported protocol version 99; this server speaks 1")]
+    [InlineData("""{"type":"heartbeat","sentAt":"yesterday"}""", "after-hello", WebSocketCloseStatus.InvalidPayloadData, "malformed heartbeat message")]
+    public async Task ProtocolBreachesCloseOnlyThatConnectionWithAReason(string first, string? second, WebSocketCloseStatus status, string reason)
+    {
+        using var admin = await Api.AdminAsync(_server);
+        var (_, credential) = await EnrollAsync(admin, "bad");
+        var (_, goodCredential) = await EnrollAsync(admin, "good");
+        using var good = await ConnectAsync(_server, goodCredential);
+        await SendAsync(good, Hello);
+        await ReceiveTextAsync(good);
+        using var socket = await ConnectAsync(_server, credential);
+
+        if (second == "after-hello")
+        {
+            await SendAsync(socket, Hello);
+            await ReceiveTextAsync(socket);
+            await SendAsync(socket, first);
+        }
+        else
+        {
+            await SendAsync(socket, first);
+            if (second is not null)
+            {
+                await ReceiveTextAsync(socket);
+                await SendAsync(socket, second);
+            }
+        }
+
+        var (closeStatus, description) = await ReceiveCloseAsync(socket);
+        closeStatus.ShouldBe(status);
+        description.ShouldBe(reason);
+        await SendAsync(good, """{"type":"heartbeat","sentAt":"2026-01-01T00:00:00Z"}""");
+        good.State.ShouldBe(WebSocketState.Open);
+        (await _server.CreateClient().GetStringAsync("/health")).ShouldBe("Healthy");
+    }
+
+    [Fact]
+    public async Task OversizedMessageIsRefused()
+    {
+        using var admin = await Api.AdminAsync(_server);
+        var (_, credential) = await EnrollAsync(admin, "web1");
+        using var socket = await ConnectAsync(_server, credential);
+
+        var big = Encoding.UTF8.GetBytes($"{{\"type\":\"hello\",\"pad\":\"{new string('x', 70_000)}\"}}");
+        await socket.SendAsync(big, WebSocketMessageType.Text, true, CancellationToken.None);
+
+        var (status, reason) = await ReceiveCloseAsync(socket);
+        status.ShouldBe(WebSocketCloseStatus.MessageTooBig);
+        reason.ShouldBe("message larger than 65536 bytes");
+    }
+
+    [Fact]
+    public async Task BinaryMessagesAreRefused()
+    {
+        using var admin = await Api.AdminAsync(_server);
+        var (_, credential) = await EnrollAsync(admin, "web1");
+        using var socket = await ConnectAsync(_server, credential);
+
+        await socket.SendAsync(new byte[] { 1, 2, 3 }, WebSocketMessageType.Binary, true, CancellationToken.None);
+
+        (await ReceiveCloseAsync(socket)).Status.ShouldBe(WebSocketCloseStatus.InvalidMessageType);
+    }
+
+    [Fact]
+    public async Task RevocationClosesTheLiveConnectionAndKeepsTheAgentOut()
+    {
+        using var admin = await Api.AdminAsync(_server);
+        var (agentId, credential) = await EnrollAsync(admin, "web1");
+        using var socket = await ConnectAsync(_server, credential);
+        await SendAsync(socket, Hello);
+        await ReceiveTextAsync(socket);
+
+        (await admin.PostAsync($"/api/v1/hosts/{agentId}/revoke", null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        var (status, reason) = await ReceiveCloseAsync(socket);
+        status.ShouldBe(WebSocketCloseStatus.PolicyViolation);
+        reason.ShouldBe("credential revoked");
+        using var again = await ConnectAsync(_server, credential, expectAccepted: false);
+        (await Api.HostsAsync(admin))[0].GetProperty("status").GetString().ShouldBe("revoked");
+        using var twice = await admin.PostAsync($"/api/v1/hosts/{agentId}/revoke", null);
+        twice.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await admin.PostAsync("/api/v1/hosts/no-such-host/revoke", null)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task ClosingTheConnectionMakesTheHostOffline()
+    {
+        using var admin = await Api.AdminAsync(_server);
+        var (_, credential) = await EnrollAsync(admin, "web1");
+        using (var socket = await ConnectAsync(_server, credential))
+        {
+            await SendAsync(socket, Hello);
+            await ReceiveTextAsync(socket);
+            await Api.WaitForHostsAsync(admin, h => h[0].GetProperty("status").GetString() == "online", TimeSpan.FromSeconds(10), "online");
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+        }
+
+        var host = (await Api.WaitForHostsAsync(admin, h => h[0].GetProperty("status").GetString() == "offline", TimeSpan.FromSeconds(10), "offline"))[0];
+        host.GetProperty("lastSeenAt").GetString().ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task ASecondConnectionOfTheSameAgentReplacesTheFirst()
+    {
+        using var admin = await Api.AdminAsync(_server);
+        var (_, credential) = await EnrollAsync(admin, "web1");
+        using var first = await ConnectAsync(_server, credential);
+        await SendAsync(first, Hello);
+        await ReceiveTextAsync(first);
+
+        using var second = await ConnectAsync(_server, credential);
+        await SendAsync(second, Hello);
+        await ReceiveTextAsync(second);
+
+        (await ReceiveCloseAsync(first)).Description.ShouldBe("replaced by a newer connection from the same agent");
+        second.State.ShouldBe(WebSocketState.Open);
+        (await Api.HostsAsync(admin))[0].GetProperty("status").GetString().ShouldBe("online");
+    }
+
+    internal async Task<(string AgentId, string Credential)> EnrollAsync(HttpClient admin, string hostname)
+    {
+        var token = await Api.EnrollmentTokenAsync(admin);
+        using var response = await EnrollmentTests.Enroll(_server.CreateClient(), token, hostname);
+        var body = await response.JsonAsync();
+        return (body.GetProperty("agentId").GetString()!, body.GetProperty("credential").GetString()!);
+    }
+
+    internal static Uri WsUri(ServerFactory server) =>
+        new($"ws://{server.ClientOptions.BaseAddress.Authority}/agent/ws");
+
+    internal static async Task<ClientWebSocket> ConnectAsync(ServerFactory server, string credential, bool expectAccepted = true)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", $"Bearer {credential}");
+        socket.Options.CollectHttpResponseDetails = true;
+        if (expectAccepted)
+        {
+            await socket.ConnectAsync(WsUri(server), CancellationToken.None);
+        }
+        else
+        {
+            await Should.ThrowAsync<WebSocketException>(() => socket.ConnectAsync(WsUri(server), CancellationToken.None));
+            socket.HttpStatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        }
+
+        return socket;
+    }
+
+    internal static Task SendAsync(WebSocket socket, string text) =>
+        socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+
+    internal static async Task<string> ReceiveTextAsync(WebSocket socket)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var buffer = new byte[65536];
+        var result = await socket.ReceiveAsync(buffer, timeout.Token);
+        result.MessageType.ShouldBe(WebSocketMessageType.Text, socket.CloseStatusDescription);
+        return Encoding.UTF8.GetString(buffer, 0, result.Count);
+    }
+
+    internal static async Task<(WebSocketCloseStatus? Status, string? Description)> ReceiveCloseAsync(WebSocket socket)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var buffer = new byte[65536];
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer, timeout.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return (socket.CloseStatus, socket.CloseStatusDescription);
+            }
+        }
+    }
+}
