@@ -1,0 +1,104 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace RestikManager.Tests.Infrastructure;
+
+/// <summary>
+/// The published server as a process on a fixed free port (so it can be restarted where agents expect it),
+/// with its own data directory and an admin API client. Everything it started dies with it.
+/// </summary>
+internal sealed class PublishedStack : IAsyncDisposable
+{
+    private readonly PublishedTree _tree;
+    private readonly List<ChildProcess> _agents = [];
+
+    private PublishedStack(PublishedTree tree, int port)
+    {
+        _tree = tree;
+        Port = port;
+    }
+
+    public TempDir Root { get; } = new("rm-stack");
+
+    public int Port { get; }
+
+    public string Url => $"http://127.0.0.1:{Port}";
+
+    public ServerProcess? Server { get; private set; }
+
+    public HttpClient Admin { get; private set; } = null!;
+
+    public string AdminToken { get; private set; } = "";
+
+    /// <summary>Every line any process of this stack printed so far.</summary>
+    public string AllOutput => string.Join('\n', [Server?.Process.Output ?? "", .. _stoppedServers, .. _agents.Select(a => a.Output)]);
+
+    private readonly List<string> _stoppedServers = [];
+
+    public static async Task<PublishedStack> StartAsync(PublishedTree tree)
+    {
+        var stack = new PublishedStack(tree, FreePort());
+        await stack.StartServerAsync();
+        stack.AdminToken = await Api.TokenAsync(stack.Server!.Http);
+        stack.Admin = new HttpClient { BaseAddress = new Uri(stack.Url) }.WithBearer(stack.AdminToken);
+        return stack;
+    }
+
+    public async Task StartServerAsync()
+    {
+        Server = await ServerProcess.StartAsync(_tree.ServerExecutable, new()
+        {
+            ["RM_LISTEN"] = $"127.0.0.1:{Port}",
+            ["RM_DATA_DIR"] = Root.Of("server-data"),
+            ["RM_BUNDLED_ASSETS_DIR"] = _tree.Dist,
+            ["RM_ADMIN_PASSWORD"] = Api.AdminPassword,
+        });
+    }
+
+    public async Task StopServerAsync()
+    {
+        Server!.Process.Signal(15);
+        (await Server.Process.WaitForExitAsync(TimeSpan.FromSeconds(30))).ShouldBe(0);
+        _stoppedServers.Add(Server.Process.Output);
+        Server.Dispose();
+        Server = null;
+    }
+
+    /// <summary>Enrolls a host named <paramref name="hostname"/> with the published agent; returns its config path.</summary>
+    public async Task<string> EnrollAsync(string hostname)
+    {
+        var config = Root.Of("agents", hostname, "agent.json");
+        var token = await Api.EnrollmentTokenAsync(Admin);
+        var (code, output) = await ChildProcess.RunAsync(_tree.Agent("linux-amd64"),
+            ["enroll", "--server", Url, "--token", token, "--config", config, "--hostname", hostname]);
+        code.ShouldBe(0, output);
+        return config;
+    }
+
+    public ChildProcess RunAgent(string config)
+    {
+        var agent = ChildProcess.Start(_tree.Agent("linux-amd64"), ["run", "--config", config]);
+        _agents.Add(agent);
+        return agent;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var agent in _agents)
+        {
+            agent.Dispose();
+        }
+
+        Server?.Dispose();
+        Admin?.Dispose();
+        Root.Dispose();
+        await Task.CompletedTask;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
