@@ -176,7 +176,13 @@ internal sealed partial class AgentSession(
             case Hello hello:
                 HasSaidHello = true;
                 var now = time.GetUtcNow();
-                agents.RecordHello(agent.Id, hello, now);
+                // A reconnect storm must not be a write storm: only changed details are written.
+                if ((agent.AgentVersion, agent.AgentCommit, agent.Os, agent.Arch, agent.ResticVersion)
+                    != (hello.AgentVersion, hello.Commit, hello.Os, hello.Arch, hello.ResticVersion))
+                {
+                    agents.RecordHello(agent.Id, hello, now);
+                }
+
                 presence.Seen(agent.Id, now);
                 connections.Add(this);
                 TrySend(new Welcome(AgentProtocol.Version, agent.Id, BuildInfo.Current.Version, HeartbeatSeconds));

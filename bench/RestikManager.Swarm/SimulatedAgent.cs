@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Net.WebSockets;
+using System.Text.Json;
+using RestikManager.Agent.Connection;
+using RestikManager.Contracts.Protocol;
+
+namespace RestikManager.Swarm;
+
+/// <summary>One protocol-level agent: connect, hello, wait for welcome, heartbeat, reconnect with backoff.</summary>
+internal static class SimulatedAgent
+{
+    public static async Task RunAsync(Uri server, string credential, string hostname, SwarmStats stats, CancellationToken cancellationToken)
+    {
+        var backoff = Backoff.Default();
+        var uri = new UriBuilder(server) { Scheme = server.Scheme == "https" ? "wss" : "ws", Path = AgentProtocol.WebSocketPath }.Uri;
+        var hello = JsonSerializer.SerializeToUtf8Bytes<AgentMessage>(
+            new Hello(AgentProtocol.Version, "0.0.0-swarm", "none", "unknown", "linux", "amd64", hostname, "0.14.0"), ProtocolJsonContext.Default.AgentMessage);
+        // Spread the first connections over a few seconds, as hosts booting at different times would.
+        await Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 5000)), cancellationToken);
+        var attempt = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var welcomed = await SessionAsync(uri, credential, hello, stats, cancellationToken);
+            attempt = welcomed ? 0 : attempt + 1;
+            if (!welcomed)
+            {
+                stats.Failed();
+            }
+
+            await Delay(backoff.Delay(attempt), cancellationToken);
+        }
+    }
+
+    private static async Task<bool> SessionAsync(Uri uri, string credential, byte[] hello, SwarmStats stats, CancellationToken cancellationToken)
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", $"Bearer {credential}");
+        socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        var buffer = new byte[4096];
+        var online = false;
+        try
+        {
+            await socket.ConnectAsync(uri, cancellationToken);
+            var sent = Stopwatch.GetTimestamp();
+            await socket.SendAsync(hello, WebSocketMessageType.Text, true, cancellationToken);
+            var result = await socket.ReceiveAsync(buffer, cancellationToken);
+            if (result.MessageType != WebSocketMessageType.Text)
+            {
+                return false;
+            }
+
+            var welcome = (Welcome)JsonSerializer.Deserialize(buffer.AsSpan(0, result.Count), ProtocolJsonContext.Default.ServerMessage)!;
+            stats.Welcomed(Stopwatch.GetElapsedTime(sent));
+            online = true;
+            var receive = socket.ReceiveAsync(new ArraySegment<byte>(buffer), cancellationToken);
+            var every = TimeSpan.FromSeconds(welcome.HeartbeatSeconds);
+            while (true)
+            {
+                var tick = Task.Delay(every + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 1000)), cancellationToken);
+                if (await Task.WhenAny(receive, tick) == receive)
+                {
+                    return true;
+                }
+
+                var heartbeat = JsonSerializer.SerializeToUtf8Bytes<AgentMessage>(new Heartbeat(DateTimeOffset.UtcNow), ProtocolJsonContext.Default.AgentMessage);
+                await socket.SendAsync(heartbeat, WebSocketMessageType.Text, true, cancellationToken);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or HttpRequestException or IOException)
+        {
+            return online;
+        }
+        finally
+        {
+            if (online)
+            {
+                stats.Dropped();
+            }
+        }
+    }
+
+    private static async Task Delay(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text.Json;
+using RestikManager.Agent.Connection;
+using RestikManager.Contracts.Protocol;
+
+namespace RestikManager.Swarm;
+
+internal sealed record SwarmOptions(Uri Server, int Agents, string AdminPassword, string Mode, TimeSpan Hold, TimeSpan Timeout);
+
+/// <summary>
+/// Enrolls N agents through the real API, then keeps N WebSockets open speaking the real protocol (hello,
+/// welcome, heartbeats), reconnecting with the real agent's backoff. Prints progress and a result line.
+/// </summary>
+internal static class Swarm
+{
+    public static async Task<int> RunAsync(SwarmOptions options, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.Timeout);
+        var clock = Stopwatch.StartNew();
+        var credentials = await EnrollAsync(options, deadline.Token);
+        Console.WriteLine($"swarm: enrolled {credentials.Count} agents in {clock.Elapsed.TotalSeconds:F1} s");
+
+        var stats = new SwarmStats(options.Agents);
+        clock.Restart();
+        var tasks = credentials.Select((c, i) => SimulatedAgent.RunAsync(options.Server, c, $"swarm-{i:D5}", stats, deadline.Token)).ToList();
+        try
+        {
+            await stats.AllOnline.Task.WaitAsync(deadline.Token);
+            Console.WriteLine($"swarm: all {options.Agents} online after {clock.Elapsed.TotalSeconds:F1} s; hello→welcome p50 {stats.Percentile(0.5):F0} ms, p99 {stats.Percentile(0.99):F0} ms");
+            Console.WriteLine("swarm: HOLDING");
+            if (options.Mode == "storm")
+            {
+                stats.StartStorm();
+                await stats.StormOver.Task.WaitAsync(deadline.Token);
+                Console.WriteLine($"swarm: STORM all {options.Agents} online again {stats.StormSeconds:F1} s after the first drop; " +
+                    $"hello→welcome p50 {stats.Percentile(0.5):F0} ms, p99 {stats.Percentile(0.99):F0} ms, max {stats.Percentile(1):F0} ms; " +
+                    $"{stats.FailedAttempts} failed connection attempts");
+            }
+            else
+            {
+                await Task.Delay(options.Hold, deadline.Token);
+                Console.WriteLine($"swarm: HELD {stats.Online} connections for {options.Hold.TotalSeconds:F0} s");
+            }
+
+            return 0;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.WriteLine($"swarm: TIMEOUT with {stats.Online} of {options.Agents} online");
+            return 1;
+        }
+        finally
+        {
+            await deadline.CancelAsync();
+            await Task.WhenAll(tasks);
+        }
+    }
+
+    private static async Task<List<string>> EnrollAsync(SwarmOptions options, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = options.Server };
+        using var login = await http.PostAsJsonAsync("/api/v1/auth/tokens", new { username = "admin", password = options.AdminPassword, name = "swarm" }, cancellationToken);
+        login.EnsureSuccessStatusCode();
+        var token = (await login.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("token").GetString();
+        http.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        var credentials = new string[options.Agents];
+        await Parallel.ForAsync(0, options.Agents, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            using var created = await http.PostAsJsonAsync("/api/v1/enrollment-tokens", new { label = "swarm" }, ct);
+            created.EnsureSuccessStatusCode();
+            var enrollment = (await created.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("token").GetString()!;
+            var request = new EnrollRequest(enrollment, $"swarm-{i:D5}", "linux", "amd64", "0.0.0-swarm", Replace: true);
+            using var enrolled = await http.PostAsJsonAsync(AgentProtocol.EnrollPath, request, ProtocolJsonContext.Default.EnrollRequest, ct);
+            enrolled.EnsureSuccessStatusCode();
+            credentials[i] = (await enrolled.Content.ReadFromJsonAsync(ProtocolJsonContext.Default.EnrollResponse, ct))!.Credential;
+        });
+        return [.. credentials];
+    }
+}

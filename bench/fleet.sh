@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Fleet figures (docs/benchmarks.md): connections held at 1,000 / 5,000 / 10,000 simulated agents with the
+# server's RSS, and a reconnect storm: the server restarted under 10,000 agents, time until all are online
+# again and the hello→welcome latency p99 during it. Server and swarm (bench/RestikManager.Swarm) are real
+# processes on loopback; everything stops by itself (timeouts) and is cleaned up on exit.
+#
+#   bench/fleet.sh [--sizes "1000 5000 10000"] [--storm 10000]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sizes="1000 5000 10000"
+storm=10000
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --sizes) sizes=${2:?}; shift 2 ;;
+    --storm) storm=${2:?}; shift 2 ;;
+    *) echo "fleet.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+
+ulimit -n "$(ulimit -Hn)"
+work=$(mktemp -d)
+server_pid=""
+swarm_pid=""
+cleanup() {
+  [ -z "$swarm_pid" ] || kill "$swarm_pid" 2>/dev/null || true
+  [ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+bash deploy/publish.sh --out "$work/pub" --targets none --server linux-amd64 >/dev/null
+dotnet build -c Release bench/RestikManager.Swarm -o "$work/swarm" --nologo -v quiet >/dev/null
+password="fleet-benchmark-password"
+
+start_server() { # start_server DATA PORT
+  RM_LISTEN="127.0.0.1:$2" RM_DATA_DIR="$1" RM_ADMIN_PASSWORD="$password" RM_BUNDLED_ASSETS_DIR="$work/pub/dist" \
+    "$work/pub/server/restic-manager-server" >>"$work/server.log" 2>&1 &
+  server_pid=$!
+  until curl -fs "http://127.0.0.1:$2/health" >/dev/null 2>&1; do sleep 0.05; done
+}
+rss_mb() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$server_pid/status"; }
+wait_for() { # wait_for FILE PATTERN SECONDS
+  local waited=0
+  until grep -q "$2" "$1"; do
+    sleep 0.5; waited=$((waited + 1))
+    if [ "$waited" -gt $(( $3 * 2 )) ]; then echo "fleet.sh: timed out waiting for '$2'" >&2; tail -5 "$1" >&2; exit 1; fi
+  done
+}
+
+echo "## Connections held (goal: 10,000 held, server RSS <= 1 GiB)"
+echo
+echo "| agents | all online after | hello→welcome p99 | server RSS held |"
+echo "| ---: | ---: | ---: | ---: |"
+port=$((20000 + RANDOM % 20000))
+for n in $sizes; do
+  port=$((port + 1))
+  start_server "$work/data-$n" "$port"
+  "$work/swarm/RestikManager.Swarm" --server "http://127.0.0.1:$port" --agents "$n" --admin-password "$password" \
+    --mode hold --hold-seconds 15 --timeout-seconds 600 >"$work/swarm-$n.log" 2>&1 &
+  swarm_pid=$!
+  wait_for "$work/swarm-$n.log" "HOLDING" 600
+  sleep 10
+  rss=$(rss_mb)
+  wait "$swarm_pid"; swarm_pid=""
+  line=$(grep "all $n online" "$work/swarm-$n.log")
+  after=$(echo "$line" | sed -n 's/.*online after \([0-9.]*\) s.*/\1/p')
+  p99=$(echo "$line" | sed -n 's/.*p99 \([0-9]*\) ms.*/\1/p')
+  echo "| $n | ${after} s | ${p99} ms | ${rss} MB |"
+  kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
+done
+echo
+
+echo "## Reconnect storm (goals: all online again <= 60 s, hello→welcome p99 <= 1 s)"
+echo
+port=$((port + 1))
+start_server "$work/data-storm" "$port"
+"$work/swarm/RestikManager.Swarm" --server "http://127.0.0.1:$port" --agents "$storm" --admin-password "$password" \
+  --mode storm --timeout-seconds 900 >"$work/swarm-storm.log" 2>&1 &
+swarm_pid=$!
+wait_for "$work/swarm-storm.log" "HOLDING" 600
+sleep 5
+kill -TERM "$server_pid"; wait "$server_pid" || true
+start_server "$work/data-storm" "$port"
+wait_for "$work/swarm-storm.log" "STORM\|TIMEOUT" 300
+wait "$swarm_pid" || true; swarm_pid=""
+echo "Server stopped (SIGTERM) and started again under $storm connected agents:"
+echo
+grep "STORM\|TIMEOUT" "$work/swarm-storm.log" | sed 's/^swarm: STORM /- /; s/^swarm: /- /'
+echo "- server RSS after recovery: $(rss_mb) MB"
