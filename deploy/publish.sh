@@ -79,6 +79,6 @@ if [ "$server" != none ]; then
   case "$server" in linux-amd64|linux-arm64) ;; *) die "--server must be linux-amd64, linux-arm64 or none, got '$server'" ;; esac
   echo "publish.sh: server $server"
   dotnet publish "$repo/RestikManager.Server/RestikManager.Server.csproj" -c Release -r "$(rid_of "$server")" \
-    --no-self-contained -p:DebugType=none "${stamp[@]}" -o "$out/server" --nologo -v quiet
+    --no-self-contained -p:PublishReadyToRun=true -p:DebugType=none "${stamp[@]}" -o "$out/server" --nologo -v quiet
 fi
 if [ "$server" = none ]; then echo "publish.sh: done: $dist"; else echo "publish.sh: done: $dist and $out/server"; fi
