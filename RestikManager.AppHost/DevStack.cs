@@ -1,24 +1,34 @@
-using System.Diagnostics;
 using System.Net.Http;
+using System.Net.Http.Json;
 using System.Runtime.InteropServices;
+using System.Text.Json;
 
 namespace RestikManager.AppHost;
 
-internal sealed record DevStackOptions(int Port, string? DataDir);
+internal sealed record DevStackOptions(int Port, int Hosts, string? DataDir);
 
 /// <summary>
-/// The development stack: builds through the one publish recipe, starts the server against the
-/// published tree, shows the resources, streams their logs with a prefix, and stops everything on
-/// Ctrl+C. Simulated hosts join this model as the fleet features land.
+/// The development stack: builds through the one publish recipe, starts the server against the published
+/// tree, enrolls N simulated hosts through the real enrollment flow and runs each as a real agent process,
+/// shows the resources, streams their logs with a prefix, and stops everything on Ctrl+C.
 /// </summary>
 internal static class DevStack
 {
+    /// <summary>The dev stack's admin login (printed at start; never use it elsewhere).</summary>
+    public const string AdminPassword = "restic-manager-dev";
+
     public static async Task<int> RunAsync(DevStackOptions options, CancellationToken cancellationToken)
     {
+        if (!OnPath("restic"))
+        {
+            Console.Error.WriteLine("apphost: restic is not installed; install it first (Debian/Ubuntu: sudo apt-get install restic)");
+            return 1;
+        }
+
         var repo = FindRepo();
         var work = Path.Join(repo, ".tmp", "apphost");
-        var keepData = options.DataDir is not null;
-        var dataDir = options.DataDir is { } d ? Path.GetFullPath(d) : Path.Join(Path.GetTempPath(), $"restic-manager-dev-{Guid.NewGuid():N}");
+        var keep = options.DataDir is not null;
+        var root = options.DataDir is { } d ? Path.GetFullPath(d) : Path.Join(Path.GetTempPath(), $"restic-manager-dev-{Guid.NewGuid():N}");
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
@@ -33,72 +43,117 @@ internal static class DevStack
             return 1;
         }
 
-        using var server = Resource.Start("server", Path.Join(work, "server", "restic-manager-server"), [], new()
-        {
-            ["RM_LISTEN"] = $"127.0.0.1:{options.Port}",
-            ["RM_DATA_DIR"] = dataDir,
-            ["RM_BUNDLED_ASSETS_DIR"] = Path.Join(work, "dist"),
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"),
-        });
+        var resources = new List<Resource>();
         try
         {
+            var server = Resource.Start("server", Path.Join(work, "server", "restic-manager-server"), [], new()
+            {
+                ["RM_LISTEN"] = $"127.0.0.1:{options.Port}",
+                ["RM_DATA_DIR"] = Path.Join(root, "server"),
+                ["RM_BUNDLED_ASSETS_DIR"] = Path.Join(work, "dist"),
+                ["RM_ADMIN_PASSWORD"] = AdminPassword,
+                ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"),
+            });
+            resources.Add(server);
             var url = await server.WaitForUrlAsync(TimeSpan.FromSeconds(60), stop.Token);
-            await WaitHealthyAsync(url, stop.Token);
-            PrintTable([("server", "running", url.ToString(), server.Pid)], dataDir, keepData);
-            await server.WaitForExitAsync(stop.Token);
-            Console.Error.WriteLine("apphost: the server exited on its own; stopping.");
-            return 1;
+            using var admin = await AdminClientAsync(url, stop.Token);
+
+            var agent = Path.Join(work, "dist", "agent-binaries", "restic-manager-agent-linux-amd64");
+            for (var i = 1; i <= options.Hosts; i++)
+            {
+                var name = $"host-{i}";
+                var config = Path.Join(root, "hosts", name, "agent.json");
+                if (!File.Exists(config))
+                {
+                    var token = await EnrollmentTokenAsync(admin, name, stop.Token);
+                    var enrolled = await Resource.RunToEndAsync(name, agent,
+                        ["enroll", "--server", url.ToString(), "--token", token, "--config", config, "--hostname", name, "--force"], [], stop.Token);
+                    if (enrolled != 0)
+                    {
+                        Console.Error.WriteLine($"apphost: enrolling {name} failed");
+                        return 1;
+                    }
+                }
+
+                resources.Add(Resource.Start(name, agent, ["run", "--config", config], []));
+            }
+
+            PrintTable(url, resources, root, keep);
+            await Task.WhenAny(resources.Select(r => r.WaitForExitAsync(stop.Token)));
+            if (!stop.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("apphost: a resource exited on its own; stopping everything.");
+                return 1;
+            }
+
+            return 0;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            Console.WriteLine("apphost: stopping …");
             return 0;
         }
         finally
         {
-            await server.StopAsync(TimeSpan.FromSeconds(15));
-            if (!keepData && Directory.Exists(dataDir))
+            Console.WriteLine("apphost: stopping …");
+            for (var i = resources.Count - 1; i >= 0; i--)
             {
-                Directory.Delete(dataDir, recursive: true);
+                await resources[i].StopAsync(TimeSpan.FromSeconds(15));
+                resources[i].Dispose();
+            }
+
+            if (!keep && Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
             }
         }
     }
 
-    private static async Task WaitHealthyAsync(Uri url, CancellationToken cancellationToken)
+    private static async Task<HttpClient> AdminClientAsync(Uri url, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(2) };
+        var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                using var response = await http.GetAsync(new Uri("/health", UriKind.Relative), cancellationToken);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
+                using var response = await http.PostAsJsonAsync("/api/v1/auth/tokens", new { username = "admin", password = AdminPassword, name = "apphost" }, cancellationToken);
+                response.EnsureSuccessStatusCode();
+                var token = (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("token").GetString();
+                http.DefaultRequestHeaders.Authorization = new("Bearer", token);
+                return http;
             }
-            catch (HttpRequestException) when (attempt < 100)
+            catch (HttpRequestException) when (attempt < 50)
             {
+                await Task.Delay(200, cancellationToken);
             }
-
-            await Task.Delay(100, cancellationToken);
         }
     }
 
-    private static void PrintTable(IReadOnlyList<(string Name, string State, string Url, int Pid)> rows, string dataDir, bool keepData)
+    private static async Task<string> EnrollmentTokenAsync(HttpClient admin, string label, CancellationToken cancellationToken)
+    {
+        using var response = await admin.PostAsJsonAsync("/api/v1/enrollment-tokens", new { label }, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("token").GetString()!;
+    }
+
+    private static void PrintTable(Uri url, IReadOnlyList<Resource> resources, string root, bool keep)
     {
         Console.WriteLine();
         Console.WriteLine($"{"RESOURCE",-10} {"STATE",-9} {"URL",-32} PID");
-        foreach (var (name, state, url, pid) in rows)
+        foreach (var resource in resources)
         {
-            Console.WriteLine($"{name,-10} {state,-9} {url,-32} {pid}");
+            Console.WriteLine($"{resource.Name,-10} {"running",-9} {(resource.Name == "server" ? url.ToString() : "-"),-32} {resource.Pid}");
         }
 
         Console.WriteLine();
-        Console.WriteLine($"Dashboard: {rows[0].Url}   data: {dataDir}{(keepData ? " (kept)" : " (removed at exit)")}");
+        Console.WriteLine($"Dashboard: {url}   sign in as admin / {AdminPassword}");
+        Console.WriteLine($"State: {root}{(keep ? " (kept)" : " (removed at exit)")}");
         Console.WriteLine("Press Ctrl+C to stop everything.");
         Console.WriteLine();
     }
+
+    private static bool OnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
+            .Any(dir => dir.Length > 0 && File.Exists(Path.Join(dir, program)));
 
     private static string FindRepo()
     {
