@@ -22,6 +22,8 @@ internal sealed class PublishedStack : IAsyncDisposable
 
     public int Port { get; }
 
+    public string ServerExecutablePath => _tree.ServerExecutable;
+
     public string Url => $"http://127.0.0.1:{Port}";
 
     public ServerProcess? Server { get; private set; }
