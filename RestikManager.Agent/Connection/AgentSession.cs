@@ -12,16 +12,11 @@ namespace RestikManager.Agent.Connection;
 internal sealed record SessionOutcome(bool Welcomed, string Reason, bool CredentialRejected);
 
 /// <summary>
-/// One connection to the server: hello, welcome, heartbeats. Everything sent goes through one bounded
-/// channel drained by a single writer, so only one task ever writes to the socket.
+/// One connection to the server: hello, welcome, heartbeats. Everything sent goes through one
+/// <see cref="SocketWriter{T}"/>, so only one task ever writes to the socket.
 /// </summary>
-internal sealed partial class AgentSession(AgentConfig config, Hello hello, ILogger logger) : IDisposable
+internal sealed partial class AgentSession(AgentConfig config, Hello hello, ILogger logger)
 {
-    private readonly CancellationTokenSource _closing = new();
-    private (WebSocketCloseStatus Status, string Reason)? _closeRequest;
-
-    private readonly Channel<AgentMessage> _outgoing = Channel.CreateBounded<AgentMessage>(
-        new BoundedChannelOptions(64) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest });
 
     public static Uri WebSocketUri(string server)
     {
@@ -51,26 +46,27 @@ internal sealed partial class AgentSession(AgentConfig config, Hello hello, ILog
             return new SessionOutcome(false, $"cannot connect to {config.Server}: {e.Message}", false);
         }
 
-        using var abort = _closing.Token.Register(socket.Abort);
-        using var onStop = cancellationToken.Register(() => Close(WebSocketCloseStatus.NormalClosure, "agent stopping"));
+        // Heartbeats are only "still here": when the queue is full the oldest can go.
+        using var writer = new SocketWriter<AgentMessage>(socket, ProtocolJsonContext.Default.AgentMessage, 64, BoundedChannelFullMode.DropOldest);
+        using var onStop = cancellationToken.Register(() => writer.Close(WebSocketCloseStatus.NormalClosure, "agent stopping"));
         using var heartbeatStop = new CancellationTokenSource();
-        var writer = WriteLoopAsync(socket);
-        _outgoing.Writer.TryWrite(hello);
+        var writing = writer.RunAsync();
+        writer.TrySend(hello);
         var welcomed = false;
         Task? heartbeats = null;
         string reason;
         try
         {
-            (welcomed, reason, heartbeats) = await ReceiveLoopAsync(socket, heartbeatStop.Token);
+            (welcomed, reason, heartbeats) = await ReceiveLoopAsync(socket, writer, heartbeatStop.Token);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException)
         {
             reason = cancellationToken.IsCancellationRequested ? "agent stopping" : $"connection lost: {e.Message}";
         }
 
-        Close(WebSocketCloseStatus.NormalClosure, "bye");
+        writer.Close(WebSocketCloseStatus.NormalClosure, "bye");
         await heartbeatStop.CancelAsync();
-        await writer;
+        await writing;
         if (heartbeats is not null)
         {
             await heartbeats;
@@ -79,25 +75,8 @@ internal sealed partial class AgentSession(AgentConfig config, Hello hello, ILog
         return new SessionOutcome(welcomed, reason, false);
     }
 
-    /// <summary>Sends a close frame after what is queued; a server that does not answer within five seconds is cut off.</summary>
-    private void Close(WebSocketCloseStatus status, string reason)
-    {
-        lock (_outgoing)
-        {
-            _closeRequest ??= (status, reason);
-        }
-
-        _outgoing.Writer.TryComplete();
-        try
-        {
-            _closing.CancelAfter(TimeSpan.FromSeconds(5));
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-    }
-
-    private async Task<(bool Welcomed, string Reason, Task? Heartbeats)> ReceiveLoopAsync(ClientWebSocket socket, CancellationToken cancellationToken)
+    private async Task<(bool Welcomed, string Reason, Task? Heartbeats)> ReceiveLoopAsync(
+        ClientWebSocket socket, SocketWriter<AgentMessage> writer, CancellationToken cancellationToken)
     {
         var welcomed = false;
         Task? heartbeats = null;
@@ -112,7 +91,7 @@ internal sealed partial class AgentSession(AgentConfig config, Hello hello, ILog
                 {
                     if (length == AgentProtocol.MaxMessageBytes)
                     {
-                        Close(WebSocketCloseStatus.MessageTooBig, "message too large");
+                        writer.Close(WebSocketCloseStatus.MessageTooBig, "message too large");
                         return (welcomed, "the server sent a message over the size limit", heartbeats);
                     }
 
@@ -131,7 +110,7 @@ internal sealed partial class AgentSession(AgentConfig config, Hello hello, ILog
                 {
                     welcomed = true;
                     LogWelcome(logger, config.Server, welcome.AgentId, welcome.ServerVersion);
-                    heartbeats ??= HeartbeatLoopAsync(TimeSpan.FromSeconds(Math.Clamp(welcome.HeartbeatSeconds, 1, 300)), cancellationToken);
+                    heartbeats ??= HeartbeatLoopAsync(writer, TimeSpan.FromSeconds(Math.Clamp(welcome.HeartbeatSeconds, 1, 300)), cancellationToken);
                 }
             }
         }
@@ -155,42 +134,20 @@ internal sealed partial class AgentSession(AgentConfig config, Hello hello, ILog
         }
     }
 
-    private async Task HeartbeatLoopAsync(TimeSpan every, CancellationToken cancellationToken)
+    private static async Task HeartbeatLoopAsync(SocketWriter<AgentMessage> writer, TimeSpan every, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(every);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                _outgoing.Writer.TryWrite(new Heartbeat(DateTimeOffset.UtcNow));
+                writer.TrySend(new Heartbeat(DateTimeOffset.UtcNow));
             }
         }
         catch (OperationCanceledException)
         {
         }
     }
-
-    private async Task WriteLoopAsync(ClientWebSocket socket)
-    {
-        try
-        {
-            await foreach (var message in _outgoing.Reader.ReadAllAsync())
-            {
-                var bytes = JsonSerializer.SerializeToUtf8Bytes(message, ProtocolJsonContext.Default.AgentMessage);
-                await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, _closing.Token);
-            }
-
-            if (_closeRequest is { } close && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-            {
-                await socket.CloseOutputAsync(close.Status, close.Reason, _closing.Token);
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
-        {
-        }
-    }
-
-    public void Dispose() => _closing.Dispose();
 
     [LoggerMessage(2, LogLevel.Information, "Online at {Server} as agent {AgentId} (server {ServerVersion})")]
     private static partial void LogWelcome(ILogger logger, string server, string agentId, string serverVersion);

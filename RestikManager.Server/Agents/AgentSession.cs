@@ -9,7 +9,7 @@ namespace RestikManager.Server.Agents;
 
 /// <summary>
 /// One agent connection: a receive loop that enforces the protocol (hello first and once, known types,
-/// size limit) and one writer draining a bounded channel, so only one task ever sends on the socket.
+/// size limit) and one <see cref="SocketWriter{T}"/>, so only one task ever sends on the socket.
 /// Any breach closes this connection with a reason; it never touches any other.
 /// </summary>
 internal sealed partial class AgentSession(
@@ -17,11 +17,7 @@ internal sealed partial class AgentSession(
     TimeProvider time, ILogger logger) : IDisposable
 {
     public const int HeartbeatSeconds = 15;
-    private readonly Channel<ServerMessage> _outgoing = Channel.CreateBounded<ServerMessage>(
-        new BoundedChannelOptions(64) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-    // Cancelled a few seconds after a close was asked for: aborts a socket whose peer never answers.
-    private readonly CancellationTokenSource _closing = new();
-    private (WebSocketCloseStatus Status, string Reason)? _closeRequest;
+    private readonly SocketWriter<ServerMessage> _writer = new(socket, ProtocolJsonContext.Default.ServerMessage, 64, BoundedChannelFullMode.Wait);
 
     public string AgentId => agent.Id;
 
@@ -29,9 +25,8 @@ internal sealed partial class AgentSession(
 
     public async Task RunAsync(CancellationToken stopping)
     {
-        using var abort = _closing.Token.Register(socket.Abort);
         using var onStop = stopping.Register(() => Close(WebSocketCloseStatus.EndpointUnavailable, "server shutting down"));
-        var writer = WriteLoopAsync();
+        var writer = _writer.RunAsync();
         (WebSocketCloseStatus Status, string Reason) ended;
         try
         {
@@ -45,11 +40,11 @@ internal sealed partial class AgentSession(
         // A breach or the agent's own close is answered with a close frame; a lost connection is not.
         if (ended.Status == WebSocketCloseStatus.Empty)
         {
-            _outgoing.Writer.TryComplete();
+            _writer.Complete();
         }
         else
         {
-            Close(ended.Status, ended.Reason);
+            _writer.Close(ended.Status, ended.Reason);
         }
 
         connections.Remove(this);
@@ -59,31 +54,13 @@ internal sealed partial class AgentSession(
         }
 
         await writer;
-        LogClosed(logger, agent.Hostname, agent.Id, _closeRequest?.Reason ?? ended.Reason);
+        LogClosed(logger, agent.Hostname, agent.Id, _writer.CloseRequest?.Reason ?? ended.Reason);
     }
 
-    /// <summary>
-    /// Closes this connection with <paramref name="reason"/>: the writer sends the close frame after what is
-    /// queued, and a peer that does not answer within five seconds is cut off.
-    /// </summary>
-    public void Close(WebSocketCloseStatus status, string reason)
-    {
-        lock (_outgoing)
-        {
-            _closeRequest ??= (status, reason);
-        }
+    /// <summary>Closes this connection with <paramref name="reason"/> (revocation, replacement, shutdown).</summary>
+    public void Close(WebSocketCloseStatus status, string reason) => _writer.Close(status, reason);
 
-        _outgoing.Writer.TryComplete();
-        try
-        {
-            _closing.CancelAfter(TimeSpan.FromSeconds(5));
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-    }
-
-    public bool TrySend(ServerMessage message) => _outgoing.Writer.TryWrite(message);
+    public bool TrySend(ServerMessage message) => _writer.TrySend(message);
 
     private async Task<(WebSocketCloseStatus, string)> ReceiveLoopAsync()
     {
@@ -198,27 +175,7 @@ internal sealed partial class AgentSession(
         }
     }
 
-    private async Task WriteLoopAsync()
-    {
-        try
-        {
-            await foreach (var message in _outgoing.Reader.ReadAllAsync())
-            {
-                var bytes = JsonSerializer.SerializeToUtf8Bytes(message, ProtocolJsonContext.Default.ServerMessage);
-                await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, _closing.Token);
-            }
-
-            if (_closeRequest is { } close && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-            {
-                await socket.CloseOutputAsync(close.Status, close.Reason, _closing.Token);
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
-        {
-        }
-    }
-
-    public void Dispose() => _closing.Dispose();
+    public void Dispose() => _writer.Dispose();
 
     private static string Truncate(string? value) => value is null ? "" : value.Length <= 40 ? value : value[..40] + "…";
 
