@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: unit, integration (real server, real restic, real SQLite) and process tests.
+# The whole test suite: unit, integration (real server, real restic, real SQLite), process tests and
+# browser tests (Debian's Chromium driven by Playwright).
 # Installs what it needs from Debian's packages when it can (root or sudo); otherwise says exactly
 # what is missing. Ends with one line: "tests: N passed, N failed, N skipped".
 set -euo pipefail
@@ -8,6 +9,7 @@ cd "$(dirname "$0")"
 need_packages=()
 command -v restic >/dev/null 2>&1 || need_packages+=(restic)
 command -v shellcheck >/dev/null 2>&1 || need_packages+=(shellcheck)
+[ -x /usr/bin/chromium ] || need_packages+=(chromium)
 command -v setpriv >/dev/null 2>&1 || need_packages+=(util-linux)
 command -v sha256sum >/dev/null 2>&1 || need_packages+=(coreutils)
 command -v git >/dev/null 2>&1 || need_packages+=(git)

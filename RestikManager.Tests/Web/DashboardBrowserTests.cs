@@ -1,0 +1,50 @@
+using Microsoft.Playwright;
+using RestikManager.Tests.Infrastructure;
+
+namespace RestikManager.Tests.Web;
+
+/// <summary>The web UI in a real browser (Debian's Chromium driven by Playwright) against the published server and agent.</summary>
+[Collection(PublishedTreeGroup.Name)]
+public sealed class DashboardBrowserTests(PublishedTree tree)
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    [Fact]
+    public async Task OperatorSignsInAndSeesTheHostOnline()
+    {
+        File.Exists(Chromium).ShouldBeTrue("Chromium is installed by ./test.sh (apt-get install chromium)");
+        await using var stack = await PublishedStack.StartAsync(tree);
+        using var agent = stack.RunAgent(await stack.EnrollAsync("web1"));
+        await Api.WaitForHostsAsync(stack.Admin, h => h.Any(x => x.GetProperty("status").GetString() == "online"), TimeSpan.FromSeconds(60), "web1 online");
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            // The machine has no network beyond loopback: keep Chromium from reaching out.
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        var page = await browser.NewPageAsync();
+
+        await page.GotoAsync($"{stack.Url}/");
+        page.Url.ShouldStartWith($"{stack.Url}/signin");
+        await page.FillAsync("input[name=username]", "admin");
+        await page.FillAsync("input[name=password]", "not the password");
+        await page.ClickAsync("button[type=submit]");
+        (await page.InnerTextAsync("[role=alert]")).ShouldBe("Wrong username or password.");
+
+        await page.FillAsync("input[name=password]", Api.AdminPassword);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync($"{stack.Url}/");
+
+        var row = page.Locator("tr", new PageLocatorOptions { HasText = "web1" });
+        (await row.Locator("td").Nth(1).InnerTextAsync()).ShouldBe("online");
+        (await row.InnerTextAsync()).ShouldContain(PublishedTree.Version);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Join(AppContext.BaseDirectory, "dashboard.png"), FullPage = true });
+
+        await page.ClickAsync("header button[type=submit]");
+        await page.WaitForURLAsync($"{stack.Url}/signin");
+        await page.GotoAsync($"{stack.Url}/");
+        page.Url.ShouldStartWith($"{stack.Url}/signin", customMessage: "signed out means the dashboard asks again");
+    }
+}
