@@ -150,6 +150,8 @@ internal sealed partial class AgentSession(
                 return (WebSocketCloseStatus.ProtocolError, "hello sent twice");
             case Hello hello when hello.ProtocolVersion != AgentProtocol.Version:
                 return (WebSocketCloseStatus.PolicyViolation, $"unsupported protocol version {hello.ProtocolVersion}; this server speaks {AgentProtocol.Version}");
+            case Hello hello when !IsPlainHello(hello):
+                return (WebSocketCloseStatus.InvalidPayloadData, "malformed hello message");
             case Hello hello:
                 HasSaidHello = true;
                 var now = time.GetUtcNow();
@@ -163,7 +165,7 @@ internal sealed partial class AgentSession(
                 presence.Seen(agent.Id, now);
                 connections.Add(this);
                 TrySend(new Welcome(AgentProtocol.Version, agent.Id, BuildInfo.Current.Version, HeartbeatSeconds));
-                LogOnline(logger, hello.Hostname, agent.Id, hello.AgentVersion, hello.ResticVersion ?? "none");
+                LogOnline(logger, agent.Hostname, agent.Id, hello.AgentVersion, hello.ResticVersion ?? "none");
                 return null;
             case not null when !HasSaidHello:
                 return (WebSocketCloseStatus.ProtocolError, "the first message must be hello");
@@ -176,6 +178,11 @@ internal sealed partial class AgentSession(
     }
 
     public void Dispose() => _writer.Dispose();
+
+    // What the server stores and logs from a hello must be short, printable text.
+    private static bool IsPlainHello(Hello hello) =>
+        new[] { hello.AgentVersion, hello.Commit, hello.BuildDate, hello.Os, hello.Arch, hello.Hostname }.All(v => HostViews.IsPlainText(v))
+        && (hello.ResticVersion is null || HostViews.IsPlainText(hello.ResticVersion));
 
     private static string Truncate(string? value) => value is null ? "" : value.Length <= 40 ? value : value[..40] + "…";
 

@@ -19,7 +19,7 @@ internal sealed record HostView(
     string? AgentVersion, string? AgentCommit, string? Os, string? Arch, string? ResticVersion, bool AgentOutdated);
 
 /// <summary>Enrollment, the agent WebSocket, and the hosts API.</summary>
-internal static partial class AgentsApi
+internal static class AgentsApi
 {
     public static RouteGroupBuilder MapAgentsApi(this IEndpointRouteBuilder app)
     {
@@ -48,10 +48,15 @@ internal static partial class AgentsApi
         }
 
         var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (request is null || string.IsNullOrWhiteSpace(request.Token) || string.IsNullOrWhiteSpace(request.Hostname)
-            || request.Hostname.Length > 253 || string.IsNullOrWhiteSpace(request.Os) || string.IsNullOrWhiteSpace(request.Arch))
+        if (request is null || string.IsNullOrWhiteSpace(request.Token) || !HostViews.IsPlainText(request.Os, 32)
+            || !HostViews.IsPlainText(request.Arch, 32) || !HostViews.IsPlainText(request.AgentVersion))
         {
             return ApiErrors.BadRequest("invalid_request", "Send JSON with token, hostname, os, arch and agentVersion.");
+        }
+
+        if (request.Hostname is not { Length: > 0 and <= 253 } || !request.Hostname.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_'))
+        {
+            return ApiErrors.BadRequest("invalid_hostname", "hostname is 1 to 253 letters, digits, '.', '-' or '_'.");
         }
 
         var (refusal, agent, credential, replaced) = agents.Enroll(request);
@@ -100,12 +105,7 @@ internal static partial class AgentsApi
     }
 
     private static Ok<List<HostView>> ListHosts(AgentStore agents, AgentConnections connections, AgentPresence presence) =>
-        TypedResults.Ok(agents.List().Select(a => new HostView(
-            a.Id, a.Hostname, a.Label,
-            a.RevokedAt is not null ? "revoked" : connections.IsOnline(a.Id) ? "online" : "offline",
-            presence.LastSeen(a.Id)?.ToString("O") ?? a.LastSeenAt, a.EnrolledAt, a.RevokedAt is not null,
-            a.AgentVersion, a.AgentCommit, a.Os, a.Arch, a.ResticVersion,
-            a.AgentVersion is not null && a.AgentVersion != BuildInfo.Current.Version)).ToList());
+        TypedResults.Ok(agents.List().Select(a => a.ToView(connections, presence)).ToList());
 
     private static Results<NoContent, JsonHttpResult<ErrorEnvelope>> Revoke(
         string id, ClaimsPrincipal user, AgentStore agents, AgentConnections connections, AuditLog audit)

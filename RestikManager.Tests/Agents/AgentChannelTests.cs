@@ -74,6 +74,8 @@ public sealed class AgentChannelTests : IDisposable
     [InlineData(Hello, Hello, WebSocketCloseStatus.ProtocolError, "hello sent twice")]
     [InlineData("""{"type":"hello","protocolVersion":99,"agentVersion":"9","commit":"x","buildDate":"x","os":"linux","arch":"amd64","hostname":"h"}""", null, WebSocketCloseStatus.PolicyViolation, "unsupported protocol version 99; this server speaks 1")]
     [InlineData("""{"type":"heartbeat","sentAt":"yesterday"}""", "after-hello", WebSocketCloseStatus.InvalidPayloadData, "malformed heartbeat message")]
+    [InlineData("""{"type":"hello","protocolVersion":1,"agentVersion":"1\nFAKE LOG LINE","commit":"x","buildDate":"x","os":"linux","arch":"amd64","hostname":"h"}""", null, WebSocketCloseStatus.InvalidPayloadData, "malformed hello message")]
+    [InlineData("""{"type":"hello","protocolVersion":1,"commit":"x","buildDate":"x","os":"linux","arch":"amd64","hostname":"h"}""", null, WebSocketCloseStatus.InvalidPayloadData, "malformed hello message")]
     public async Task ProtocolBreachesCloseOnlyThatConnectionWithAReason(string first, string? second, WebSocketCloseStatus status, string reason)
     {
         using var admin = await Api.AdminAsync(_server);

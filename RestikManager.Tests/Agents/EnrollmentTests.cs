@@ -123,6 +123,24 @@ public sealed class EnrollmentTests : IDisposable
     }
 
     [Theory]
+    [InlineData("web1\nFAKE LOG LINE")]
+    [InlineData("web 1")]
+    [InlineData("")]
+    [InlineData("../etc")]
+    public async Task HostnamesThatAreNotPlainNamesAreRefused(string hostname)
+    {
+        using var admin = await Api.AdminAsync(_server);
+        var token = await Api.EnrollmentTokenAsync(admin);
+
+        using var response = await Enroll(_server.CreateClient(), token, hostname);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.JsonAsync()).GetProperty("error").GetProperty("code").GetString().ShouldBe("invalid_hostname");
+        (await Api.HostsAsync(admin)).ShouldBeEmpty();
+        (await Enroll(_server.CreateClient(), token, "web1")).StatusCode.ShouldBe(HttpStatusCode.Created, "a refused request leaves the token unused");
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(-5)]
     [InlineData(20000)]

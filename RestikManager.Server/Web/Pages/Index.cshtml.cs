@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using RestikManager.Contracts;
 using RestikManager.Server.Accounts;
 using RestikManager.Server.Agents;
 
@@ -11,9 +10,5 @@ internal sealed class IndexModel(AgentStore agents, AgentConnections connections
 {
     public IReadOnlyList<HostView> Hosts { get; private set; } = [];
 
-    public void OnGet() => Hosts = [.. agents.List().Where(a => a.RevokedAt is null).Select(a => new HostView(
-        a.Id, a.Hostname, a.Label, connections.IsOnline(a.Id) ? "online" : "offline",
-        presence.LastSeen(a.Id)?.ToString("O") ?? a.LastSeenAt, a.EnrolledAt, false,
-        a.AgentVersion, a.AgentCommit, a.Os, a.Arch, a.ResticVersion,
-        a.AgentVersion is not null && a.AgentVersion != BuildInfo.Current.Version))];
+    public void OnGet() => Hosts = [.. agents.List().Where(a => a.RevokedAt is null).Select(a => a.ToView(connections, presence))];
 }
