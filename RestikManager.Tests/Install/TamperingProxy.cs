@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace RestikManager.Tests.Install;
 
@@ -26,6 +27,7 @@ internal sealed class TamperingProxy : IAsyncDisposable
     public static async Task<TamperingProxy> StartAsync(string upstream)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
         var http = new HttpClient { BaseAddress = new Uri(upstream) };
