@@ -18,7 +18,13 @@ internal static class DataDirectory
         var database = new Database(Path.Join(dataDir, Database.FileName));
         if (Directory.Exists(dataDir))
         {
-            SecretKey.ValidateExisting(dataDir);
+            if (!SecretKey.ValidateExisting(dataDir) && File.Exists(Path.Join(dataDir, Secrets.SecretStore.FileName)))
+            {
+                throw new StartupRefusedException(
+                    $"{Path.Join(dataDir, SecretKey.FileName)} is missing but {Secrets.SecretStore.FileName} exists: a new key could never read it; " +
+                    "restore secret.key from your backup");
+            }
+
             Migrator.RefuseNewer(database);
         }
 

@@ -4,13 +4,12 @@ namespace RestikManager.Server.Data;
 
 internal static class DataExtensions
 {
-    /// <summary>Readies the data directory (refusing a bad one) and registers the database and secret key.</summary>
-    public static IHostApplicationBuilder AddData(this IHostApplicationBuilder builder, ServerSettings settings)
+    /// <summary>Readies the data directory (refusing a bad one), registers the database and returns the secret key.</summary>
+    public static SecretKey AddData(this IHostApplicationBuilder builder, ServerSettings settings)
     {
         var (key, database) = DataDirectory.Prepare(settings.DataDir);
-        builder.Services.AddSingleton(key);
         builder.Services.AddSingleton(database);
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
-        return builder;
+        return key;
     }
 }

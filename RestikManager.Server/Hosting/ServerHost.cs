@@ -8,6 +8,7 @@ using RestikManager.Server.Audit;
 using RestikManager.Server.Configuration;
 using RestikManager.Server.Data;
 using RestikManager.Server.Distribution;
+using RestikManager.Server.Secrets;
 using RestikManager.Server.Web;
 using RestikManager.ServiceDefaults;
 
@@ -24,7 +25,8 @@ internal static class ServerHost
         builder.Services.AddSingleton(settings);
         builder.AddServiceDefaults();
         builder.AddListener(settings);
-        builder.AddData(settings);
+        var secretKey = builder.AddData(settings);
+        builder.AddSecrets(settings, secretKey);
         builder.AddAudit(settings);
         builder.AddAccounts(settings);
         builder.AddAgents();

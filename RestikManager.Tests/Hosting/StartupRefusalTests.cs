@@ -126,6 +126,20 @@ public sealed class StartupRefusalTests(PublishedTree tree) : IDisposable
         DirectorySnapshot.Take(data).ShouldBe(before);
     }
 
+    [Fact]
+    public async Task SecretsFromAnotherInstallationAreRefusedAndKept()
+    {
+        var data = await InitializedDataDir();
+        File.WriteAllBytes(Path.Join(data, "secrets.enc"), [.. "RMSECRETS1"u8, .. new byte[64]]);
+        var before = DirectorySnapshot.Take(data);
+
+        var (code, lines) = await Run(new() { ["RM_DATA_DIR"] = data });
+
+        code.ShouldBe(1);
+        lines.ShouldHaveSingleItem().ShouldContain("secrets.enc cannot be decrypted with this secret.key");
+        DirectorySnapshot.Take(data).ShouldBe(before);
+    }
+
     /// <summary>A data directory a real start has already created (key, migrated database), server stopped.</summary>
     private async Task<string> InitializedDataDir()
     {
