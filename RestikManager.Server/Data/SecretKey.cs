@@ -12,7 +12,6 @@ internal sealed class SecretKey
     public const string FileName = "secret.key";
     public const int Length = 32;
 
-    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode GroupOrOthers = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
         | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
 
@@ -65,32 +64,8 @@ internal sealed class SecretKey
         return new SecretKey(File.ReadAllBytes(path));
     }
 
-    private static void Create(string path)
-    {
-        // Written under a temporary name and moved into place without overwrite, so a crash never
-        // leaves a short key and a concurrent start never replaces one.
-        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = OwnerOnly;
-            }
-
-            using (var stream = new FileStream(temp, options))
-            {
-                stream.Write(RandomNumberGenerator.GetBytes(Length));
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, path, overwrite: false);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
-    }
+    // Moved into place without overwrite: a crash never leaves a short key and a concurrent start never replaces one.
+    private static void Create(string path) => OwnerOnlyFile.Write(path, RandomNumberGenerator.GetBytes(Length), overwrite: false);
 
     private static string ModeText(UnixFileMode mode) => Convert.ToString((int)mode, 8).PadLeft(4, '0');
 }

@@ -118,27 +118,7 @@ internal sealed class SecretStore
         }
 
         CryptographicOperations.ZeroMemory(plain);
-        var temp = $"{_path}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            using (var stream = new FileStream(temp, options))
-            {
-                stream.Write(blob);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, _path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
+        OwnerOnlyFile.Write(_path, blob, overwrite: true);
     }
 }
 
