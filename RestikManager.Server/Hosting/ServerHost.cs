@@ -32,6 +32,7 @@ internal static class ServerHost
         builder.AddAgents();
         builder.AddDistribution(settings);
         builder.Services.AddRazorPages(o => o.RootDirectory = "/Web/Pages");
+        builder.AddErrorEnvelopes();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default);
@@ -41,6 +42,7 @@ internal static class ServerHost
 
         var app = builder.Build();
         app.Services.GetRequiredService<AdminBootstrap>().Run(adminPassword, settings.BaseUrl);
+        app.UseErrorEnvelopes();
         app.UseWebSockets();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -49,7 +51,6 @@ internal static class ServerHost
         app.MapAccountsApi();
         app.MapAgentsApi();
         app.MapRazorPages();
-        app.MapNotFoundFallback();
         return app;
     }
 

@@ -40,7 +40,14 @@ public sealed class AgentProcessTests(PublishedTree tree)
         await stack.StartServerAsync();
 
         await Api.WaitForHostsAsync(stack.Admin, Online("web1"), Patience, "web1 online again");
-        agent.Lines.Count(l => l.Contains("Online at", StringComparison.Ordinal)).ShouldBe(2);
+        // The server marks the host online on hello; the agent logs it when the welcome arrives, a moment later.
+        var deadline = DateTime.UtcNow + Patience;
+        while (agent.Lines.Count(l => l.Contains("Online at", StringComparison.Ordinal)) < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        agent.Lines.Count(l => l.Contains("Online at", StringComparison.Ordinal)).ShouldBe(2, agent.Output);
     }
 
     [Fact]
