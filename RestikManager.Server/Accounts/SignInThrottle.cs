@@ -58,6 +58,13 @@ internal sealed class SignInThrottle(TimeProvider time)
                 queue.Dequeue();
             }
 
+            if (queue.Count == 0)
+            {
+                // Forget names whose failures have aged out, so sprayed names do not pile up in memory.
+                _failures.TryRemove(new KeyValuePair<string, Queue<DateTimeOffset>>(key, queue));
+                return null;
+            }
+
             return queue.Count >= limit ? queue.Peek() + Window - now : null;
         }
     }
