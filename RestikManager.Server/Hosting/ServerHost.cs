@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using RestikManager.Contracts;
-using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Accounts;
 using RestikManager.Server.Agents;
 using RestikManager.Server.Audit;
@@ -31,14 +30,7 @@ internal static class ServerHost
         builder.AddAccounts(settings);
         builder.AddAgents();
         builder.AddDistribution(settings);
-        builder.Services.AddRazorPages(o => o.RootDirectory = "/Web/Pages");
-        builder.AddErrorEnvelopes();
-        builder.Services.ConfigureHttpJsonOptions(o =>
-        {
-            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default);
-            o.SerializerOptions.TypeInfoResolverChain.Insert(1, ProtocolJsonContext.Default);
-            o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
-        });
+        builder.AddWeb();
 
         var app = builder.Build();
         app.Services.GetRequiredService<AdminBootstrap>().Run(adminPassword, settings.BaseUrl);

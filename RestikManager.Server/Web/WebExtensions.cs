@@ -4,10 +4,21 @@ namespace RestikManager.Server.Web;
 
 internal static class WebExtensions
 {
-    /// <summary>Binding failures answer a plain 400 in every environment (never a developer page), for <see cref="UseErrorEnvelopes"/>.</summary>
-    public static IHostApplicationBuilder AddErrorEnvelopes(this IHostApplicationBuilder builder)
+    /// <summary>
+    /// The web UI (Razor Pages under <c>Web/Pages</c>) and the API's JSON: source-generated contexts, readable
+    /// escaping, and binding failures that answer a plain 400 in every environment (never a developer page),
+    /// which <see cref="UseErrorEnvelopes"/> turns into the envelope.
+    /// </summary>
+    public static IHostApplicationBuilder AddWeb(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddRazorPages(o => o.RootDirectory = "/Web/Pages");
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(1, Contracts.Protocol.ProtocolJsonContext.Default);
+            o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+        });
         return builder;
     }
 
