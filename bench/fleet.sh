@@ -4,7 +4,7 @@
 # again and the hello→welcome latency p99 during it. Server and swarm (bench/RestikManager.Swarm) are real
 # processes on loopback; everything stops by itself (timeouts) and is cleaned up on exit.
 #
-#   bench/fleet.sh [--sizes "1000 5000 10000"] [--storm 10000]
+#   bench/fleet.sh [--sizes "1000 5000 10000"] [--storm 10000]     (--sizes "" measures the storm only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +12,7 @@ sizes="1000 5000 10000"
 storm=10000
 while [ $# -gt 0 ]; do
   case "$1" in
-    --sizes) sizes=${2:?}; shift 2 ;;
+    --sizes) sizes=${2?}; shift 2 ;;
     --storm) storm=${2:?}; shift 2 ;;
     *) echo "fleet.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac

@@ -18,9 +18,18 @@ internal enum EnrollRefusal
     HostExists,
 }
 
-/// <summary>The <c>agents</c> table: enrollment, credentials (SHA-256), revocation, hello details, last seen.</summary>
+/// <summary>
+/// The <c>agents</c> table: enrollment, credentials (SHA-256), revocation, hello details, last seen.
+/// Live credentials are remembered after their first lookup, so a reconnect storm costs no database
+/// work per connection; revocation and re-enrollment (both done by this process) forget them at once.
+/// </summary>
 internal sealed class AgentStore(Database database, TimeProvider time)
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AgentRecord> _byCredentialHash = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _credentialHashById = new(StringComparer.Ordinal);
+    private readonly Lock _cacheGate = new();
+    private long _forgetGeneration;
+
     private const string Columns =
         "id, hostname, label, enrolled_at AS EnrolledAt, revoked_at AS RevokedAt, last_seen_at AS LastSeenAt, agent_version AS AgentVersion, agent_commit AS AgentCommit, os, arch, restic_version AS ResticVersion";
 
@@ -66,6 +75,7 @@ internal sealed class AgentStore(Database database, TimeProvider time)
 
         connection.Execute("UPDATE enrollment_tokens SET used_at = @now, agent_id = @id WHERE id = @tokenId", new { now, id, tokenId = token.Value.Id }, transaction);
         transaction.Commit();
+        Forget(id);
         return (EnrollRefusal.None, Find(id), credential, existing);
     }
 
@@ -76,9 +86,55 @@ internal sealed class AgentStore(Database database, TimeProvider time)
             return null;
         }
 
+        var hash = SecretTokens.Hash(credential);
+        if (_byCredentialHash.TryGetValue(hash, out var known))
+        {
+            return known;
+        }
+
+        var generation = Interlocked.Read(ref _forgetGeneration);
         using var connection = database.Open();
-        return connection.QuerySingleOrDefault<AgentRecord>(
-            $"SELECT {Columns} FROM agents WHERE credential_hash = @hash AND revoked_at IS NULL", new { hash = SecretTokens.Hash(credential) });
+        var agent = connection.QuerySingleOrDefault<AgentRecord>(
+            $"SELECT {Columns} FROM agents WHERE credential_hash = @hash AND revoked_at IS NULL", new { hash });
+        if (agent is not null)
+        {
+            // Remembered only if no revocation or re-enrollment happened since the read began, so a
+            // read that raced a revocation can never keep a dead credential alive.
+            lock (_cacheGate)
+            {
+                if (_forgetGeneration == generation)
+                {
+                    _credentialHashById[agent.Id] = hash;
+                    _byCredentialHash[hash] = agent;
+                }
+            }
+        }
+
+        return agent;
+    }
+
+    /// <summary>
+    /// Loads every live credential into memory (one query at start), so agents reconnecting after a server
+    /// restart are admitted without a database read each.
+    /// </summary>
+    public int RememberLiveCredentials()
+    {
+        var agents = List().Where(a => a.RevokedAt is null).ToDictionary(a => a.Id, StringComparer.Ordinal);
+        using var connection = database.Open();
+        var hashes = connection.Query<(string Id, string Hash)>("SELECT id, credential_hash FROM agents WHERE revoked_at IS NULL");
+        lock (_cacheGate)
+        {
+            foreach (var (id, hash) in hashes)
+            {
+                if (agents.TryGetValue(id, out var agent))
+                {
+                    _credentialHashById[id] = hash;
+                    _byCredentialHash[hash] = agent;
+                }
+            }
+        }
+
+        return _byCredentialHash.Count;
     }
 
     public AgentRecord? Find(string id)
@@ -96,12 +152,22 @@ internal sealed class AgentStore(Database database, TimeProvider time)
     public bool Revoke(string id)
     {
         using var connection = database.Open();
-        return connection.Execute("UPDATE agents SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL",
+        var revoked = connection.Execute("UPDATE agents SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL",
             new { id, now = time.GetUtcNow().ToString("O") }) == 1;
+        Forget(id);
+        return revoked;
     }
 
     public void RecordHello(string id, Hello hello, DateTimeOffset at)
     {
+        if (_credentialHashById.TryGetValue(id, out var hash) && _byCredentialHash.TryGetValue(hash, out var known))
+        {
+            _byCredentialHash.TryUpdate(hash, known with
+            {
+                AgentVersion = hello.AgentVersion, AgentCommit = hello.Commit, Os = hello.Os, Arch = hello.Arch, ResticVersion = hello.ResticVersion,
+            }, known);
+        }
+
         using var connection = database.Open();
         connection.Execute(
             """
@@ -109,6 +175,18 @@ internal sealed class AgentStore(Database database, TimeProvider time)
                 restic_version = @ResticVersion, last_seen_at = @at WHERE id = @id
             """,
             new { id, hello.AgentVersion, hello.Commit, hello.Os, hello.Arch, hello.ResticVersion, at = at.ToString("O") });
+    }
+
+    private void Forget(string id)
+    {
+        lock (_cacheGate)
+        {
+            _forgetGeneration++;
+            if (_credentialHashById.TryRemove(id, out var hash))
+            {
+                _byCredentialHash.TryRemove(hash, out _);
+            }
+        }
     }
 
     /// <summary>Writes many last-seen times in one transaction (heartbeats never write one by one).</summary>

@@ -34,6 +34,7 @@ internal static class ServerHost
 
         var app = builder.Build();
         app.Services.GetRequiredService<AdminBootstrap>().Run(adminPassword, settings.BaseUrl);
+        app.Services.GetRequiredService<AgentStore>().RememberLiveCredentials();
         app.UseErrorEnvelopes();
         app.UseWebSockets();
         app.UseAuthentication();
