@@ -159,6 +159,24 @@ public sealed class AgentChannelTests : IDisposable
     }
 
     [Fact]
+    public async Task AConnectedCredentialReplacedByReEnrollmentIsDroppedAndRefused()
+    {
+        using var admin = await Api.AdminAsync(_server);
+        var (agentId, oldCredential) = await EnrollAsync(admin, "web1");
+        using var socket = await ConnectAsync(_server, oldCredential);
+        await SendAsync(socket, Hello);
+        await ReceiveTextAsync(socket);
+
+        using var replaced = await EnrollmentTests.Enroll(_server.CreateClient(), await Api.EnrollmentTokenAsync(admin), "web1", replace: true);
+
+        (await replaced.JsonAsync()).GetProperty("agentId").GetString().ShouldBe(agentId);
+        (await ReceiveCloseAsync(socket)).Description.ShouldBe("credential replaced by a new enrollment");
+        using var again = await ConnectAsync(_server, oldCredential, expectAccepted: false);
+        using var fresh = await ConnectAsync(_server, (await replaced.JsonAsync()).GetProperty("credential").GetString()!);
+        fresh.State.ShouldBe(WebSocketState.Open);
+    }
+
+    [Fact]
     public async Task ClosingTheConnectionMakesTheHostOffline()
     {
         using var admin = await Api.AdminAsync(_server);
