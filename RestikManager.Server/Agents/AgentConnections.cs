@@ -8,8 +8,6 @@ internal sealed class AgentConnections
 {
     private readonly ConcurrentDictionary<string, AgentSession> _sessions = new(StringComparer.Ordinal);
 
-    public int Count => _sessions.Count;
-
     public bool IsOnline(string agentId) => _sessions.ContainsKey(agentId);
 
     public void Add(AgentSession session)

@@ -21,7 +21,7 @@ internal sealed partial class AgentSession(
 
     public string AgentId => agent.Id;
 
-    public bool HasSaidHello { get; private set; }
+    private bool HasSaidHello { get; set; }
 
     public async Task RunAsync(CancellationToken stopping)
     {

@@ -28,8 +28,6 @@ internal sealed class AuditLog
         _time = time;
     }
 
-    public string FilePath => _path;
-
     /// <summary>
     /// Appends an entry; <paramref name="outcome"/> is <c>ok</c>, <c>denied</c> or <c>failed</c>. The file is
     /// held exclusively while its last entry is read and the new one written, so the server and a host-side

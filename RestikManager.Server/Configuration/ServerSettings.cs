@@ -37,9 +37,6 @@ internal sealed record ServerSettings(
         return new ServerSettings(listen, dataDir, ParseBaseUrl(config), bundled, TlsFiles.Load(config));
     }
 
-    /// <summary>True when the variable was set explicitly (defaults are allowed to be absent).</summary>
-    public static bool IsSet(IConfiguration config, string name) => Value(config, name) is not null;
-
     internal static string? Value(IConfiguration config, string name) =>
         config[name] is { Length: > 0 } v ? v : null;
 

@@ -20,15 +20,12 @@ public sealed class PublishedTree : IAsyncLifetime, IDisposable
     public string Agent(string target) =>
         _dir.Of("dist", "agent-binaries", $"restic-manager-agent-{target}{(target.StartsWith("windows", StringComparison.Ordinal) ? ".exe" : "")}");
 
-    public string PublishOutput { get; private set; } = "";
-
     public async Task InitializeAsync()
     {
         var (code, output) = await ChildProcess.RunAsync("bash",
             [RepoPaths.Of("deploy", "publish.sh"), "--out", _dir.Path, "--targets", string.Join(',', Targets),
              "--server", "linux-amd64", "--version", Version, "--commit", Commit, "--date", Date],
             timeout: TimeSpan.FromMinutes(10));
-        PublishOutput = output;
         if (code != 0)
         {
             throw new InvalidOperationException($"deploy/publish.sh failed ({code}):\n{output}");
