@@ -1,6 +1,7 @@
 using System.CommandLine;
 using RestikManager.Agent.Config;
 using RestikManager.Agent.Enrollment;
+using RestikManager.Agent.State;
 using RestikManager.Contracts;
 
 namespace RestikManager.Agent;
@@ -38,8 +39,18 @@ internal static class AgentCommandLine
         root.Subcommands.Add(enroll);
 
         var restic = new Option<string>("--restic") { Description = "The restic executable.", DefaultValueFactory = _ => "restic" };
-        var run = new Command("run", "Run the agent: stay connected to the server and do its work.") { config, restic };
-        run.SetAction((result, ct) => RunCommand.RunAsync(result.GetValue(config)!, result.GetValue(restic)!, ct));
+        var stateDir = new Option<string>("--state-dir") { Description = "Where the agent keeps its outbox, schedule and restic cache.", DefaultValueFactory = _ => AgentState.DefaultRoot };
+        var lockWait = new Option<int>("--lock-wait") { Description = "Seconds a job waits for a repository locked by someone else before it fails.", DefaultValueFactory = _ => 300 };
+        lockWait.Validators.Add(r =>
+        {
+            if (r.GetValue(lockWait) is < 0 or > 86400)
+            {
+                r.AddError("--lock-wait must be between 0 and 86400 seconds.");
+            }
+        });
+        var run = new Command("run", "Run the agent: stay connected to the server and do its work.") { config, restic, stateDir, lockWait };
+        run.SetAction((result, ct) => RunCommand.RunAsync(result.GetValue(config)!, result.GetValue(restic)!, result.GetValue(stateDir)!,
+            TimeSpan.FromSeconds(result.GetValue(lockWait)), ct));
         root.Subcommands.Add(run);
         return root;
     }

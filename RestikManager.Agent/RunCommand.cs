@@ -1,5 +1,8 @@
 using RestikManager.Agent.Config;
 using RestikManager.Agent.Connection;
+using RestikManager.Agent.Jobs;
+using RestikManager.Agent.Schedule;
+using RestikManager.Agent.State;
 using RestikManager.Contracts;
 
 namespace RestikManager.Agent;
@@ -7,7 +10,7 @@ namespace RestikManager.Agent;
 /// <summary><c>run</c>: the service. Stays connected to the server until SIGINT/SIGTERM (or service stop).</summary>
 internal static partial class RunCommand
 {
-    public static async Task<int> RunAsync(string configPath, string restic, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string configPath, string restic, string stateDir, TimeSpan lockWait, CancellationToken cancellationToken)
     {
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
         {
@@ -34,8 +37,29 @@ internal static partial class RunCommand
 
         var build = BuildInfo.Current;
         LogStarting(logger, build.Version, build.Commit, build.Date, config.Hostname, config.Server);
-        var loop = new ReconnectLoop(config, ct => HostFacts.HelloAsync(config.Hostname, restic, ct), Backoff.Default(), TimeProvider.System, logger);
+        AgentState state;
+        try
+        {
+            state = new AgentState(stateDir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"{AgentCommandLine.ProgramName}: cannot use the state directory {stateDir}: {e.Message}");
+            return 1;
+        }
+
+        var time = TimeProvider.System;
+        var runner = new JobRunner(restic, state.CacheDir, lockWait, time, logger);
+        var jobs = new JobHost(state, runner, new QueryRunner(restic, state.CacheDir), config.Hostname, time, logger);
+        await jobs.RecoverAsync();
+        var plans = new PlanScheduler(state, jobs, time, logger);
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var schedule = plans.RunAsync(stopping.Token);
+        var loop = new ReconnectLoop(config, ct => HostFacts.HelloAsync(config.Hostname, restic, ct), new AgentWork(jobs, plans), Backoff.Default(), time, logger);
         await loop.RunAsync(cancellationToken);
+        await stopping.CancelAsync();
+        await jobs.StopAsync();
+        await schedule;
         LogStopped(logger);
         return 0;
     }

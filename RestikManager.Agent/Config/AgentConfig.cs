@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using RestikManager.Agent.State;
 
 namespace RestikManager.Agent.Config;
 
@@ -34,40 +35,8 @@ internal static class AgentConfigFile
         }
     }
 
-    public static void Save(string path, AgentConfig config)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(dir);
-        }
-        else
-        {
-            Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-
-        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        try
-        {
-            using (var stream = new FileStream(temp, options))
-            {
-                JsonSerializer.Serialize(stream, config, AgentConfigJsonContext.Default.AgentConfig);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
-    }
+    public static void Save(string path, AgentConfig config) =>
+        OwnerOnlyFile.Write(path, stream => JsonSerializer.Serialize(stream, config, AgentConfigJsonContext.Default.AgentConfig));
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]

@@ -15,8 +15,10 @@ internal sealed record SessionOutcome(bool Welcomed, string Reason, bool Credent
 /// One connection to the server: hello, welcome, heartbeats. Everything sent goes through one
 /// <see cref="SocketWriter{T}"/>, so only one task ever writes to the socket.
 /// </summary>
-internal sealed partial class AgentSession(AgentConfig config, Hello hello, ILogger logger)
+internal sealed partial class AgentSession(AgentConfig config, Hello hello, AgentWork work, ILogger logger)
 {
+    private static readonly TimeSpan OutboxResendEvery = TimeSpan.FromSeconds(30);
+
 
     public static Uri WebSocketUri(string server)
     {
@@ -46,8 +48,9 @@ internal sealed partial class AgentSession(AgentConfig config, Hello hello, ILog
             return new SessionOutcome(false, $"cannot connect to {config.Server}: {e.Message}", false);
         }
 
-        // Heartbeats are only "still here": when the queue is full the oldest can go.
-        using var writer = new SocketWriter<AgentMessage>(socket, ProtocolJsonContext.Default.AgentMessage, 64, BoundedChannelFullMode.DropOldest);
+        // Nothing is dropped silently: a full queue refuses (progress and heartbeats are skipped, results stay in the
+        // outbox and are sent again).
+        using var writer = new SocketWriter<AgentMessage>(socket, ProtocolJsonContext.Default.AgentMessage, 256, BoundedChannelFullMode.Wait);
         using var onStop = cancellationToken.Register(() => writer.Close(WebSocketCloseStatus.NormalClosure, "agent stopping"));
         using var heartbeatStop = new CancellationTokenSource();
         var writing = writer.RunAsync();
@@ -64,6 +67,7 @@ internal sealed partial class AgentSession(AgentConfig config, Hello hello, ILog
             reason = cancellationToken.IsCancellationRequested ? "agent stopping" : $"connection lost: {e.Message}";
         }
 
+        work.Jobs.Disconnected();
         writer.Close(WebSocketCloseStatus.NormalClosure, "bye");
         await heartbeatStop.CancelAsync();
         await writing;
@@ -106,11 +110,29 @@ internal sealed partial class AgentSession(AgentConfig config, Hello hello, ILog
                     return (welcomed, $"the server closed the connection: {why}", heartbeats);
                 }
 
-                if (Parse(buffer.AsSpan(0, length)) is Welcome welcome)
+                switch (Parse(buffer.AsSpan(0, length)))
                 {
-                    welcomed = true;
-                    LogWelcome(logger, config.Server, welcome.AgentId, welcome.ServerVersion);
-                    heartbeats ??= HeartbeatLoopAsync(writer, TimeSpan.FromSeconds(Math.Clamp(welcome.HeartbeatSeconds, 1, 300)), cancellationToken);
+                    case Welcome welcome:
+                        welcomed = true;
+                        LogWelcome(logger, config.Server, welcome.AgentId, welcome.ServerVersion);
+                        heartbeats ??= HeartbeatLoopAsync(writer, TimeSpan.FromSeconds(Math.Clamp(welcome.HeartbeatSeconds, 1, 300)), work.Jobs, cancellationToken);
+                        work.Jobs.Connected(writer.TrySend);
+                        break;
+                    case PlanSet plans:
+                        work.Plans.Replace(plans.Plans, save: true);
+                        break;
+                    case RunJob run:
+                        work.Jobs.Start(run.Job);
+                        break;
+                    case CancelJob cancel:
+                        work.Jobs.Cancel(cancel.JobId);
+                        break;
+                    case ResultAck ack:
+                        work.Jobs.Acknowledged(ack.JobId);
+                        break;
+                    case Query query:
+                        work.Jobs.Answer(query, reply => writer.TrySend(reply), cancellationToken);
+                        break;
                 }
             }
         }
@@ -134,14 +156,20 @@ internal sealed partial class AgentSession(AgentConfig config, Hello hello, ILog
         }
     }
 
-    private static async Task HeartbeatLoopAsync(SocketWriter<AgentMessage> writer, TimeSpan every, CancellationToken cancellationToken)
+    private static async Task HeartbeatLoopAsync(SocketWriter<AgentMessage> writer, TimeSpan every, Jobs.JobHost jobs, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(every);
+        var lastResend = DateTimeOffset.UtcNow;
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
                 writer.TrySend(new Heartbeat(DateTimeOffset.UtcNow));
+                if (DateTimeOffset.UtcNow - lastResend >= OutboxResendEvery)
+                {
+                    lastResend = DateTimeOffset.UtcNow;
+                    jobs.ResendOutbox();
+                }
             }
         }
         catch (OperationCanceledException)

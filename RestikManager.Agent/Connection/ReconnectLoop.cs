@@ -7,14 +7,14 @@ namespace RestikManager.Agent.Connection;
 /// Keeps the agent connected for ever: after any end of a connection it waits a backoff delay (reset once
 /// a connection was welcomed) and connects again, logging why the last one ended.
 /// </summary>
-internal sealed partial class ReconnectLoop(AgentConfig config, Func<CancellationToken, Task<Hello>> hello, Backoff backoff, TimeProvider time, ILogger logger)
+internal sealed partial class ReconnectLoop(AgentConfig config, Func<CancellationToken, Task<Hello>> hello, AgentWork work, Backoff backoff, TimeProvider time, ILogger logger)
 {
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var attempt = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var session = new AgentSession(config, await hello(cancellationToken), logger);
+            var session = new AgentSession(config, await hello(cancellationToken), work, logger);
             var outcome = await session.RunAsync(cancellationToken);
             if (cancellationToken.IsCancellationRequested)
             {

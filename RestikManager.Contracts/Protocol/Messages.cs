@@ -6,6 +6,11 @@ namespace RestikManager.Contracts.Protocol;
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]
 [JsonDerivedType(typeof(Hello), "hello")]
 [JsonDerivedType(typeof(Heartbeat), "heartbeat")]
+[JsonDerivedType(typeof(JobStarted), "jobStarted")]
+[JsonDerivedType(typeof(JobProgress), "jobProgress")]
+[JsonDerivedType(typeof(JobResult), "jobResult")]
+[JsonDerivedType(typeof(ActiveJobs), "activeJobs")]
+[JsonDerivedType(typeof(QueryReply), "queryReply")]
 public abstract record AgentMessage;
 
 /// <summary>The agent's first message on every connection.</summary>
@@ -16,13 +21,66 @@ public sealed record Hello(
 /// <summary>"Still here", every <see cref="Welcome.HeartbeatSeconds"/>.</summary>
 public sealed record Heartbeat(DateTimeOffset SentAt) : AgentMessage;
 
+/// <summary>A job began (one the server sent, or one the agent's own schedule started).</summary>
+public sealed record JobStarted(string JobId, string Kind, string RepositoryId, string Trigger, string? PlanId, DateTimeOffset StartedAt) : AgentMessage;
+
+/// <summary>Live progress of a running job; at most about one a second, and droppable.</summary>
+public sealed record JobProgress(
+    string JobId, double PercentDone, long FilesDone, long TotalFiles, long BytesDone, long TotalBytes,
+    long ErrorCount, long SecondsElapsed, long? SecondsRemaining, string? CurrentFile) : AgentMessage;
+
+/// <summary>
+/// How a job ended. The agent keeps it in its outbox and sends it until the server answers with
+/// <see cref="ResultAck"/>; the server records it once per <see cref="JobId"/>.
+/// </summary>
+public sealed record JobResult(
+    string JobId, string Kind, string RepositoryId, string Trigger, string? PlanId, string Status,
+    DateTimeOffset StartedAt, DateTimeOffset FinishedAt, int? ExitCode = null, string? ErrorClass = null, string? Error = null,
+    string? SnapshotId = null, BackupSummary? Backup = null, ForgetSummary? Forget = null) : AgentMessage;
+
+/// <summary>After its outbox: the jobs the agent is running now. Any other unfinished job of this agent was lost.</summary>
+public sealed record ActiveJobs(IReadOnlyList<string> JobIds) : AgentMessage;
+
+/// <summary>
+/// A part of the answer to a <see cref="Query"/>. Long answers come in several parts; the last has
+/// <see cref="Done"/> set. <see cref="More"/> says a listing stopped at the limit.
+/// </summary>
+public sealed record QueryReply(
+    string QueryId, bool Done, IReadOnlyList<SnapshotInfo>? Snapshots = null, IReadOnlyList<TreeEntry>? Entries = null,
+    bool More = false, string? ErrorClass = null, string? Error = null) : AgentMessage;
+
 /// <summary>A message from server to agent; <c>type</c> says which.</summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]
 [JsonDerivedType(typeof(Welcome), "welcome")]
+[JsonDerivedType(typeof(PlanSet), "plans")]
+[JsonDerivedType(typeof(RunJob), "runJob")]
+[JsonDerivedType(typeof(CancelJob), "cancelJob")]
+[JsonDerivedType(typeof(ResultAck), "resultAck")]
+[JsonDerivedType(typeof(Query), "query")]
 public abstract record ServerMessage;
 
 /// <summary>The server's answer to a good hello: the agent is online.</summary>
 public sealed record Welcome(int ProtocolVersion, string AgentId, string ServerVersion, int HeartbeatSeconds) : ServerMessage;
+
+/// <summary>Every enabled plan this agent runs (the whole set: plans not in it are dropped). Sent after welcome and on change.</summary>
+public sealed record PlanSet(IReadOnlyList<AgentPlan> Plans) : ServerMessage;
+
+/// <summary>Run this job now.</summary>
+public sealed record RunJob(JobSpec Job) : ServerMessage;
+
+/// <summary>Stop this job: SIGINT to restic, kill after a grace period, then unlock.</summary>
+public sealed record CancelJob(string JobId) : ServerMessage;
+
+/// <summary>The server has recorded this result: the agent may delete it from its outbox.</summary>
+public sealed record ResultAck(string JobId) : ServerMessage;
+
+/// <summary>
+/// A read-only question answered by restic and not kept as a job: <c>snapshots</c>, or <c>ls</c> of one directory
+/// of <see cref="SnapshotId"/>, entries <see cref="Offset"/> to <see cref="Offset"/> + <see cref="Limit"/>.
+/// </summary>
+public sealed record Query(
+    string QueryId, string Kind, RepositoryAccess Repository, string? SnapshotId = null, string? Path = null,
+    int Offset = 0, int Limit = 0) : ServerMessage;
 
 /// <summary>Body of <c>POST /agent/enroll</c>.</summary>
 public sealed record EnrollRequest(string Token, string Hostname, string Os, string Arch, string AgentVersion, bool Replace);
@@ -41,4 +99,6 @@ public sealed record ErrorDetail(string Code, string Message);
 [JsonSerializable(typeof(EnrollRequest))]
 [JsonSerializable(typeof(EnrollResponse))]
 [JsonSerializable(typeof(ErrorBody))]
+[JsonSerializable(typeof(JobSpec))]
+[JsonSerializable(typeof(IReadOnlyList<AgentPlan>))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;

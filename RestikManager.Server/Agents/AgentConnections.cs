@@ -10,6 +10,12 @@ internal sealed class AgentConnections
 
     public bool IsOnline(string agentId) => _sessions.ContainsKey(agentId);
 
+    public IReadOnlyCollection<string> OnlineIds => [.. _sessions.Keys];
+
+    /// <summary>Queues <paramref name="message"/> for the agent's live connection; false when it is offline or its queue is full.</summary>
+    public bool TrySend(string agentId, Contracts.Protocol.ServerMessage message) =>
+        _sessions.TryGetValue(agentId, out var session) && session.TrySend(message);
+
     public void Add(AgentSession session)
     {
         AgentSession? previous = null;

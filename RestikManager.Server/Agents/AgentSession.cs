@@ -14,7 +14,7 @@ namespace RestikManager.Server.Agents;
 /// </summary>
 internal sealed partial class AgentSession(
     AgentRecord agent, WebSocket socket, AgentConnections connections, AgentPresence presence, AgentStore agents,
-    TimeProvider time, ILogger logger) : IDisposable
+    IAgentEvents events, TimeProvider time, ILogger logger) : IDisposable
 {
     public const int HeartbeatSeconds = 15;
     private readonly SocketWriter<ServerMessage> _writer = new(socket, ProtocolJsonContext.Default.ServerMessage, 64, BoundedChannelFullMode.Wait);
@@ -129,7 +129,7 @@ internal sealed partial class AgentSession(
             return (WebSocketCloseStatus.InvalidPayloadData, "message is not JSON");
         }
 
-        if (type is not ("hello" or "heartbeat"))
+        if (type is not ("hello" or "heartbeat" or "jobStarted" or "jobProgress" or "jobResult" or "activeJobs" or "queryReply"))
         {
             return (WebSocketCloseStatus.InvalidPayloadData, $"unknown message type '{Truncate(type)}'");
         }
@@ -166,12 +166,17 @@ internal sealed partial class AgentSession(
                 connections.Add(this);
                 TrySend(new Welcome(AgentProtocol.Version, agent.Id, BuildInfo.Current.Version, HeartbeatSeconds));
                 LogOnline(logger, agent.Hostname, agent.Id, hello.AgentVersion, hello.ResticVersion ?? "none");
+                events.Online(agent.Id, now);
                 return null;
             case not null when !HasSaidHello:
                 return (WebSocketCloseStatus.ProtocolError, "the first message must be hello");
             case Heartbeat:
                 presence.Seen(agent.Id, time.GetUtcNow());
                 return null;
+            case not null:
+                return events.Received(agent.Id, message) is { } problem
+                    ? (WebSocketCloseStatus.InvalidPayloadData, $"malformed {type} message: {problem}")
+                    : null;
             default:
                 return (WebSocketCloseStatus.InvalidPayloadData, "unknown or missing message type");
         }

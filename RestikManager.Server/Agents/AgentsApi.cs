@@ -82,7 +82,7 @@ internal static class AgentsApi
 
     private static async Task<IResult> ConnectAsync(
         HttpContext context, AgentStore agents, AgentConnections connections, AgentPresence presence, AuditLog audit,
-        TimeProvider time, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
+        IAgentEvents events, TimeProvider time, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -99,7 +99,7 @@ internal static class AgentsApi
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.FromSeconds(30) });
-        using var session = new AgentSession(agent, socket, connections, presence, agents, time, loggers.CreateLogger("RestikManager.Server.Agents"));
+        using var session = new AgentSession(agent, socket, connections, presence, agents, events, time, loggers.CreateLogger("RestikManager.Server.Agents"));
         await session.RunAsync(lifetime.ApplicationStopping);
         return TypedResults.Empty;
     }

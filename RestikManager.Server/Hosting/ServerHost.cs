@@ -7,6 +7,7 @@ using RestikManager.Server.Audit;
 using RestikManager.Server.Configuration;
 using RestikManager.Server.Data;
 using RestikManager.Server.Distribution;
+using RestikManager.Server.Jobs;
 using RestikManager.Server.Secrets;
 using RestikManager.Server.Web;
 using RestikManager.ServiceDefaults;
@@ -29,6 +30,7 @@ internal static class ServerHost
         builder.AddAudit(settings);
         builder.AddAccounts(settings);
         builder.AddAgents();
+        builder.AddBackups();
         builder.AddDistribution(settings);
         builder.AddWeb();
 
@@ -43,6 +45,7 @@ internal static class ServerHost
         app.MapDistributionApi();
         app.MapAccountsApi();
         app.MapAgentsApi();
+        app.MapBackupsApi();
         app.MapRazorPages();
         return app;
     }

@@ -62,6 +62,30 @@ internal sealed class SecretStore
         }
     }
 
+    /// <summary>Sets (value) and removes (null) several secrets in one write: all of them land, or none.</summary>
+    public void Apply(IReadOnlyDictionary<string, string?> changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        lock (_gate)
+        {
+            var next = new Dictionary<string, string>(_values, StringComparer.Ordinal);
+            foreach (var (name, value) in changes)
+            {
+                if (value is null)
+                {
+                    next.Remove(name);
+                }
+                else
+                {
+                    next[name] = value;
+                }
+            }
+
+            Save(next);
+            _values = next;
+        }
+    }
+
     public bool Remove(string name)
     {
         lock (_gate)

@@ -4,15 +4,17 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace RestikManager.Server.Web;
 
 /// <summary>One error in the API's envelope: a stable machine code and a sentence for people.</summary>
-internal sealed record ApiError(string Code, string Message);
+internal sealed record ApiError(
+    string Code, string Message,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Field = null);
 
 /// <summary>The error envelope every endpoint uses: <c>{"error":{"code":"…","message":"…"}}</c>.</summary>
 internal sealed record ErrorEnvelope(ApiError Error);
 
 internal static class ApiErrors
 {
-    public static JsonHttpResult<ErrorEnvelope> Create(int status, string code, string message) =>
-        TypedResults.Json(new ErrorEnvelope(new ApiError(code, message)), statusCode: status);
+    public static JsonHttpResult<ErrorEnvelope> Create(int status, string code, string message, string? field = null) =>
+        TypedResults.Json(new ErrorEnvelope(new ApiError(code, message, field)), statusCode: status);
 
     public static JsonHttpResult<ErrorEnvelope> NotFound(string code, string message) =>
         Create(StatusCodes.Status404NotFound, code, message);

@@ -1,0 +1,161 @@
+using System.Collections.Concurrent;
+using RestikManager.Agent.State;
+using RestikManager.Contracts.Protocol;
+
+namespace RestikManager.Agent.Jobs;
+
+/// <summary>
+/// The agent's jobs, whether the server sent them or the agent's own schedule started them. Every result goes to
+/// the outbox on disk before it is sent, and leaves it only when the server acknowledges it; results are sent again
+/// on every connection and every 30 s until then. A job that was running when the agent died is reported as
+/// interrupted when it starts again, after <c>restic unlock</c> has cleared the lock the dead restic left.
+/// </summary>
+internal sealed partial class JobHost(AgentState state, JobRunner runner, QueryRunner queries, string hostname, TimeProvider time, ILogger logger)
+{
+    private readonly ConcurrentDictionary<string, RunningJob> _running = new(StringComparer.Ordinal);
+    private Func<AgentMessage, bool>? _send;
+
+    private sealed class RunningJob(JobSpec job)
+    {
+        public JobSpec Job { get; } = job;
+        public CancellationTokenSource Stop { get; } = new();
+        public JobRunner.StopReason Reason { get; set; }
+        public Task Done { get; set; } = Task.CompletedTask;
+    }
+
+    /// <summary>Turns what a previous run of the agent left running into interrupted results, and unlocks.</summary>
+    public async Task RecoverAsync()
+    {
+        var waiting = state.Outbox().Select(r => r.JobId).ToHashSet(StringComparer.Ordinal);
+        foreach (var marker in state.LeftRunning())
+        {
+            if (!waiting.Contains(marker.Job.JobId))
+            {
+                await runner.UnlockAsync(JobRunner.Environment(marker.Job.Repository));
+                var job = marker.Job;
+                state.AddToOutbox(new JobResult(job.JobId, job.Kind, job.Repository.Id, job.Trigger, job.PlanId, JobStatuses.Interrupted,
+                    marker.StartedAt, time.GetUtcNow(), ErrorClass: JobErrors.Interrupted,
+                    Error: "interrupted: the agent stopped while restic ran; stale locks were removed"));
+                LogRecovered(logger, job.Kind, job.JobId);
+            }
+
+            state.ClearRunning(marker.Job.JobId);
+        }
+    }
+
+    /// <summary>A connection was welcomed: send what the outbox holds, then which jobs run now.</summary>
+    public void Connected(Func<AgentMessage, bool> send)
+    {
+        _send = send;
+        ResendOutbox();
+        send(new ActiveJobs([.. _running.Keys]));
+    }
+
+    public void Disconnected() => _send = null;
+
+    public bool IsRunning(string jobId) => _running.ContainsKey(jobId);
+
+    /// <summary>Whether a job of <paramref name="planId"/> of <paramref name="kind"/> is running (the schedule skips a busy plan).</summary>
+    public bool IsPlanBusy(string planId, string kind) => _running.Values.Any(r => r.Job.PlanId == planId && r.Job.Kind == kind);
+
+    public void ResendOutbox()
+    {
+        foreach (var result in state.Outbox())
+        {
+            if (_send?.Invoke(result) != true)
+            {
+                return;
+            }
+        }
+    }
+
+    public void Acknowledged(string jobId) => state.RemoveFromOutbox(jobId);
+
+    public void Start(JobSpec job)
+    {
+        if (!AgentState.IsValidJobId(job.JobId) || !JobKinds.All.Contains(job.Kind))
+        {
+            LogRefused(logger, job.Kind, job.JobId);
+            return;
+        }
+
+        if (state.Outbox().FirstOrDefault(r => r.JobId == job.JobId) is { } done)
+        {
+            // Sent again after we finished it (the server missed the result): report, do not run twice.
+            _send?.Invoke(done);
+            return;
+        }
+
+        var running = new RunningJob(job with { Hostname = hostname });
+        if (!_running.TryAdd(job.JobId, running))
+        {
+            return;
+        }
+
+        var startedAt = time.GetUtcNow();
+        state.MarkRunning(new RunningMarker(running.Job, startedAt));
+        _send?.Invoke(new JobStarted(job.JobId, job.Kind, job.Repository.Id, job.Trigger, job.PlanId, startedAt));
+        running.Done = Task.Run(async () =>
+        {
+            JobResult result;
+            try
+            {
+                result = await runner.RunAsync(running.Job, startedAt, p => _send?.Invoke(p), () => running.Reason, running.Stop.Token);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                result = new JobResult(job.JobId, job.Kind, job.Repository.Id, job.Trigger, job.PlanId, JobStatuses.Failed,
+                    startedAt, time.GetUtcNow(), ErrorClass: JobErrors.Failed, Error: $"the agent failed to run restic: {e.Message}");
+            }
+
+            state.AddToOutbox(result);
+            state.ClearRunning(job.JobId);
+            _running.TryRemove(job.JobId, out _);
+            LogFinished(logger, job.Kind, job.JobId, result.Status, result.ErrorClass ?? "-");
+            _send?.Invoke(result);
+        });
+    }
+
+    public void Cancel(string jobId)
+    {
+        if (_running.TryGetValue(jobId, out var running))
+        {
+            running.Reason = JobRunner.StopReason.Cancelled;
+            running.Stop.Cancel();
+        }
+    }
+
+    public void Answer(Query query, Action<QueryReply> reply, CancellationToken cancellationToken) =>
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await queries.AnswerAsync(query, reply, cancellationToken);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                reply(new QueryReply(query.QueryId, true, ErrorClass: JobErrors.Failed, Error: e.Message));
+            }
+        }, CancellationToken.None);
+
+    /// <summary>The agent is stopping: interrupt every job (SIGINT to restic) and wait until their results are in the outbox.</summary>
+    public async Task StopAsync()
+    {
+        foreach (var running in _running.Values)
+        {
+            running.Reason = JobRunner.StopReason.AgentStopping;
+            await running.Stop.CancelAsync();
+        }
+
+        await Task.WhenAll(_running.Values.Select(r => r.Done));
+    }
+
+    [LoggerMessage(40, LogLevel.Warning, "Job {JobId} ({Kind}) was running when the agent stopped: reported as interrupted")]
+    private static partial void LogRecovered(ILogger logger, string kind, string jobId);
+
+    [LoggerMessage(41, LogLevel.Warning, "Refused a job with a bad id or kind: {Kind} {JobId}")]
+    private static partial void LogRefused(ILogger logger, string kind, string jobId);
+
+    [LoggerMessage(42, LogLevel.Information, "Job {JobId} ({Kind}) ended: {Status} ({ErrorClass})")]
+    private static partial void LogFinished(ILogger logger, string kind, string jobId, string status, string errorClass);
+}

@@ -1,0 +1,113 @@
+using System.Globalization;
+using RestikManager.Contracts.Protocol;
+
+namespace RestikManager.Agent.Jobs;
+
+/// <summary>
+/// restic's command line for each job: long flags only, never a secret (those are in the environment).
+/// Every backup of a plan is tagged <c>rm-plan:&lt;id&gt;</c> so that the plan's forget touches only its own snapshots.
+/// </summary>
+internal static class ResticArguments
+{
+    public const string PlanTagPrefix = "rm-plan:";
+
+    public static List<string> Backup(JobSpec job)
+    {
+        var args = new List<string> { "backup", "--json" };
+        if (job.Hostname is not null)
+        {
+            args.AddRange(["--host", job.Hostname]);
+        }
+
+        if (job.PlanId is not null)
+        {
+            args.AddRange(["--tag", PlanTagPrefix + job.PlanId]);
+        }
+
+        foreach (var tag in job.Tags ?? [])
+        {
+            args.AddRange(["--tag", tag]);
+        }
+
+        foreach (var exclude in job.Excludes ?? [])
+        {
+            args.AddRange(["--exclude", exclude]);
+        }
+
+        Limits(job, args);
+        args.Add("--");
+        args.AddRange(job.Paths ?? []);
+        return args;
+    }
+
+    public static List<string> Forget(JobSpec job)
+    {
+        var args = new List<string> { "forget", "--json" };
+        if (job.PlanId is not null)
+        {
+            args.AddRange(["--tag", PlanTagPrefix + job.PlanId]);
+        }
+
+        var keep = job.Retention ?? new Retention();
+        Keep(args, "--keep-last", keep.KeepLast);
+        Keep(args, "--keep-hourly", keep.KeepHourly);
+        Keep(args, "--keep-daily", keep.KeepDaily);
+        Keep(args, "--keep-weekly", keep.KeepWeekly);
+        Keep(args, "--keep-monthly", keep.KeepMonthly);
+        Keep(args, "--keep-yearly", keep.KeepYearly);
+        if (keep.KeepWithin is not null)
+        {
+            args.AddRange(["--keep-within", keep.KeepWithin]);
+        }
+
+        return args;
+    }
+
+    public static List<string> Restore(JobSpec job)
+    {
+        var args = new List<string> { "restore", job.SnapshotId!, "--target", job.Target! };
+        if (job.IncludePath is not null && job.IncludePath != "/")
+        {
+            args.AddRange(["--include", job.IncludePath]);
+        }
+
+        Limits(job, args);
+        return args;
+    }
+
+    public static List<string> Simple(JobSpec job, string command)
+    {
+        var args = new List<string> { command };
+        if (command is "prune" or "check")
+        {
+            Limits(job, args);
+        }
+
+        return args;
+    }
+
+    public static List<string> Snapshots(string? id = null) => id is null ? ["snapshots", "--json"] : ["snapshots", "--json", id];
+
+    public static List<string> Ls(string snapshotId, string path) => ["ls", "--json", snapshotId, path];
+
+    private static void Limits(JobSpec job, List<string> args)
+    {
+        if (job.LimitUploadKiB is { } up)
+        {
+            args.AddRange(["--limit-upload", up.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (job.LimitDownloadKiB is { } down)
+        {
+            args.AddRange(["--limit-download", down.ToString(CultureInfo.InvariantCulture)]);
+        }
+    }
+
+    private static void Keep(List<string> args, string flag, int? value)
+    {
+        if (value is { } n)
+        {
+            args.AddRange([flag, n.ToString(CultureInfo.InvariantCulture)]);
+        }
+    }
+}

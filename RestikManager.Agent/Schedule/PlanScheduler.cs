@@ -1,0 +1,141 @@
+using RestikManager.Agent.Jobs;
+using RestikManager.Agent.State;
+using RestikManager.Contracts.Protocol;
+using RestikManager.Contracts.Schedules;
+
+namespace RestikManager.Agent.Schedule;
+
+/// <summary>
+/// Runs the plans' backup schedules on the agent itself, so backups happen on time whether or not the server is
+/// reachable. The plan set comes from the server (and is kept in the state directory across restarts); a run that
+/// is due while the previous one of the same plan still runs is skipped. Runs missed while the agent was down are
+/// not made up.
+/// </summary>
+internal sealed partial class PlanScheduler(AgentState state, JobHost jobs, TimeProvider time, ILogger logger)
+{
+    private readonly object _gate = new();
+    private Dictionary<string, (AgentPlan Plan, CronSchedule Schedule, DateTimeOffset? Next)> _plans = [];
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _plans.Count;
+            }
+        }
+    }
+
+    /// <summary>Replaces the plan set (from the server, or from disk at start).</summary>
+    public void Replace(IReadOnlyList<AgentPlan> plans, bool save)
+    {
+        if (save)
+        {
+            state.SavePlans(plans);
+        }
+
+        var now = time.GetUtcNow();
+        var next = new Dictionary<string, (AgentPlan, CronSchedule, DateTimeOffset?)>(StringComparer.Ordinal);
+        foreach (var plan in plans)
+        {
+            if (!CronSchedule.TryParse(plan.Schedule, plan.TimeZone, out var schedule, out var error, out _))
+            {
+                LogBadSchedule(logger, plan.Name, error ?? "");
+                continue;
+            }
+
+            // An unchanged schedule keeps its next time; a new or changed one starts from now.
+            var kept = _plans.TryGetValue(plan.Id, out var old) && old.Plan.Schedule == plan.Schedule && old.Plan.TimeZone == plan.TimeZone
+                ? old.Next : schedule!.NextAfter(now);
+            next[plan.Id] = (plan, schedule!, kept);
+        }
+
+        lock (_gate)
+        {
+            _plans = next;
+            _changed.TrySetResult();
+        }
+
+        LogPlans(logger, next.Count);
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        Replace(state.LoadPlans(), save: false);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            Task changed;
+            DateTimeOffset? wake;
+            lock (_gate)
+            {
+                changed = _changed.Task;
+                wake = _plans.Values.Min(p => p.Next);
+            }
+
+            var delay = wake is { } at ? at - time.GetUtcNow() : TimeSpan.FromHours(1);
+            if (delay > TimeSpan.Zero)
+            {
+                var sleep = Task.Delay(delay < TimeSpan.FromHours(1) ? delay : TimeSpan.FromHours(1), time, cancellationToken);
+                await Task.WhenAny(sleep, changed);
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                if (changed.IsCompleted)
+                {
+                    lock (_gate)
+                    {
+                        if (_changed.Task.IsCompleted)
+                        {
+                            _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+                        }
+                    }
+                }
+
+                continue;
+            }
+
+            FireDue(time.GetUtcNow());
+        }
+    }
+
+    private void FireDue(DateTimeOffset now)
+    {
+        List<AgentPlan> due = [];
+        lock (_gate)
+        {
+            foreach (var (id, entry) in _plans.ToList())
+            {
+                if (entry.Next is { } at && at <= now)
+                {
+                    due.Add(entry.Plan);
+                    _plans[id] = entry with { Next = entry.Schedule.NextAfter(now) };
+                }
+            }
+        }
+
+        foreach (var plan in due)
+        {
+            if (jobs.IsPlanBusy(plan.Id, JobKinds.Backup))
+            {
+                LogSkipped(logger, plan.Name);
+                continue;
+            }
+
+            jobs.Start(new JobSpec(Guid.NewGuid().ToString("N"), JobKinds.Backup, plan.Repository, "schedule", plan.Id,
+                plan.Paths, plan.Excludes, plan.Tags, LimitUploadKiB: plan.LimitUploadKiB, LimitDownloadKiB: plan.LimitDownloadKiB));
+        }
+    }
+
+    [LoggerMessage(50, LogLevel.Information, "Schedule: {Count} plan(s)")]
+    private static partial void LogPlans(ILogger logger, int count);
+
+    [LoggerMessage(51, LogLevel.Warning, "Plan {Plan}: schedule not usable: {Error}")]
+    private static partial void LogBadSchedule(ILogger logger, string plan, string error);
+
+    [LoggerMessage(52, LogLevel.Warning, "Plan {Plan}: the previous backup still runs; this run is skipped")]
+    private static partial void LogSkipped(ILogger logger, string plan);
+}

@@ -1,0 +1,113 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using RestikManager.Contracts.Protocol;
+
+namespace RestikManager.Agent.State;
+
+/// <summary>A job the agent has started and not yet finished; left behind only if the agent died meanwhile.</summary>
+internal sealed record RunningMarker(JobSpec Job, DateTimeOffset StartedAt);
+
+/// <summary>
+/// The agent's state directory (owner-only): <c>outbox/</c> results not yet acknowledged by the server,
+/// <c>running/</c> markers of jobs in progress, <c>plans.json</c> (the schedule, with the repository secrets it
+/// needs to run while the server is away) and <c>cache/</c> (restic's cache).
+/// </summary>
+internal sealed class AgentState
+{
+    private readonly string _outbox;
+    private readonly string _running;
+    private readonly string _plans;
+
+    public AgentState(string root)
+    {
+        Root = Path.GetFullPath(root);
+        _outbox = Path.Join(Root, "outbox");
+        _running = Path.Join(Root, "running");
+        _plans = Path.Join(Root, "plans.json");
+        CacheDir = Path.Join(Root, "cache");
+        foreach (var dir in new[] { Root, _outbox, _running, CacheDir })
+        {
+            OwnerOnlyFile.CreateDirectory(dir);
+        }
+    }
+
+    public static string DefaultRoot => OperatingSystem.IsWindows()
+        ? Path.Join(Environment.GetFolderPath(Environment.SpecialFolder.CommonApplicationData), "restic-manager", "state")
+        : "/var/lib/restic-manager-agent";
+
+    public string Root { get; }
+
+    public string CacheDir { get; }
+
+    /// <summary>Job ids become file names: only what the server and the agent generate is accepted.</summary>
+    public static bool IsValidJobId(string id) =>
+        id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
+
+    public void AddToOutbox(JobResult result) =>
+        OwnerOnlyFile.Write(Path.Join(_outbox, result.JobId + ".json"),
+            s => JsonSerializer.Serialize(s, result, AgentStateJsonContext.Default.JobResult));
+
+    public void RemoveFromOutbox(string jobId)
+    {
+        if (IsValidJobId(jobId))
+        {
+            File.Delete(Path.Join(_outbox, jobId + ".json"));
+        }
+    }
+
+    /// <summary>Results waiting for the server, oldest first.</summary>
+    public IReadOnlyList<JobResult> Outbox() =>
+        Read(_outbox, AgentStateJsonContext.Default.JobResult).OrderBy(r => r.FinishedAt).ToList();
+
+    public void MarkRunning(RunningMarker marker) =>
+        OwnerOnlyFile.Write(Path.Join(_running, marker.Job.JobId + ".json"),
+            s => JsonSerializer.Serialize(s, marker, AgentStateJsonContext.Default.RunningMarker));
+
+    public void ClearRunning(string jobId) => File.Delete(Path.Join(_running, jobId + ".json"));
+
+    /// <summary>Markers of jobs that were running when the agent last stopped.</summary>
+    public IReadOnlyList<RunningMarker> LeftRunning() => Read(_running, AgentStateJsonContext.Default.RunningMarker).ToList();
+
+    public void SavePlans(IReadOnlyList<AgentPlan> plans) =>
+        OwnerOnlyFile.Write(_plans, s => JsonSerializer.Serialize(s, plans, AgentStateJsonContext.Default.IReadOnlyListAgentPlan));
+
+    public IReadOnlyList<AgentPlan> LoadPlans()
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllBytes(_plans), AgentStateJsonContext.Default.IReadOnlyListAgentPlan) ?? [];
+        }
+        catch (Exception e) when (e is FileNotFoundException or JsonException)
+        {
+            return [];
+        }
+    }
+
+    private static IEnumerable<T> Read<T>(string dir, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+    {
+        foreach (var file in Directory.EnumerateFiles(dir, "*.json"))
+        {
+            T? item;
+            try
+            {
+                item = JsonSerializer.Deserialize(File.ReadAllBytes(file), type);
+            }
+            catch (JsonException)
+            {
+                // A torn file cannot exist (writes are renamed into place); anything else is not ours.
+                continue;
+            }
+
+            if (item is not null)
+            {
+                yield return item;
+            }
+        }
+    }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(JobResult))]
+[JsonSerializable(typeof(RunningMarker))]
+[JsonSerializable(typeof(IReadOnlyList<AgentPlan>))]
+internal sealed partial class AgentStateJsonContext : JsonSerializerContext;

@@ -1,0 +1,116 @@
+namespace RestikManager.Contracts.Protocol;
+
+/// <summary>The kinds of job an agent runs with restic.</summary>
+public static class JobKinds
+{
+    public const string Backup = "backup";
+    public const string Forget = "forget";
+    public const string Prune = "prune";
+    public const string Check = "check";
+    public const string Restore = "restore";
+    public const string Unlock = "unlock";
+    public const string Init = "init";
+
+    public static readonly IReadOnlyList<string> All = [Backup, Forget, Prune, Check, Restore, Unlock, Init];
+
+    /// <summary>Kinds that take restic's exclusive lock: at most one of them per repository, and never beside a backup.</summary>
+    public static bool IsExclusive(string kind) => kind is Forget or Prune or Check or Unlock or Init;
+}
+
+/// <summary>How a job ended.</summary>
+public static class JobStatuses
+{
+    public const string Queued = "queued";
+    public const string Running = "running";
+    public const string Succeeded = "succeeded";
+
+    /// <summary>A backup that read only part of its sources (restic exit 3): the snapshot exists but is incomplete.</summary>
+    public const string Partial = "partial";
+    public const string Failed = "failed";
+    public const string Interrupted = "interrupted";
+    public const string Cancelled = "cancelled";
+
+    public static bool IsFinal(string status) => status is Succeeded or Partial or Failed or Interrupted or Cancelled;
+}
+
+/// <summary>Why a job failed, as far as restic's output says.</summary>
+public static class JobErrors
+{
+    public const string WrongPassword = "wrong_password";
+    public const string RepositoryMissing = "repository_missing";
+    public const string RepositoryExists = "repository_exists";
+    public const string Locked = "locked";
+    public const string SourceMissing = "source_missing";
+    public const string PartialBackup = "partial_backup";
+    public const string Interrupted = "interrupted";
+    public const string ResticMissing = "restic_missing";
+    public const string Failed = "failed";
+}
+
+/// <summary>
+/// What an agent needs to open a repository: its URL and the environment restic reads its password and backend
+/// credentials from. The environment holds secrets: it goes into restic's child environment and nowhere else.
+/// </summary>
+public sealed record RepositoryAccess(string Id, string Url, IReadOnlyDictionary<string, string> Environment);
+
+/// <summary>A retention policy (restic forget's keep-* options); null fields are not passed.</summary>
+public sealed record Retention(
+    int? KeepLast = null, int? KeepHourly = null, int? KeepDaily = null, int? KeepWeekly = null,
+    int? KeepMonthly = null, int? KeepYearly = null, string? KeepWithin = null)
+{
+    public bool IsEmpty => this == new Retention();
+}
+
+/// <summary>One job to run. Which fields matter depends on <see cref="Kind"/>.</summary>
+public sealed record JobSpec(
+    string JobId,
+    string Kind,
+    RepositoryAccess Repository,
+    string Trigger,
+    string? PlanId = null,
+    IReadOnlyList<string>? Paths = null,
+    IReadOnlyList<string>? Excludes = null,
+    IReadOnlyList<string>? Tags = null,
+    Retention? Retention = null,
+    int? LimitUploadKiB = null,
+    int? LimitDownloadKiB = null,
+    string? SnapshotId = null,
+    string? IncludePath = null,
+    string? Target = null,
+    string? Hostname = null);
+
+/// <summary>A plan as its agent runs it: the backup schedule keeps running while the server is away.</summary>
+public sealed record AgentPlan(
+    string Id,
+    string Name,
+    string Schedule,
+    string TimeZone,
+    RepositoryAccess Repository,
+    IReadOnlyList<string> Paths,
+    IReadOnlyList<string> Excludes,
+    IReadOnlyList<string> Tags,
+    int? LimitUploadKiB,
+    int? LimitDownloadKiB);
+
+/// <summary>Backup figures from restic's summary line.</summary>
+public sealed record BackupSummary(
+    long FilesNew, long FilesChanged, long FilesUnmodified, long DirsNew, long DirsChanged, long DirsUnmodified,
+    long DataAdded, long TotalFilesProcessed, long TotalBytesProcessed, double TotalDuration, long ErrorCount);
+
+/// <summary>What forget kept and removed.</summary>
+public sealed record ForgetSummary(int Kept, int Removed, IReadOnlyList<string> RemovedIds);
+
+/// <summary>A snapshot as restic lists it.</summary>
+public sealed record SnapshotInfo(
+    string Id, string ShortId, DateTimeOffset Time, string Hostname, IReadOnlyList<string> Paths,
+    IReadOnlyList<string>? Tags, string? Parent);
+
+/// <summary>One entry of a directory in a snapshot.</summary>
+public sealed record TreeEntry(string Name, string Type, string Path, long? Size, DateTimeOffset? Mtime, string? Permissions);
+
+/// <summary>The kinds of <see cref="Query"/>.</summary>
+public static class QueryKinds
+{
+    public const string Snapshots = "snapshots";
+    public const string Ls = "ls";
+}

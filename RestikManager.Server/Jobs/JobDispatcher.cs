@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using RestikManager.Contracts.Protocol;
+using RestikManager.Server.Agents;
+using RestikManager.Server.Repositories;
+
+namespace RestikManager.Server.Jobs;
+
+/// <summary>
+/// Queues jobs and sends them to their agents when the repository allows: an exclusive job (forget, prune, check,
+/// unlock, init) only when nothing else runs on that repository, and a backup or restore only when no exclusive job
+/// does. Agents' scheduled backups count as running from their <c>jobStarted</c> on. A queued job waits for its
+/// agent to come online.
+/// </summary>
+internal sealed partial class JobDispatcher(
+    JobStore jobs, RepositoryStore repositories, AgentConnections connections, ILogger<JobDispatcher> logger)
+{
+    private readonly Lock _gate = new();
+
+    /// <summary>Latest progress of running jobs (memory only: progress is not history).</summary>
+    public ConcurrentDictionary<string, JobProgress> Progress { get; } = new(StringComparer.Ordinal);
+
+    public JobView Enqueue(JobRequest request)
+    {
+        var job = jobs.Enqueue(request);
+        TryDispatch(request.RepositoryId);
+        return View(jobs.Find(job.Id)!);
+    }
+
+    /// <summary>Sends whatever queued jobs of <paramref name="repositoryId"/> may run now.</summary>
+    public void TryDispatch(string repositoryId)
+    {
+        lock (_gate)
+        {
+            var unfinished = jobs.Unfinished(repositoryId);
+            var running = unfinished.Where(j => j.Status == JobStatuses.Running).ToList();
+            foreach (var job in unfinished.Where(j => j.Status == JobStatuses.Queued))
+            {
+                var exclusive = JobKinds.IsExclusive(job.Kind);
+                if (exclusive ? running.Count > 0 : running.Any(r => JobKinds.IsExclusive(r.Kind)))
+                {
+                    // Jobs keep their order: nothing jumps a waiting exclusive job.
+                    if (exclusive)
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                if (!connections.IsOnline(job.AgentId) || JobStore.Request(job) is not { } request
+                    || repositories.Access(job.RepositoryId) is not { } access)
+                {
+                    if (exclusive)
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                jobs.MarkDispatched(job.Id);
+                if (!connections.TrySend(job.AgentId, new RunJob(request.ToSpec(job.Id, access))))
+                {
+                    // The connection's queue is full or it just closed: try again on the next pass.
+                    jobs.Requeue(job.Id);
+                    continue;
+                }
+
+                LogDispatched(logger, job.Kind, job.Id, job.AgentId);
+                running.Add(job with { Status = JobStatuses.Running });
+            }
+        }
+    }
+
+    public void TryDispatchAll()
+    {
+        foreach (var repository in jobs.RepositoriesWithQueuedJobs())
+        {
+            TryDispatch(repository);
+        }
+    }
+
+    /// <summary>Cancels a job: a queued one ends here; a running one is stopped by its agent, which reports the end.</summary>
+    public (bool Found, bool Accepted, string Message) Cancel(string id)
+    {
+        if (jobs.Find(id) is not { } job)
+        {
+            return (false, false, $"No job with id '{id}'.");
+        }
+
+        if (job.Status == JobStatuses.Queued
+            && jobs.Finish(id, JobStatuses.Cancelled, JobErrors.Interrupted, "cancelled by an operator before it started", [JobStatuses.Queued]))
+        {
+            return (true, true, "cancelled");
+        }
+
+        if (job.Status != JobStatuses.Running)
+        {
+            return (true, false, $"The job has already ended ({job.Status}).");
+        }
+
+        return connections.TrySend(job.AgentId, new CancelJob(id))
+            ? (true, true, "cancelling: the agent stops restic (SIGINT, then kill) and unlocks the repository")
+            : (true, false, "The job's host is offline; it cannot be cancelled until it is back.");
+    }
+
+    public JobView View(JobRecord job)
+    {
+        var (backup, forget) = JobStore.Summary(job);
+        return new JobView(job.Id, job.Kind, job.Status, job.RepositoryId, job.PlanId, job.AgentId, job.Trigger, job.CreatedAt,
+            job.StartedAt, job.FinishedAt, (int?)job.ExitCode, job.ErrorClass, job.Error, job.SnapshotId, backup, forget,
+            job.Status == JobStatuses.Running && Progress.TryGetValue(job.Id, out var progress) ? progress : null);
+    }
+
+    [LoggerMessage(60, LogLevel.Information, "Sent {Kind} job {JobId} to agent {AgentId}")]
+    private static partial void LogDispatched(ILogger logger, string kind, string jobId, string agentId);
+}

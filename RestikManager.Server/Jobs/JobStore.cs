@@ -1,0 +1,143 @@
+using System.Text.Json;
+using Dapper;
+using RestikManager.Contracts.Protocol;
+using RestikManager.Server.Data;
+
+namespace RestikManager.Server.Jobs;
+
+internal sealed record JobRecord(
+    string Id, string Kind, string RepositoryId, string? PlanId, string AgentId, string Trigger, string Status, string? Spec,
+    string CreatedAt, string? DispatchedAt, string? StartedAt, string? FinishedAt, long? ExitCode, string? ErrorClass, string? Error,
+    string? SnapshotId, string? Summary);
+
+/// <summary>
+/// The <c>jobs</c> table. A result is recorded once per job id: the first final result wins and any repeat (an
+/// agent resending after a lost acknowledgement) changes nothing.
+/// </summary>
+internal sealed class JobStore(Database database, TimeProvider time)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private const string Columns =
+        "id, kind, repository_id AS RepositoryId, plan_id AS PlanId, agent_id AS AgentId, trigger, status, spec, created_at AS CreatedAt, " +
+        "dispatched_at AS DispatchedAt, started_at AS StartedAt, finished_at AS FinishedAt, exit_code AS ExitCode, " +
+        "error_class AS ErrorClass, error, snapshot_id AS SnapshotId, summary";
+
+    private static readonly string[] UnfinishedStatuses = [JobStatuses.Queued, JobStatuses.Running];
+
+    public JobRecord Enqueue(JobRequest request)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        using var connection = database.Open();
+        connection.Execute("""
+            INSERT INTO jobs (id, kind, repository_id, plan_id, agent_id, trigger, status, spec, created_at)
+            VALUES (@id, @Kind, @RepositoryId, @PlanId, @AgentId, @Trigger, 'queued', @spec, @now)
+            """, new { id, request.Kind, request.RepositoryId, request.PlanId, request.AgentId, request.Trigger,
+                spec = JsonSerializer.Serialize(request, Json), now = Now() });
+        return Find(id)!;
+    }
+
+    public JobRecord? Find(string id)
+    {
+        using var connection = database.Open();
+        return connection.QuerySingleOrDefault<JobRecord>($"SELECT {Columns} FROM jobs WHERE id = @id", new { id });
+    }
+
+    public IReadOnlyList<JobRecord> List(string? planId, string? agentId, string? repositoryId, string? status, int limit)
+    {
+        using var connection = database.Open();
+        return connection.Query<JobRecord>($"""
+            SELECT {Columns} FROM jobs
+            WHERE (@planId IS NULL OR plan_id = @planId) AND (@agentId IS NULL OR agent_id = @agentId)
+              AND (@repositoryId IS NULL OR repository_id = @repositoryId) AND (@status IS NULL OR status = @status)
+            ORDER BY created_at DESC, id LIMIT @limit
+            """, new { planId, agentId, repositoryId, status, limit }).ToList();
+    }
+
+    /// <summary>Jobs of a repository that are queued or running, oldest first.</summary>
+    public IReadOnlyList<JobRecord> Unfinished(string repositoryId)
+    {
+        using var connection = database.Open();
+        return connection.Query<JobRecord>($"SELECT {Columns} FROM jobs WHERE repository_id = @repositoryId AND status IN @UnfinishedStatuses ORDER BY created_at, id",
+            new { repositoryId, UnfinishedStatuses }).ToList();
+    }
+
+    public IReadOnlyList<string> RepositoriesWithQueuedJobs()
+    {
+        using var connection = database.Open();
+        return connection.Query<string>("SELECT DISTINCT repository_id FROM jobs WHERE status = 'queued'").ToList();
+    }
+
+    public static JobRequest? Request(JobRecord job) => job.Spec is null ? null : JsonSerializer.Deserialize<JobRequest>(job.Spec, Json);
+
+    public void MarkDispatched(string id)
+    {
+        using var connection = database.Open();
+        connection.Execute("UPDATE jobs SET status = 'running', dispatched_at = @now WHERE id = @id AND status = 'queued'", new { id, now = Now() });
+    }
+
+    public void Requeue(string id)
+    {
+        using var connection = database.Open();
+        connection.Execute("UPDATE jobs SET status = 'queued', dispatched_at = NULL WHERE id = @id AND status = 'running' AND started_at IS NULL", new { id });
+    }
+
+    /// <summary>A job began: the server's (queued or dispatched) or one the agent's schedule started (new row).</summary>
+    public void Started(string agentId, JobStarted started)
+    {
+        using var connection = database.Open();
+        connection.Execute("""
+            INSERT INTO jobs (id, kind, repository_id, plan_id, agent_id, trigger, status, created_at, dispatched_at, started_at)
+            VALUES (@JobId, @Kind, @RepositoryId, @PlanId, @agentId, @Trigger, 'running', @at, @at, @at)
+            ON CONFLICT (id) DO UPDATE SET status = 'running', started_at = excluded.started_at
+                WHERE jobs.agent_id = @agentId AND jobs.status IN ('queued', 'running')
+            """, new { started.JobId, started.Kind, started.RepositoryId, started.PlanId, agentId, started.Trigger, at = started.StartedAt.ToString("O") });
+    }
+
+    /// <summary>Records a final result once. Returns false when it was already recorded (or belongs to another agent).</summary>
+    public bool RecordResult(string agentId, JobResult result)
+    {
+        object? summary = (object?)result.Backup ?? result.Forget;
+        using var connection = database.Open();
+        return connection.Execute("""
+            INSERT INTO jobs (id, kind, repository_id, plan_id, agent_id, trigger, status, created_at, dispatched_at, started_at,
+                              finished_at, exit_code, error_class, error, snapshot_id, summary)
+            VALUES (@JobId, @Kind, @RepositoryId, @PlanId, @agentId, @Trigger, @Status, @startedAt, @startedAt, @startedAt,
+                    @finishedAt, @ExitCode, @ErrorClass, @Error, @SnapshotId, @summary)
+            ON CONFLICT (id) DO UPDATE SET status = excluded.status, started_at = coalesce(jobs.started_at, excluded.started_at),
+                finished_at = excluded.finished_at, exit_code = excluded.exit_code, error_class = excluded.error_class,
+                error = excluded.error, snapshot_id = excluded.snapshot_id, summary = excluded.summary
+                WHERE jobs.agent_id = @agentId AND jobs.finished_at IS NULL
+            """, new
+        {
+            result.JobId, result.Kind, result.RepositoryId, result.PlanId, agentId, result.Trigger, result.Status,
+            startedAt = result.StartedAt.ToString("O"), finishedAt = result.FinishedAt.ToString("O"), result.ExitCode,
+            result.ErrorClass, result.Error, result.SnapshotId,
+            summary = summary is null ? null : JsonSerializer.Serialize(summary, summary.GetType(), Json),
+        }) > 0;
+    }
+
+    /// <summary>Ends a job the server decided about (cancelled while queued, lost by its agent).</summary>
+    public bool Finish(string id, string status, string errorClass, string error, IEnumerable<string> fromStatuses)
+    {
+        using var connection = database.Open();
+        return connection.Execute("""
+            UPDATE jobs SET status = @status, error_class = @errorClass, error = @error, finished_at = @now
+            WHERE id = @id AND finished_at IS NULL AND status IN @fromStatuses
+            """, new { id, status, errorClass, error, now = Now(), fromStatuses }) > 0;
+    }
+
+    /// <summary>Running jobs of an agent, sent to it before <paramref name="before"/>.</summary>
+    public IReadOnlyList<string> RunningOn(string agentId, DateTimeOffset before)
+    {
+        using var connection = database.Open();
+        return connection.Query<string>("SELECT id FROM jobs WHERE agent_id = @agentId AND status = 'running' AND dispatched_at < @before",
+            new { agentId, before = before.ToString("O") }).ToList();
+    }
+
+    public static (BackupSummary? Backup, ForgetSummary? Forget) Summary(JobRecord job) => job.Summary is null ? (null, null)
+        : job.Kind == JobKinds.Backup ? (JsonSerializer.Deserialize<BackupSummary>(job.Summary, Json), null)
+        : (null, JsonSerializer.Deserialize<ForgetSummary>(job.Summary, Json));
+
+    private string Now() => time.GetUtcNow().ToString("O");
+}

@@ -1,0 +1,84 @@
+using RestikManager.Contracts.Protocol;
+using RestikManager.Contracts.Schedules;
+using RestikManager.Server.Agents;
+using RestikManager.Server.Plans;
+
+namespace RestikManager.Server.Jobs;
+
+/// <summary>
+/// The server's own clock work: forget+prune and check schedules of the plans (run on one online host of the plan,
+/// through the dispatcher so they never overlap a backup), and a pass over queued jobs every few seconds.
+/// Maintenance that falls due while no host of the plan is online is skipped until its next time.
+/// </summary>
+internal sealed partial class MaintenanceScheduler(
+    PlanStore plans, PlanDistributor distributor, AgentConnections connections, JobDispatcher dispatcher, TimeProvider time,
+    ILogger<MaintenanceScheduler> logger) : BackgroundService
+{
+    private static readonly TimeSpan Tick = TimeSpan.FromSeconds(5);
+    private readonly Dictionary<(string PlanId, string Kind, string Schedule), DateTimeOffset?> _next = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Tick, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    RunDue(time.GetUtcNow());
+                    dispatcher.TryDispatchAll();
+                }
+                catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
+                {
+                    LogTickFailed(logger, e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public void RunDue(DateTimeOffset now)
+    {
+        foreach (var plan in plans.List().Where(p => p.Enabled))
+        {
+            foreach (var (kind, expression) in new[] { (JobKinds.Forget, plan.ForgetSchedule), (JobKinds.Check, plan.CheckSchedule) })
+            {
+                if (expression is null || !CronSchedule.TryParse(expression, plan.TimeZone, out var schedule, out _, out _))
+                {
+                    continue;
+                }
+
+                var key = (plan.Id, kind, expression + "@" + plan.TimeZone);
+                if (!_next.TryGetValue(key, out var next))
+                {
+                    _next[key] = schedule!.NextAfter(now);
+                    continue;
+                }
+
+                if (next is not { } due || due > now)
+                {
+                    continue;
+                }
+
+                _next[key] = schedule!.NextAfter(now);
+                if (distributor.HostsOf(plan).FirstOrDefault(a => connections.IsOnline(a.Id)) is { } host)
+                {
+                    dispatcher.Enqueue(JobRequest.ForPlan(kind, plan, host.Id, "schedule"));
+                }
+                else
+                {
+                    LogSkipped(logger, kind, plan.Name);
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(64, LogLevel.Warning, "Scheduled {Kind} of plan {Plan} skipped: no host of the plan is online")]
+    private static partial void LogSkipped(ILogger logger, string kind, string plan);
+
+    [LoggerMessage(65, LogLevel.Error, "Maintenance pass failed: {Error}")]
+    private static partial void LogTickFailed(ILogger logger, string error);
+}

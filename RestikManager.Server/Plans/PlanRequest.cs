@@ -1,0 +1,147 @@
+using System.Text.RegularExpressions;
+using RestikManager.Contracts.Protocol;
+using RestikManager.Contracts.Schedules;
+using RestikManager.Server.Agents;
+using RestikManager.Server.Repositories;
+
+namespace RestikManager.Server.Plans;
+
+/// <summary>A plan as the API takes it. Hosts are ids or hostnames; labels match hosts enrolled with that label.</summary>
+internal sealed record PlanRequest(
+    string? Name, string? RepositoryId, List<string>? Hosts, List<string>? Labels, List<string>? Paths, List<string>? Excludes,
+    List<string>? Tags, string? Schedule, string? TimeZone, Retention? Retention, string? ForgetSchedule, string? CheckSchedule,
+    int? LimitUploadKiB, int? LimitDownloadKiB, bool? Enabled);
+
+/// <summary>A problem with one field of a plan.</summary>
+internal sealed record PlanProblem(string Field, string Message);
+
+/// <summary>Checks a <see cref="PlanRequest"/> field by field and turns it into a <see cref="Plan"/>.</summary>
+internal static partial class PlanValidation
+{
+    public static (Plan? Plan, PlanProblem? Problem) Validate(
+        PlanRequest request, string id, PlanStore plans, RepositoryStore repositories, AgentStore agents)
+    {
+        var name = request.Name?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > 100 || name.Any(char.IsControl))
+        {
+            return Fail("name", "give the plan a name of 1 to 100 characters");
+        }
+
+        if (plans.NameTaken(name, id))
+        {
+            return Fail("name", $"a plan named '{name}' exists already");
+        }
+
+        if (string.IsNullOrEmpty(request.RepositoryId) || repositories.Find(request.RepositoryId) is null)
+        {
+            return Fail("repositoryId", $"no repository with id '{Short(request.RepositoryId)}'");
+        }
+
+        var live = agents.List().Where(a => a.RevokedAt is null).ToList();
+        var hosts = new List<string>();
+        foreach (var host in request.Hosts ?? [])
+        {
+            var agent = live.FirstOrDefault(a => a.Id == host) ?? live.FirstOrDefault(a => string.Equals(a.Hostname, host, StringComparison.OrdinalIgnoreCase));
+            if (agent is null)
+            {
+                return Fail("hosts", $"no enrolled host '{Short(host)}'");
+            }
+
+            hosts.Add(agent.Id);
+        }
+
+        var labels = (request.Labels ?? []).Select(l => l.Trim()).ToList();
+        if (labels.Any(l => l.Length is 0 or > 100))
+        {
+            return Fail("labels", "labels are 1 to 100 characters");
+        }
+
+        if (hosts.Count == 0 && labels.Count == 0)
+        {
+            return Fail("hosts", "give at least one host (id or hostname) or host label");
+        }
+
+        if (request.Paths is not { Count: > 0 } paths)
+        {
+            return Fail("paths", "give at least one path to back up");
+        }
+
+        if (paths.FirstOrDefault(p => !IsAbsolute(p)) is { } relative)
+        {
+            return Fail("paths", $"'{Short(relative)}' is not an absolute path (restic stores relative paths under a different tree)");
+        }
+
+        var excludes = request.Excludes ?? [];
+        if (excludes.Any(e => e.Length is 0 or > 1024 || e.Any(char.IsControl)))
+        {
+            return Fail("excludes", "excludes are restic patterns of 1 to 1024 characters without control characters");
+        }
+
+        var tags = request.Tags ?? [];
+        if (tags.FirstOrDefault(t => !TagPattern().IsMatch(t) || t.StartsWith("rm-", StringComparison.Ordinal)) is { } badTag)
+        {
+            return Fail("tags", $"'{Short(badTag)}' is not a tag: 1 to 64 of A-Z a-z 0-9 . _ - : @, not starting with 'rm-' (reserved)");
+        }
+
+        var zone = string.IsNullOrWhiteSpace(request.TimeZone) ? "UTC" : request.TimeZone.Trim();
+        if (!CronSchedule.TryFindZone(zone, out _))
+        {
+            return Fail("timeZone", $"'{Short(zone)}' is not a known time zone; use an IANA name such as Europe/Berlin or UTC");
+        }
+
+        foreach (var (field, value, required) in new[] { ("schedule", request.Schedule, true), ("forgetSchedule", request.ForgetSchedule, false), ("checkSchedule", request.CheckSchedule, false) })
+        {
+            if ((required || value is not null) && !CronSchedule.TryParse(value, zone, out _, out var error, out _))
+            {
+                return Fail(field, error!);
+            }
+        }
+
+        var retention = request.Retention ?? new Retention();
+        if (new[] { retention.KeepLast, retention.KeepHourly, retention.KeepDaily, retention.KeepWeekly, retention.KeepMonthly, retention.KeepYearly }
+            .Any(n => n is < 0 or > 100000))
+        {
+            return Fail("retention", "keep counts are whole numbers from 0 to 100000");
+        }
+
+        if (retention.KeepWithin is not null && !WithinPattern().IsMatch(retention.KeepWithin))
+        {
+            return Fail("retention", $"keepWithin '{Short(retention.KeepWithin)}' is a duration such as 30d, 1y6m or 12h");
+        }
+
+        if (request.ForgetSchedule is not null && retention.IsEmpty)
+        {
+            return Fail("retention", "a forget schedule needs a retention policy (keepLast, keepDaily, …)");
+        }
+
+        foreach (var (field, limit) in new[] { ("limitUploadKiB", request.LimitUploadKiB), ("limitDownloadKiB", request.LimitDownloadKiB) })
+        {
+            if (limit is < 1 or > 10_000_000)
+            {
+                return Fail(field, "a bandwidth limit is 1 to 10000000 KiB/s (leave it out for no limit)");
+            }
+        }
+
+        return (new Plan(id, name, request.RepositoryId, hosts.Distinct().ToList(), labels.Distinct().ToList(), paths, excludes, tags,
+            request.Schedule!.Trim(), zone, retention, request.ForgetSchedule?.Trim(), request.CheckSchedule?.Trim(),
+            request.LimitUploadKiB, request.LimitDownloadKiB, request.Enabled ?? true, "", ""), null);
+    }
+
+    /// <summary>Absolute on Linux (<c>/…</c>) or Windows (<c>C:\…</c>), with no control characters.</summary>
+    public static bool IsAbsolute(string? path) =>
+        path is { Length: > 0 and <= 4096 } && !path.Any(char.IsControl)
+        && (path.StartsWith('/') || WindowsAbsolute().IsMatch(path));
+
+    private static (Plan?, PlanProblem?) Fail(string field, string message) => (null, new PlanProblem(field, $"{field}: {message}"));
+
+    private static string Short(string? value) => value is null ? "" : value.Length <= 60 ? value : value[..60] + "…";
+
+    [GeneratedRegex(@"^[A-Za-z0-9._:@-]{1,64}$")]
+    private static partial Regex TagPattern();
+
+    [GeneratedRegex(@"^(\d+[ymdh])+$")]
+    private static partial Regex WithinPattern();
+
+    [GeneratedRegex(@"^[A-Za-z]:[\\/]")]
+    private static partial Regex WindowsAbsolute();
+}

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using Dapper;
+using RestikManager.Contracts.Protocol;
+using RestikManager.Server.Data;
+
+namespace RestikManager.Server.Plans;
+
+/// <summary>A backup plan: what to back up, where to, when, and how long to keep it.</summary>
+internal sealed record Plan(
+    string Id, string Name, string RepositoryId, IReadOnlyList<string> Hosts, IReadOnlyList<string> Labels,
+    IReadOnlyList<string> Paths, IReadOnlyList<string> Excludes, IReadOnlyList<string> Tags,
+    string Schedule, string TimeZone, Retention Retention, string? ForgetSchedule, string? CheckSchedule,
+    int? LimitUploadKiB, int? LimitDownloadKiB, bool Enabled, string CreatedAt, string UpdatedAt);
+
+/// <summary>The <c>plans</c> table; list-valued fields are JSON arrays.</summary>
+internal sealed class PlanStore(Database database, TimeProvider time)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private sealed record Row(
+        string Id, string Name, string RepositoryId, string Hosts, string Labels, string Paths, string Excludes, string Tags,
+        string Schedule, string TimeZone, string Retention, string? ForgetSchedule, string? CheckSchedule,
+        long? LimitUpload, long? LimitDownload, long Enabled, string CreatedAt, string UpdatedAt);
+
+    private const string Columns =
+        "id, name, repository_id AS RepositoryId, hosts, labels, paths, excludes, tags, schedule, time_zone AS TimeZone, retention, " +
+        "forget_schedule AS ForgetSchedule, check_schedule AS CheckSchedule, limit_upload AS LimitUpload, limit_download AS LimitDownload, " +
+        "enabled, created_at AS CreatedAt, updated_at AS UpdatedAt";
+
+    public IReadOnlyList<Plan> List()
+    {
+        using var connection = database.Open();
+        return connection.Query<Row>($"SELECT {Columns} FROM plans ORDER BY name").Select(ToPlan).ToList();
+    }
+
+    public Plan? Find(string id)
+    {
+        using var connection = database.Open();
+        return connection.QuerySingleOrDefault<Row>($"SELECT {Columns} FROM plans WHERE id = @id", new { id }) is { } row ? ToPlan(row) : null;
+    }
+
+    public bool NameTaken(string name, string? exceptId)
+    {
+        using var connection = database.Open();
+        return connection.ExecuteScalar<long>("SELECT count(*) FROM plans WHERE name = @name COLLATE NOCASE AND id IS NOT @exceptId", new { name, exceptId }) > 0;
+    }
+
+    public Plan Save(Plan plan)
+    {
+        var now = time.GetUtcNow().ToString("O");
+        using var connection = database.Open();
+        connection.Execute("""
+            INSERT INTO plans (id, name, repository_id, hosts, labels, paths, excludes, tags, schedule, time_zone, retention,
+                               forget_schedule, check_schedule, limit_upload, limit_download, enabled, created_at, updated_at)
+            VALUES (@Id, @Name, @RepositoryId, @Hosts, @Labels, @Paths, @Excludes, @Tags, @Schedule, @TimeZone, @Retention,
+                    @ForgetSchedule, @CheckSchedule, @LimitUploadKiB, @LimitDownloadKiB, @Enabled, @now, @now)
+            ON CONFLICT (id) DO UPDATE SET name = excluded.name, repository_id = excluded.repository_id, hosts = excluded.hosts,
+                labels = excluded.labels, paths = excluded.paths, excludes = excluded.excludes, tags = excluded.tags,
+                schedule = excluded.schedule, time_zone = excluded.time_zone, retention = excluded.retention,
+                forget_schedule = excluded.forget_schedule, check_schedule = excluded.check_schedule,
+                limit_upload = excluded.limit_upload, limit_download = excluded.limit_download, enabled = excluded.enabled,
+                updated_at = excluded.updated_at
+            """,
+            new
+            {
+                plan.Id, plan.Name, plan.RepositoryId, Hosts = Write(plan.Hosts), Labels = Write(plan.Labels), Paths = Write(plan.Paths),
+                Excludes = Write(plan.Excludes), Tags = Write(plan.Tags), plan.Schedule, plan.TimeZone,
+                Retention = JsonSerializer.Serialize(plan.Retention, Json), plan.ForgetSchedule, plan.CheckSchedule,
+                plan.LimitUploadKiB, plan.LimitDownloadKiB, Enabled = plan.Enabled ? 1 : 0, now,
+            });
+        return Find(plan.Id)!;
+    }
+
+    public bool Delete(string id)
+    {
+        using var connection = database.Open();
+        return connection.Execute("DELETE FROM plans WHERE id = @id", new { id }) > 0;
+    }
+
+    private static string Write(IReadOnlyList<string> values) => JsonSerializer.Serialize(values, Json);
+
+    private static List<string> Read(string json) => JsonSerializer.Deserialize<List<string>>(json, Json) ?? [];
+
+    private static Plan ToPlan(Row r) => new(
+        r.Id, r.Name, r.RepositoryId, Read(r.Hosts), Read(r.Labels), Read(r.Paths), Read(r.Excludes), Read(r.Tags),
+        r.Schedule, r.TimeZone, JsonSerializer.Deserialize<Retention>(r.Retention, Json) ?? new Retention(),
+        r.ForgetSchedule, r.CheckSchedule, (int?)r.LimitUpload, (int?)r.LimitDownload, r.Enabled != 0, r.CreatedAt, r.UpdatedAt);
+}

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using Dapper;
+using RestikManager.Contracts.Protocol;
+using RestikManager.Server.Data;
+
+namespace RestikManager.Server.Snapshots;
+
+/// <summary>A cached snapshot, as the API lists it.</summary>
+internal sealed record SnapshotView(
+    string Id, string ShortId, string Time, string Hostname, IReadOnlyList<string> Paths, IReadOnlyList<string> Tags, string? PlanId);
+
+/// <summary>
+/// The server's copy of each repository's snapshot list, replaced whole after every refresh (after backups and
+/// forgets, and on request), so listing never waits for restic.
+/// </summary>
+internal sealed class SnapshotCache(Database database, TimeProvider time)
+{
+    private const string PlanTag = "rm-plan:";
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private sealed record Row(string Id, string ShortId, string Time, string Hostname, string Paths, string Tags, string? PlanId);
+
+    public void Replace(string repositoryId, IReadOnlyList<SnapshotInfo> snapshots)
+    {
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction();
+        connection.Execute("DELETE FROM snapshots WHERE repository_id = @repositoryId", new { repositoryId }, transaction);
+        connection.Execute("""
+            INSERT OR REPLACE INTO snapshots (repository_id, id, short_id, time, hostname, paths, tags, plan_id)
+            VALUES (@repositoryId, @Id, @ShortId, @Time, @Hostname, @Paths, @Tags, @PlanId)
+            """, snapshots.Select(s => new
+        {
+            repositoryId, s.Id, s.ShortId, Time = s.Time.ToUniversalTime().ToString("O"), s.Hostname,
+            Paths = JsonSerializer.Serialize(s.Paths, Json),
+            Tags = JsonSerializer.Serialize((s.Tags ?? []).Where(t => !t.StartsWith(PlanTag, StringComparison.Ordinal)).ToList(), Json),
+            PlanId = s.Tags?.FirstOrDefault(t => t.StartsWith(PlanTag, StringComparison.Ordinal))?[PlanTag.Length..],
+        }), transaction);
+        Refreshed(connection, transaction, repositoryId, null);
+        transaction.Commit();
+    }
+
+    public void Failed(string repositoryId, string error)
+    {
+        using var connection = database.Open();
+        Refreshed(connection, null, repositoryId, error);
+    }
+
+    public (string? RefreshedAt, string? Error) LastRefresh(string repositoryId)
+    {
+        using var connection = database.Open();
+        return connection.QuerySingleOrDefault<(string?, string?)>(
+            "SELECT refreshed_at, error FROM snapshot_refreshes WHERE repository_id = @repositoryId", new { repositoryId });
+    }
+
+    public IReadOnlyList<SnapshotView> List(string repositoryId, string? hostname, string? planId)
+    {
+        using var connection = database.Open();
+        return connection.Query<Row>("""
+            SELECT id, short_id AS ShortId, time, hostname, paths, tags, plan_id AS PlanId FROM snapshots
+            WHERE repository_id = @repositoryId AND (@hostname IS NULL OR hostname = @hostname COLLATE NOCASE) AND (@planId IS NULL OR plan_id = @planId)
+            ORDER BY time DESC
+            """, new { repositoryId, hostname, planId })
+            .Select(r => new SnapshotView(r.Id, r.ShortId, r.Time, r.Hostname, Read(r.Paths), Read(r.Tags), r.PlanId)).ToList();
+    }
+
+    /// <summary>Finds a snapshot by full or short id (a unique prefix).</summary>
+    public SnapshotView? Find(string repositoryId, string id)
+    {
+        var matches = List(repositoryId, null, null).Where(s => s.Id.StartsWith(id, StringComparison.Ordinal)).Take(2).ToList();
+        return matches.Count == 1 ? matches[0] : null;
+    }
+
+    private void Refreshed(Microsoft.Data.Sqlite.SqliteConnection connection, Microsoft.Data.Sqlite.SqliteTransaction? transaction, string repositoryId, string? error) =>
+        connection.Execute("""
+            INSERT INTO snapshot_refreshes (repository_id, refreshed_at, error) VALUES (@repositoryId, @now, @error)
+            ON CONFLICT (repository_id) DO UPDATE SET refreshed_at = excluded.refreshed_at, error = excluded.error
+            """, new { repositoryId, now = time.GetUtcNow().ToString("O"), error }, transaction);
+
+    private static List<string> Read(string json) => JsonSerializer.Deserialize<List<string>>(json, Json) ?? [];
+}
