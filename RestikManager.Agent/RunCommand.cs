@@ -40,7 +40,7 @@ internal static partial class RunCommand
         AgentState state;
         try
         {
-            state = new AgentState(stateDir);
+            state = new AgentState(stateDir, config.Credential);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

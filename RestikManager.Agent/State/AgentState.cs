@@ -9,8 +9,8 @@ internal sealed record RunningMarker(JobSpec Job, DateTimeOffset StartedAt);
 
 /// <summary>
 /// The agent's state directory (owner-only): <c>outbox/</c> results not yet acknowledged by the server,
-/// <c>running/</c> markers of jobs in progress, <c>plans.json</c> (the schedule, with the repository secrets it
-/// needs to run while the server is away) and <c>cache/</c> (restic's cache).
+/// <c>running/</c> markers of jobs in progress, <c>plans.sealed</c> (the schedule, with the repository secrets it
+/// needs to run while the server is away: sealed, see <see cref="SealedFile"/>) and <c>cache/</c> (restic's cache).
 /// </summary>
 internal sealed class AgentState
 {
@@ -18,12 +18,15 @@ internal sealed class AgentState
     private readonly string _running;
     private readonly string _plans;
 
-    public AgentState(string root)
+    private readonly SealedFile _seal;
+
+    public AgentState(string root, string credential)
     {
+        _seal = new SealedFile(credential);
         Root = Path.GetFullPath(root);
         _outbox = Path.Join(Root, "outbox");
         _running = Path.Join(Root, "running");
-        _plans = Path.Join(Root, "plans.json");
+        _plans = Path.Join(Root, "plans.sealed");
         CacheDir = Path.Join(Root, "cache");
         foreach (var dir in new[] { Root, _outbox, _running, CacheDir })
         {
@@ -57,25 +60,27 @@ internal sealed class AgentState
 
     /// <summary>Results waiting for the server, oldest first.</summary>
     public IReadOnlyList<JobResult> Outbox() =>
-        Read(_outbox, AgentStateJsonContext.Default.JobResult).OrderBy(r => r.FinishedAt).ToList();
+        Read(_outbox, "*.json", AgentStateJsonContext.Default.JobResult, sealedFiles: false).OrderBy(r => r.FinishedAt).ToList();
 
     public void MarkRunning(RunningMarker marker) =>
-        OwnerOnlyFile.Write(Path.Join(_running, marker.Job.JobId + ".json"),
-            s => JsonSerializer.Serialize(s, marker, AgentStateJsonContext.Default.RunningMarker));
+        OwnerOnlyFile.Write(Path.Join(_running, marker.Job.JobId + ".sealed"),
+            s => s.Write(_seal.Seal(JsonSerializer.SerializeToUtf8Bytes(marker, AgentStateJsonContext.Default.RunningMarker))));
 
-    public void ClearRunning(string jobId) => File.Delete(Path.Join(_running, jobId + ".json"));
+    public void ClearRunning(string jobId) => File.Delete(Path.Join(_running, jobId + ".sealed"));
 
     /// <summary>Markers of jobs that were running when the agent last stopped.</summary>
-    public IReadOnlyList<RunningMarker> LeftRunning() => Read(_running, AgentStateJsonContext.Default.RunningMarker).ToList();
+    public IReadOnlyList<RunningMarker> LeftRunning() => Read(_running, "*.sealed", AgentStateJsonContext.Default.RunningMarker, sealedFiles: true).ToList();
 
     public void SavePlans(IReadOnlyList<AgentPlan> plans) =>
-        OwnerOnlyFile.Write(_plans, s => JsonSerializer.Serialize(s, plans, AgentStateJsonContext.Default.IReadOnlyListAgentPlan));
+        OwnerOnlyFile.Write(_plans, s => s.Write(_seal.Seal(JsonSerializer.SerializeToUtf8Bytes(plans, AgentStateJsonContext.Default.IReadOnlyListAgentPlan))));
 
     public IReadOnlyList<AgentPlan> LoadPlans()
     {
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(_plans), AgentStateJsonContext.Default.IReadOnlyListAgentPlan) ?? [];
+            return _seal.Open(File.ReadAllBytes(_plans)) is { } plain
+                ? JsonSerializer.Deserialize(plain, AgentStateJsonContext.Default.IReadOnlyListAgentPlan) ?? []
+                : [];
         }
         catch (Exception e) when (e is FileNotFoundException or JsonException)
         {
@@ -83,14 +88,21 @@ internal sealed class AgentState
         }
     }
 
-    private static IEnumerable<T> Read<T>(string dir, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+    private IEnumerable<T> Read<T>(string dir, string pattern, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, bool sealedFiles)
     {
-        foreach (var file in Directory.EnumerateFiles(dir, "*.json"))
+        foreach (var file in Directory.EnumerateFiles(dir, pattern))
         {
             T? item;
             try
             {
-                item = JsonSerializer.Deserialize(File.ReadAllBytes(file), type);
+                var bytes = File.ReadAllBytes(file);
+                var plain = sealedFiles ? _seal.Open(bytes) : bytes;
+                if (plain is null)
+                {
+                    continue;
+                }
+
+                item = JsonSerializer.Deserialize(plain, type);
             }
             catch (JsonException)
             {

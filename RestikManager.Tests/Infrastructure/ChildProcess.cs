@@ -130,6 +130,13 @@ internal sealed partial class ChildProcess : IDisposable
         }
     }
 
+    /// <summary>SIGKILL to the process and everything it started, as a service manager stops a whole unit.</summary>
+    public void KillTree()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
     public void Dispose()
     {
         try

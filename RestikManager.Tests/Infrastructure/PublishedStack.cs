@@ -77,12 +77,17 @@ internal sealed class PublishedStack : IAsyncDisposable
         return config;
     }
 
-    public ChildProcess RunAgent(string config)
+    /// <summary>Runs the agent of <paramref name="config"/>, its state next to the config; <paramref name="extra"/> adds options.</summary>
+    public ChildProcess RunAgent(string config, params string[] extra)
     {
-        var agent = ChildProcess.Start(_tree.Agent("linux-amd64"), ["run", "--config", config]);
+        var agent = ChildProcess.Start(_tree.Agent("linux-amd64"),
+            ["run", "--config", config, "--state-dir", StateDir(config), .. extra]);
         _agents.Add(agent);
         return agent;
     }
+
+    /// <summary>The state directory of the agent whose config is <paramref name="config"/>.</summary>
+    public static string StateDir(string config) => Path.Join(Path.GetDirectoryName(config)!, "state");
 
     public async ValueTask DisposeAsync()
     {

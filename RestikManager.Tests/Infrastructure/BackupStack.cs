@@ -1,0 +1,91 @@
+using System.Text.Json;
+
+namespace RestikManager.Tests.Infrastructure;
+
+/// <summary>
+/// A published server with enrolled, running agents, a local restic repository (initialised through an agent),
+/// and a sample tree per host: the starting point of the backup tests.
+/// </summary>
+internal sealed class BackupStack : IAsyncDisposable
+{
+    private readonly Dictionary<string, string> _configs = [];
+    private readonly Dictionary<string, ChildProcess> _agents = [];
+
+    private BackupStack(PublishedStack stack) => Stack = stack;
+
+    public PublishedStack Stack { get; }
+
+    public HttpClient Admin => Stack.Admin;
+
+    public string RepositoryId { get; private set; } = "";
+
+    public string RepositoryPath => Stack.Root.Of("repo");
+
+    public static async Task<BackupStack> StartAsync(PublishedTree tree, string[] hosts, bool init = true, params string[] agentOptions)
+    {
+        var backups = new BackupStack(await PublishedStack.StartAsync(tree));
+        foreach (var host in hosts)
+        {
+            backups._configs[host] = await backups.Stack.EnrollAsync(host);
+            backups.StartAgent(host, agentOptions);
+            BackupApi.WriteSampleTree(backups.Source(host), seed: host.GetHashCode(StringComparison.Ordinal));
+        }
+
+        await Api.WaitForHostsAsync(backups.Admin, h => h.Count(x => x.GetProperty("status").GetString() == "online") == hosts.Length,
+            TimeSpan.FromSeconds(60), "all hosts online");
+        backups.RepositoryId = await BackupApi.CreateRepositoryAsync(backups.Admin, "main", backups.RepositoryPath);
+        if (init)
+        {
+            var job = await BackupApi.RunJobAsync(backups.Admin, new { kind = "init", repositoryId = backups.RepositoryId, host = hosts[0] });
+            job.Str("status").ShouldBe("succeeded", job.ToString());
+        }
+
+        return backups;
+    }
+
+    public string Source(string host) => Stack.Root.Of("sources", host);
+
+    public string StateDir(string host) => PublishedStack.StateDir(_configs[host]);
+
+    public ChildProcess Agent(string host) => _agents[host];
+
+    public ChildProcess StartAgent(string host, params string[] options)
+    {
+        _agents[host] = Stack.RunAgent(_configs[host], options);
+        return _agents[host];
+    }
+
+    /// <summary>A plan over <see cref="Source"/> of <paramref name="hosts"/>; <paramref name="extra"/> overrides fields.</summary>
+    public async Task<string> PlanAsync(string name, string[] hosts, Dictionary<string, object?>? extra = null)
+    {
+        var plan = new Dictionary<string, object?>
+        {
+            ["name"] = name,
+            ["repositoryId"] = RepositoryId,
+            ["hosts"] = hosts,
+            ["paths"] = hosts.Select(Source).Distinct().ToArray(),
+            ["schedule"] = "0 0 3 * * ?",
+            ["timeZone"] = "UTC",
+        };
+        foreach (var (key, value) in extra ?? [])
+        {
+            plan[key] = value;
+        }
+
+        return await BackupApi.CreatePlanAsync(Admin, plan);
+    }
+
+    /// <summary>Runs a backup of <paramref name="planId"/> on <paramref name="host"/> and waits for it.</summary>
+    public Task<JsonElement> BackupAsync(string planId, string host) =>
+        BackupApi.RunJobAsync(Admin, new { kind = "backup", planId, host });
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var agent in _agents.Values)
+        {
+            agent.Dispose();
+        }
+
+        await Stack.DisposeAsync();
+    }
+}
