@@ -31,6 +31,7 @@ internal sealed partial class JobRunner(string restic, string cacheDir, TimeSpan
         string? shortSnapshot = null;
         ForgetSummary? forget = null;
         long errorLines = 0;
+        var unreadable = new List<string>();
         var lastProgress = DateTimeOffset.MinValue;
         void OnJson(ResticLine line)
         {
@@ -51,6 +52,14 @@ internal sealed partial class JobRunner(string restic, string cacheDir, TimeSpan
                     break;
                 case "error":
                     Interlocked.Increment(ref errorLines);
+                    lock (unreadable)
+                    {
+                        if (unreadable.Count < 20 && line.Item is not null)
+                        {
+                            unreadable.Add($"{line.Item} ({line.During ?? "read"})");
+                        }
+                    }
+
                     break;
                 case "array" when job.Kind == JobKinds.Forget:
                     forget ??= ToForget(line.Message!);
@@ -111,7 +120,8 @@ internal sealed partial class JobRunner(string restic, string cacheDir, TimeSpan
         }
 
         return step.ExitCode == 3
-            ? Result(JobStatuses.Partial, 3, JobErrors.PartialBackup, "some files could not be read; the snapshot is incomplete:\n" + step, snapshot, summary)
+            ? Result(JobStatuses.Partial, 3, JobErrors.PartialBackup,
+                $"{errorLines} file(s) could not be read; the snapshot is incomplete. Not read: {string.Join(", ", unreadable)}\n{step}", snapshot, summary)
             : Result(JobStatuses.Succeeded, 0, snapshot: snapshot, backup: summary);
     }
 

@@ -66,6 +66,15 @@ internal sealed class PublishedStack : IAsyncDisposable
         Server = null;
     }
 
+    /// <summary>SIGKILL: the server gets no chance to flush or say goodbye.</summary>
+    public void KillServer()
+    {
+        Server!.Process.KillTree();
+        _stoppedServers.Add(Server.Process.Output);
+        Server.Dispose();
+        Server = null;
+    }
+
     /// <summary>Enrolls a host named <paramref name="hostname"/> with the published agent; returns its config path.</summary>
     public async Task<string> EnrollAsync(string hostname)
     {
