@@ -75,7 +75,7 @@ internal static class DevStack
                     }
                 }
 
-                resources.Add(Resource.Start(name, agent, ["run", "--config", config], []));
+                resources.Add(Resource.Start(name, agent, ["run", "--config", config, "--state-dir", Path.Join(root, "hosts", name, "state")], []));
             }
 
             PrintTable(url, resources, root, keep);

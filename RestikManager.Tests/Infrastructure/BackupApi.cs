@@ -88,8 +88,9 @@ internal static class BackupApi
         return [.. (await response.JsonAsync()).GetProperty("snapshots").EnumerateArray()];
     }
 
+    /// <summary>A property as text; "" when it is null or absent.</summary>
     public static string Str(this JsonElement element, string property) =>
-        element.GetProperty(property).ValueKind == JsonValueKind.Null ? "" : element.GetProperty(property).ToString();
+        !element.TryGetProperty(property, out var value) || value.ValueKind == JsonValueKind.Null ? "" : value.ToString();
 
     /// <summary>A small tree of files with known, varied content (some binary, some empty, nested).</summary>
     public static void WriteSampleTree(string root, int files = 40, int seed = 1)

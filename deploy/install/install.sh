@@ -42,6 +42,7 @@ config_dir="$prefix/etc/restic-manager"
 config="$config_dir/agent.json"
 unit_dir="$prefix/etc/systemd/system"
 unit="$unit_dir/restic-manager-agent.service"
+state_dir="$prefix/var/lib/restic-manager-agent"
 
 [ "$(id -u)" -eq 0 ] || die "run as root (for example: curl -fsSL $server_url/install/install.sh | sudo sh -s -- --token <T>)"
 command -v systemctl >/dev/null 2>&1 || die "systemd (systemctl) is required; this host has none"
@@ -49,9 +50,9 @@ command -v systemctl >/dev/null 2>&1 || die "systemd (systemctl) is required; th
 if [ "$uninstall" -eq 1 ]; then
   systemctl disable --now restic-manager-agent.service >/dev/null 2>&1 || true
   rm -f "$unit" "$binary"
-  rm -rf "$config_dir"
+  rm -rf "$config_dir" "$state_dir"
   systemctl daemon-reload || true
-  say "removed the agent, its service and its configuration"
+  say "removed the agent, its service, its configuration and its state (results not yet reported are lost)"
   exit 0
 fi
 
