@@ -93,6 +93,28 @@ public sealed partial class BackupDurabilityTests(PublishedTree tree)
         (await backups.Admin.PostAsync($"/api/v1/jobs/{id}/cancel", null)).StatusCode.ShouldBe(System.Net.HttpStatusCode.Conflict);
     }
 
+    [Fact]
+    public async Task AnExclusiveJobWaitsForTheRunningBackupInsteadOfFightingForTheLock()
+    {
+        await using var backups = await BackupStack.StartAsync(tree, ["web1"]);
+        var big = new byte[3 * 1024 * 1024];
+        Random.Shared.NextBytes(big);
+        File.WriteAllBytes(Path.Join(backups.Source("web1"), "big.bin"), big);
+        var slow = await backups.PlanAsync("slow", ["web1"], new() { ["limitUploadKiB"] = 512, ["retention"] = new { keepLast = 5 } });
+        var backup = await BackupApi.StartJobAsync(backups.Admin, new { kind = "backup", planId = slow, host = "web1" });
+        await BackupApi.WaitForJobsAsync(backups.Admin, "", j => j.Any(x => x.Str("id") == backup && x.Str("status") == "running"), TimeSpan.FromSeconds(30), "backup running");
+
+        var check = await BackupApi.StartJobAsync(backups.Admin, new { kind = "check", planId = slow });
+
+        (await BackupApi.JobsAsync(backups.Admin)).Single(j => j.Str("id") == check).Str("status").ShouldBe("queued");
+        var checkDone = await BackupApi.WaitForJobAsync(backups.Admin, check, TimeSpan.FromSeconds(90));
+        var backupDone = await BackupApi.WaitForJobAsync(backups.Admin, backup, TimeSpan.FromSeconds(5));
+        backupDone.Str("status").ShouldBe("succeeded");
+        checkDone.Str("status").ShouldBe("succeeded", checkDone.ToString());
+        DateTimeOffset.Parse(checkDone.Str("startedAt"), System.Globalization.CultureInfo.InvariantCulture)
+            .ShouldBeGreaterThanOrEqualTo(DateTimeOffset.Parse(backupDone.Str("finishedAt"), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     /// <summary>Ids of the jobs the agent says it finished.</summary>
     private static List<string> Ended(ChildProcess agent) =>
         agent.Lines.Select(l => EndedLine().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value).ToList();
