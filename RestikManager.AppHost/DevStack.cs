@@ -78,6 +78,7 @@ internal static class DevStack
                 resources.Add(Resource.Start(name, agent, ["run", "--config", config, "--state-dir", Path.Join(root, "hosts", name, "state")], []));
             }
 
+            await SampleBackups.SetUpAsync(admin, root, [.. Enumerable.Range(1, options.Hosts).Select(i => $"host-{i}")], stop.Token);
             PrintTable(url, resources, root, keep);
             await Task.WhenAny(resources.Select(r => r.WaitForExitAsync(stop.Token)));
             if (!stop.IsCancellationRequested)

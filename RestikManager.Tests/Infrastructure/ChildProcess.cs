@@ -151,6 +151,14 @@ internal sealed partial class ChildProcess : IDisposable
         }
 
         _process.WaitForExit(10_000);
+
+        // Like a service manager, wait until every process of the tree is gone (reaped), not merely killed:
+        // until then restic would still see a killed restic's lock as live.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (tree.Any(pid => Directory.Exists($"/proc/{pid}")) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(20);
+        }
     }
 
     private static IEnumerable<int> ChildrenOf(int pid)
