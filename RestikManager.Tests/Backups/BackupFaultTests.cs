@@ -63,15 +63,26 @@ public sealed class BackupFaultTests(PublishedTree tree)
         var plan = await backups.PlanAsync("p", ["web1"]);
         (await backups.BackupAsync(plan, "web1")).Str("status").ShouldBe("succeeded");
 
+        // The refresh of the snapshot list after that backup takes a lock of its own: let it finish first.
+        await BackupApi.SnapshotsAsync(backups.Admin, backups.RepositoryId);
+        var locks = Path.Join(backups.RepositoryPath, "locks");
+        var quiet = DateTime.UtcNow.AddSeconds(30);
+        while (Directory.GetFiles(locks).Length > 0 && DateTime.UtcNow < quiet)
+        {
+            await Task.Delay(50);
+        }
+
         // Someone else's prune, slowed to a crawl, holds the exclusive lock.
         using var prune = ChildProcess.Start("restic", ["prune", "--limit-download", "1"],
             new Dictionary<string, string?> { ["RESTIC_REPOSITORY"] = backups.RepositoryPath, ["RESTIC_PASSWORD"] = BackupApi.RepoPassword });
-        var locks = Path.Join(backups.RepositoryPath, "locks");
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (Directory.GetFiles(locks).Length == 0 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
         }
+
+        // Frozen, it keeps its lock live however quickly it would have finished.
+        prune.Signal(19);
 
         var locked = await backups.BackupAsync(plan, "web1");
 
@@ -79,6 +90,7 @@ public sealed class BackupFaultTests(PublishedTree tree)
         locked.Str("errorClass").ShouldBe("locked", locked.ToString());
 
         prune.Signal(2);
+        prune.Signal(18);
         (await prune.WaitForExitAsync(TimeSpan.FromSeconds(30))).ShouldNotBe(0);
         (await backups.BackupAsync(plan, "web1")).Str("status").ShouldBe("succeeded");
     }
