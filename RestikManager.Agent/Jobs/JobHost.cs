@@ -73,7 +73,7 @@ internal sealed partial class JobHost(AgentState state, JobRunner runner, QueryR
 
     public void Start(JobSpec job)
     {
-        if (!AgentState.IsValidJobId(job.JobId) || !JobKinds.All.Contains(job.Kind))
+        if (!WireValues.IsId(job.JobId) || !JobKinds.All.Contains(job.Kind))
         {
             LogRefused(logger, job.Kind, job.JobId);
             return;

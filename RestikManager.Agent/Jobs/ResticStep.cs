@@ -1,4 +1,3 @@
-using System.Text;
 using RestikManager.Agent.Restic;
 
 namespace RestikManager.Agent.Jobs;
@@ -92,9 +91,5 @@ internal sealed class ResticStep
         }
     }
 
-    public override string ToString()
-    {
-        var text = new StringBuilder(Text);
-        return text.Length == 0 ? $"restic exited with code {ExitCode}" : text.ToString();
-    }
+    public override string ToString() => Text is { Length: > 0 } text ? text : $"restic exited with code {ExitCode}";
 }

@@ -42,17 +42,13 @@ internal sealed class AgentState
 
     public string CacheDir { get; }
 
-    /// <summary>Job ids become file names: only what the server and the agent generate is accepted.</summary>
-    public static bool IsValidJobId(string id) =>
-        id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
-
     public void AddToOutbox(JobResult result) =>
         OwnerOnlyFile.Write(Path.Join(_outbox, result.JobId + ".json"),
             s => JsonSerializer.Serialize(s, result, AgentStateJsonContext.Default.JobResult));
 
     public void RemoveFromOutbox(string jobId)
     {
-        if (IsValidJobId(jobId))
+        if (WireValues.IsId(jobId))
         {
             File.Delete(Path.Join(_outbox, jobId + ".json"));
         }

@@ -6,7 +6,7 @@ namespace RestikManager.Server.Agents;
 internal interface IAgentEvents
 {
     /// <summary>The agent was welcomed on a connection that started at <paramref name="connectedAt"/>.</summary>
-    void Online(string agentId, DateTimeOffset connectedAt);
+    void Online(AgentRecord agent, DateTimeOffset connectedAt);
 
     /// <summary>A message after hello other than a heartbeat. Returns why it is malformed, or null.</summary>
     string? Received(string agentId, AgentMessage message);

@@ -18,11 +18,11 @@ internal sealed partial class AgentJobEvents(
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _connectedAt = new(StringComparer.Ordinal);
 
-    public void Online(string agentId, DateTimeOffset connectedAt)
+    /// <summary>Sends the agent its plans. Jobs queued for it go out on the dispatcher's next pass (every few seconds).</summary>
+    public void Online(AgentRecord agent, DateTimeOffset connectedAt)
     {
-        _connectedAt[agentId] = connectedAt;
-        plans.Push(agentId);
-        dispatcher.TryDispatchAll();
+        _connectedAt[agent.Id] = connectedAt;
+        plans.Push(agent);
     }
 
     public string? Received(string agentId, AgentMessage message)
@@ -38,7 +38,7 @@ internal sealed partial class AgentJobEvents(
                 jobs.Started(agentId, started);
                 return null;
             case JobProgress progress:
-                if (!IsJobId(progress.JobId))
+                if (!WireValues.IsId(progress.JobId))
                 {
                     return "bad job id";
                 }
@@ -52,7 +52,7 @@ internal sealed partial class AgentJobEvents(
             case JobResult result:
                 return Record(agentId, result);
             case ActiveJobs active:
-                if (active.JobIds.Count > 10_000 || !active.JobIds.All(IsJobId))
+                if (active.JobIds.Count > 10_000 || !active.JobIds.All(WireValues.IsId))
                 {
                     return "bad job ids";
                 }
@@ -119,12 +119,10 @@ internal sealed partial class AgentJobEvents(
     }
 
     private static string? Problem(string jobId, string kind, string repositoryId) =>
-        !IsJobId(jobId) ? "bad job id"
+        !WireValues.IsId(jobId) ? "bad job id"
         : !JobKinds.All.Contains(kind) ? "unknown job kind"
-        : !IsJobId(repositoryId) ? "bad repository id"
+        : !WireValues.IsId(repositoryId) ? "bad repository id"
         : null;
-
-    private static bool IsJobId(string? id) => id is { Length: > 0 and <= 64 } && id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
 
     private static string? Clip(string? text, int max) => text is null || text.Length <= max ? text : text[..max] + "…";
 

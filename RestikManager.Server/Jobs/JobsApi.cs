@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Accounts;
@@ -21,7 +20,7 @@ internal sealed record StartJobRequest(
     string? Kind, string? PlanId, string? RepositoryId, string? Host, string? SnapshotId, string? Path, string? Target);
 
 /// <summary><c>/api/v1/jobs</c>: history, one job with its live progress, start and cancel.</summary>
-internal static partial class JobsApi
+internal static class JobsApi
 {
     public static RouteGroupBuilder MapJobsApi(this IEndpointRouteBuilder app)
     {
@@ -113,17 +112,17 @@ internal static partial class JobsApi
             : new JobRequest(kind, repositoryId!, host.Id, "manual");
         if (kind == JobKinds.Restore)
         {
-            if (request.SnapshotId is null || !SnapshotId().IsMatch(request.SnapshotId))
+            if (!WireValues.IsSnapshotId(request.SnapshotId))
             {
                 return Invalid("snapshotId", "snapshotId: a snapshot id is 8 to 64 hex digits");
             }
 
-            if (!PlanValidation.IsAbsolute(request.Target))
+            if (!WireValues.IsAbsolutePath(request.Target))
             {
                 return Invalid("target", "target: give an absolute directory on the host to restore into");
             }
 
-            if (request.Path is not null && !PlanValidation.IsAbsolute(request.Path))
+            if (request.Path is not null && !WireValues.IsAbsolutePath(request.Path))
             {
                 return Invalid("path", "path: the part of the snapshot to restore is an absolute path such as /home/alice");
             }
@@ -158,7 +157,4 @@ internal static partial class JobsApi
 
     private static JsonHttpResult<ErrorEnvelope> Invalid(string field, string message) =>
         ApiErrors.Create(StatusCodes.Status400BadRequest, "invalid_job", message, field);
-
-    [GeneratedRegex("^[0-9a-f]{8,64}$")]
-    private static partial Regex SnapshotId();
 }

@@ -11,30 +11,34 @@ namespace RestikManager.Server.Plans;
 /// </summary>
 internal sealed class PlanDistributor(PlanStore plans, RepositoryStore repositories, AgentStore agents, AgentConnections connections)
 {
+    // The plan list as last read: every change goes through PushAll, which reads it again, so an agent coming
+    // online (a whole fleet, after a restart) costs no database read for it.
+    private IReadOnlyList<Plan>? _plans;
+
     public static bool Targets(Plan plan, AgentRecord agent) =>
         agent.RevokedAt is null && (plan.Hosts.Contains(agent.Id) || (agent.Label is not null && plan.Labels.Contains(agent.Label, StringComparer.OrdinalIgnoreCase)));
 
     /// <summary>The live hosts a plan runs on.</summary>
     public IReadOnlyList<AgentRecord> HostsOf(Plan plan) => agents.List().Where(a => Targets(plan, a)).ToList();
 
-    public void Push(string agentId) => Push(agentId, plans.List());
+    /// <summary>Sends <paramref name="agent"/> its plan set (it has just come online).</summary>
+    public void Push(AgentRecord agent) => Push(agent, _plans ??= plans.List());
 
+    /// <summary>After any change to plans or repositories: every online agent gets its new set.</summary>
     public void PushAll()
     {
-        var all = plans.List();
+        var all = _plans = plans.List();
         foreach (var id in connections.OnlineIds)
         {
-            Push(id, all);
+            if (agents.Find(id) is { } agent)
+            {
+                Push(agent, all);
+            }
         }
     }
 
-    private void Push(string agentId, IReadOnlyList<Plan> all)
+    private void Push(AgentRecord agent, IReadOnlyList<Plan> all)
     {
-        if (agents.Find(agentId) is not { } agent)
-        {
-            return;
-        }
-
         var set = new List<AgentPlan>();
         foreach (var plan in all.Where(p => p.Enabled && Targets(p, agent)))
         {
@@ -45,6 +49,6 @@ internal sealed class PlanDistributor(PlanStore plans, RepositoryStore repositor
             }
         }
 
-        connections.TrySend(agentId, new PlanSet(set));
+        connections.TrySend(agent.Id, new PlanSet(set));
     }
 }

@@ -66,7 +66,7 @@ internal static partial class PlanValidation
             return Fail("paths", "give at least one path to back up");
         }
 
-        if (paths.FirstOrDefault(p => !IsAbsolute(p)) is { } relative)
+        if (paths.FirstOrDefault(p => !WireValues.IsAbsolutePath(p)) is { } relative)
         {
             return Fail("paths", $"'{Short(relative)}' is not an absolute path (restic stores relative paths under a different tree)");
         }
@@ -127,11 +127,6 @@ internal static partial class PlanValidation
             request.LimitUploadKiB, request.LimitDownloadKiB, request.Enabled ?? true, "", ""), null);
     }
 
-    /// <summary>Absolute on Linux (<c>/…</c>) or Windows (<c>C:\…</c>), with no control characters.</summary>
-    public static bool IsAbsolute(string? path) =>
-        path is { Length: > 0 and <= 4096 } && !path.Any(char.IsControl)
-        && (path.StartsWith('/') || WindowsAbsolute().IsMatch(path));
-
     private static (Plan?, PlanProblem?) Fail(string field, string message) => (null, new PlanProblem(field, $"{field}: {message}"));
 
     private static string Short(string? value) => value is null ? "" : value.Length <= 60 ? value : value[..60] + "…";
@@ -141,7 +136,4 @@ internal static partial class PlanValidation
 
     [GeneratedRegex(@"^(\d+[ymdh])+$")]
     private static partial Regex WithinPattern();
-
-    [GeneratedRegex(@"^[A-Za-z]:[\\/]")]
-    private static partial Regex WindowsAbsolute();
 }

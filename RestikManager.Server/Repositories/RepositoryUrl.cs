@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using RestikManager.Contracts.Protocol;
 
 namespace RestikManager.Server.Repositories;
 
@@ -24,7 +25,7 @@ internal static partial class RepositoryUrl
             return "the URL is too long or holds control characters";
         }
 
-        if (url.StartsWith('/') || WindowsPath().IsMatch(url))
+        if (WireValues.IsAbsolutePath(url))
         {
             return null;
         }
@@ -53,9 +54,6 @@ internal static partial class RepositoryUrl
 
     /// <summary>The URL with any password replaced by <c>***</c>: safe to store, log and show.</summary>
     public static string Mask(string url) => UserInfoPassword().Replace(url, "${pre}***@");
-
-    [GeneratedRegex(@"^[A-Za-z]:[\\/]")]
-    private static partial Regex WindowsPath();
 
     [GeneratedRegex(@"(?<pre>://[^/@:]*:)[^/@]*@")]
     private static partial Regex UserInfoPassword();

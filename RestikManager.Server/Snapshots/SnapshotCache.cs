@@ -18,6 +18,8 @@ internal sealed class SnapshotCache(Database database, TimeProvider time)
     private const string PlanTag = "rm-plan:";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    private const string Columns = "id, short_id AS ShortId, time, hostname, paths, tags, plan_id AS PlanId";
+
     private sealed record Row(string Id, string ShortId, string Time, string Hostname, string Paths, string Tags, string? PlanId);
 
     public void Replace(string repositoryId, IReadOnlyList<SnapshotInfo> snapshots)
@@ -55,19 +57,20 @@ internal sealed class SnapshotCache(Database database, TimeProvider time)
     public IReadOnlyList<SnapshotView> List(string repositoryId, string? hostname, string? planId)
     {
         using var connection = database.Open();
-        return connection.Query<Row>("""
-            SELECT id, short_id AS ShortId, time, hostname, paths, tags, plan_id AS PlanId FROM snapshots
+        return connection.Query<Row>($"""
+            SELECT {Columns} FROM snapshots
             WHERE repository_id = @repositoryId AND (@hostname IS NULL OR hostname = @hostname COLLATE NOCASE) AND (@planId IS NULL OR plan_id = @planId)
             ORDER BY time DESC
-            """, new { repositoryId, hostname, planId })
-            .Select(r => new SnapshotView(r.Id, r.ShortId, r.Time, r.Hostname, Read(r.Paths), Read(r.Tags), r.PlanId)).ToList();
+            """, new { repositoryId, hostname, planId }).Select(ToView).ToList();
     }
 
     /// <summary>Finds a snapshot by full or short id (a unique prefix).</summary>
     public SnapshotView? Find(string repositoryId, string id)
     {
-        var matches = List(repositoryId, null, null).Where(s => s.Id.StartsWith(id, StringComparison.Ordinal)).Take(2).ToList();
-        return matches.Count == 1 ? matches[0] : null;
+        using var connection = database.Open();
+        var matches = connection.Query<Row>($"SELECT {Columns} FROM snapshots WHERE repository_id = @repositoryId AND substr(id, 1, length(@id)) = @id LIMIT 2",
+            new { repositoryId, id }).ToList();
+        return matches.Count == 1 ? ToView(matches[0]) : null;
     }
 
     private void Refreshed(Microsoft.Data.Sqlite.SqliteConnection connection, Microsoft.Data.Sqlite.SqliteTransaction? transaction, string repositoryId, string? error) =>
@@ -75,6 +78,8 @@ internal sealed class SnapshotCache(Database database, TimeProvider time)
             INSERT INTO snapshot_refreshes (repository_id, refreshed_at, error) VALUES (@repositoryId, @now, @error)
             ON CONFLICT (repository_id) DO UPDATE SET refreshed_at = excluded.refreshed_at, error = excluded.error
             """, new { repositoryId, now = time.GetUtcNow().ToString("O"), error }, transaction);
+
+    private static SnapshotView ToView(Row r) => new(r.Id, r.ShortId, r.Time, r.Hostname, Read(r.Paths), Read(r.Tags), r.PlanId);
 
     private static List<string> Read(string json) => JsonSerializer.Deserialize<List<string>>(json, Json) ?? [];
 }

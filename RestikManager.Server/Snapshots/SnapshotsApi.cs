@@ -1,8 +1,6 @@
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Accounts;
-using RestikManager.Server.Plans;
 using RestikManager.Server.Repositories;
 using RestikManager.Server.Web;
 
@@ -15,7 +13,7 @@ internal sealed record TreePage(string SnapshotId, string Path, int Offset, IRea
 internal sealed record SnapshotList(string RepositoryId, string? RefreshedAt, string? RefreshError, IReadOnlyList<SnapshotView> Snapshots);
 
 /// <summary>Snapshots of a repository (cached), refreshing them, and browsing one directory of a snapshot at a time.</summary>
-internal static partial class SnapshotsApi
+internal static class SnapshotsApi
 {
     public static RouteGroupBuilder MapSnapshotsApi(this IEndpointRouteBuilder app)
     {
@@ -69,13 +67,13 @@ internal static partial class SnapshotsApi
             return NotFound(id);
         }
 
-        if (!SnapshotId().IsMatch(snapshotId))
+        if (!WireValues.IsSnapshotId(snapshotId))
         {
             return ApiErrors.Create(StatusCodes.Status400BadRequest, "invalid_snapshot", "snapshotId: a snapshot id is 8 to 64 hex digits.", "snapshotId");
         }
 
         path = string.IsNullOrEmpty(path) ? "/" : path;
-        if (!PlanValidation.IsAbsolute(path))
+        if (!WireValues.IsAbsolutePath(path))
         {
             return ApiErrors.Create(StatusCodes.Status400BadRequest, "invalid_path", "path: give an absolute path inside the snapshot, such as /home.", "path");
         }
@@ -109,7 +107,4 @@ internal static partial class SnapshotsApi
         host is null ? "No online host can open this repository; name one with ?host=." : $"Host '{host}' is not online.");
 
     private static JsonHttpResult<ErrorEnvelope> NotFound(string id) => ApiErrors.NotFound("not_found", $"No repository with id '{id}'.");
-
-    [GeneratedRegex("^[0-9a-f]{8,64}$")]
-    private static partial Regex SnapshotId();
 }

@@ -52,12 +52,7 @@ public sealed partial class BackupDurabilityTests(PublishedTree tree)
     public async Task AnAgentKilledMidBackupReportsItInterruptedClearsTheLockAndTheNextRunWorks()
     {
         await using var backups = await BackupStack.StartAsync(tree, ["web1"]);
-        var big = new byte[8 * 1024 * 1024];
-        Random.Shared.NextBytes(big);
-        File.WriteAllBytes(Path.Join(backups.Source("web1"), "big.bin"), big);
-        var slow = await backups.PlanAsync("slow", ["web1"], new() { ["limitUploadKiB"] = 256 });
-        var id = await BackupApi.StartJobAsync(backups.Admin, new { kind = "backup", planId = slow, host = "web1" });
-        await BackupApi.WaitForJobsAsync(backups.Admin, "", j => j.Any(x => x.Str("id") == id && x.Str("progress") != ""), TimeSpan.FromSeconds(60), "progress");
+        var id = await StartSlowBackupAsync(backups);
         var locks = Path.Join(backups.RepositoryPath, "locks");
         Directory.GetFiles(locks).ShouldNotBeEmpty("restic holds its lock while it backs up");
 
@@ -77,12 +72,7 @@ public sealed partial class BackupDurabilityTests(PublishedTree tree)
     public async Task CancelStopsResticUnlocksAndSaysCancelled()
     {
         await using var backups = await BackupStack.StartAsync(tree, ["web1"]);
-        var big = new byte[8 * 1024 * 1024];
-        Random.Shared.NextBytes(big);
-        File.WriteAllBytes(Path.Join(backups.Source("web1"), "big.bin"), big);
-        var slow = await backups.PlanAsync("slow", ["web1"], new() { ["limitUploadKiB"] = 256 });
-        var id = await BackupApi.StartJobAsync(backups.Admin, new { kind = "backup", planId = slow, host = "web1" });
-        await BackupApi.WaitForJobsAsync(backups.Admin, "", j => j.Any(x => x.Str("id") == id && x.Str("progress") != ""), TimeSpan.FromSeconds(60), "progress");
+        var id = await StartSlowBackupAsync(backups);
 
         (await backups.Admin.PostAsync($"/api/v1/jobs/{id}/cancel", null)).StatusCode.ShouldBe(System.Net.HttpStatusCode.Accepted);
 
@@ -113,6 +103,18 @@ public sealed partial class BackupDurabilityTests(PublishedTree tree)
         checkDone.Str("status").ShouldBe("succeeded", checkDone.ToString());
         DateTimeOffset.Parse(checkDone.Str("startedAt"), System.Globalization.CultureInfo.InvariantCulture)
             .ShouldBeGreaterThanOrEqualTo(DateTimeOffset.Parse(backupDone.Str("finishedAt"), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Starts a backup of an 8 MiB file at 256 KiB/s on web1 and waits for its first progress; returns its id.</summary>
+    private static async Task<string> StartSlowBackupAsync(BackupStack backups)
+    {
+        var big = new byte[8 * 1024 * 1024];
+        Random.Shared.NextBytes(big);
+        File.WriteAllBytes(Path.Join(backups.Source("web1"), "big.bin"), big);
+        var slow = await backups.PlanAsync("slow", ["web1"], new() { ["limitUploadKiB"] = 256 });
+        var id = await BackupApi.StartJobAsync(backups.Admin, new { kind = "backup", planId = slow, host = "web1" });
+        await BackupApi.WaitForJobsAsync(backups.Admin, "", j => j.Any(x => x.Str("id") == id && x.Str("progress") != ""), TimeSpan.FromSeconds(60), "progress");
+        return id;
     }
 
     /// <summary>Ids of the jobs the agent says it finished.</summary>
