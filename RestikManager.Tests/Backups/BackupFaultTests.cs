@@ -103,9 +103,7 @@ public sealed class BackupFaultTests(PublishedTree tree)
         await using var backups = await BackupStack.StartAsync(tree, ["web1"], init: false);
         var wrapper = backups.Stack.Root.Write("restic-as-nobody", "#!/bin/sh\nexec setpriv --reuid=nobody --regid=nogroup --clear-groups restic \"$@\"\n");
         File.SetUnixFileMode(wrapper, (UnixFileMode)0b111_101_101);
-        backups.Agent("web1").Dispose();
-        backups.StartAgent("web1", "--restic", wrapper);
-        await Api.WaitForHostsAsync(backups.Admin, h => h.All(x => x.Str("status") == "online"), TimeSpan.FromSeconds(60), "online again");
+        await backups.RestartAgentAsync("web1", "--restic", wrapper);
         Directory.CreateDirectory(backups.RepositoryPath);
         Process.Start("chmod", ["-R", "a+rwX", backups.Stack.Root.Path])!.WaitForExit();
         var secret = Path.Join(backups.Source("web1"), "dir1", "private.key");

@@ -18,11 +18,9 @@ public sealed class SecretLeakTests(PublishedTree tree)
         File.SetUnixFileMode(wrapper, (UnixFileMode)0b111_101_101);
         foreach (var host in new[] { "web1", "web2" })
         {
-            backups.Agent(host).Dispose();
-            backups.StartAgent(host, "--restic", wrapper);
+            await backups.RestartAgentAsync(host, "--restic", wrapper);
         }
 
-        await Api.WaitForHostsAsync(backups.Admin, h => h.All(x => x.Str("status") == "online"), TimeSpan.FromSeconds(60), "online again");
         (await BackupApi.RunJobAsync(backups.Admin, new { kind = "init", repositoryId = backups.RepositoryId, host = "web1" })).Str("status").ShouldBe("succeeded");
         var plan = await backups.PlanAsync("p", ["web1"], new() { ["retention"] = new { keepLast = 1 }, ["forgetSchedule"] = "0 0 4 * * ?" });
         var snapshot = (await backups.BackupAsync(plan, "web1")).Str("snapshotId");

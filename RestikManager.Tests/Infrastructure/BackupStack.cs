@@ -55,6 +55,21 @@ internal sealed class BackupStack : IAsyncDisposable
         return _agents[host];
     }
 
+    /// <summary>
+    /// Stops <paramref name="host"/>'s agent, waits until the server has seen it go, then starts it again with
+    /// <paramref name="options"/> and waits until it is back online (waiting only for "online" would pass on the old
+    /// connection before the server notices it dropped).
+    /// </summary>
+    public async Task RestartAgentAsync(string host, params string[] options)
+    {
+        _agents[host].Dispose();
+        await Api.WaitForHostsAsync(Admin, h => h.Any(x => x.Str("hostname") == host && x.Str("status") != "online"),
+            TimeSpan.FromSeconds(30), host + " offline");
+        StartAgent(host, options);
+        await Api.WaitForHostsAsync(Admin, h => h.Any(x => x.Str("hostname") == host && x.Str("status") == "online"),
+            TimeSpan.FromSeconds(60), host + " online again");
+    }
+
     /// <summary>A plan over <see cref="Source"/> of <paramref name="hosts"/>; <paramref name="extra"/> overrides fields.</summary>
     public async Task<string> PlanAsync(string name, string[] hosts, Dictionary<string, object?>? extra = null)
     {
