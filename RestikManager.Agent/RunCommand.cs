@@ -4,6 +4,7 @@ using RestikManager.Agent.Jobs;
 using RestikManager.Agent.Schedule;
 using RestikManager.Agent.State;
 using RestikManager.Contracts;
+using RestikManager.ServiceDefaults.Telemetry;
 
 namespace RestikManager.Agent;
 
@@ -12,12 +13,8 @@ internal static partial class RunCommand
 {
     public static async Task<int> RunAsync(string configPath, string restic, string stateDir, TimeSpan lockWait, CancellationToken cancellationToken)
     {
-        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-        }));
+        using var telemetry = ServiceTelemetry.Start(AgentCommandLine.ProgramName, TelemetryNames.Agent);
+        using var loggers = LoggerFactory.Create(b => b.AddServiceLogging(AgentCommandLine.ProgramName));
         var logger = loggers.CreateLogger("restic-manager-agent");
         AgentConfig config;
         try

@@ -1,26 +1,49 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using System.Text.RegularExpressions;
 
 namespace RestikManager.AppHost;
 
-/// <summary>One process of the stack, its output streamed with a <c>[name]</c> prefix.</summary>
-internal sealed partial class Resource : IDisposable
+/// <summary>
+/// One process of the stack. Each output line goes to the model's log sink (the AppHost prints it with a
+/// <c>[name]</c> prefix; tests keep it) and the last lines stay in <see cref="Output"/>.
+/// </summary>
+public sealed partial class Resource : IDisposable
 {
+    private const int KeptLines = 2000;
     private readonly Process _process;
-    private readonly TaskCompletionSource<Uri> _url = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Action<string, string> _log;
+    private readonly Queue<string> _lines = new();
 
-    private Resource(string name, Process process)
+    private Resource(string name, Process process, Action<string, string> log)
     {
         Name = name;
         _process = process;
+        _log = log;
     }
 
     public string Name { get; }
 
     public int Pid => _process.Id;
 
-    public static Resource Start(string name, string fileName, IEnumerable<string> args, Dictionary<string, string?> env)
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The last lines this process printed.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return string.Join('\n', _lines);
+            }
+        }
+    }
+
+    /// <summary>Prints each line to the console with a <c>[name]</c> prefix.</summary>
+    public static void ToConsole(string name, string line) => Console.WriteLine($"[{name}] {line}");
+
+    public static Resource Start(string name, string fileName, IEnumerable<string> args, IReadOnlyDictionary<string, string?> env,
+        Action<string, string>? log = null)
     {
         var info = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var arg in args)
@@ -41,7 +64,7 @@ internal sealed partial class Resource : IDisposable
         }
 
         var process = new Process { StartInfo = info };
-        var resource = new Resource(name, process);
+        var resource = new Resource(name, process, log ?? ToConsole);
         process.OutputDataReceived += (_, e) => resource.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => resource.OnLine(e.Data);
         process.Start();
@@ -51,9 +74,10 @@ internal sealed partial class Resource : IDisposable
         return resource;
     }
 
-    public static async Task<int> RunToEndAsync(string name, string fileName, IEnumerable<string> args, Dictionary<string, string?> env, CancellationToken cancellationToken)
+    public static async Task<int> RunToEndAsync(string name, string fileName, IEnumerable<string> args,
+        IReadOnlyDictionary<string, string?> env, CancellationToken cancellationToken, Action<string, string>? log = null)
     {
-        using var resource = Start(name, fileName, args, env);
+        using var resource = Start(name, fileName, args, env, log);
         try
         {
             await resource._process.WaitForExitAsync(cancellationToken);
@@ -65,9 +89,6 @@ internal sealed partial class Resource : IDisposable
 
         return resource._process.ExitCode;
     }
-
-    public async Task<Uri> WaitForUrlAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
-        await _url.Task.WaitAsync(timeout, cancellationToken);
 
     public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
 
@@ -92,13 +113,19 @@ internal sealed partial class Resource : IDisposable
         }
     }
 
-    public void Dispose()
+    /// <summary>SIGKILL to the whole tree (restic included): no chance to flush or say goodbye.</summary>
+    public void Kill()
     {
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
         }
+    }
 
+    public void Dispose()
+    {
+        Kill();
         _process.Dispose();
     }
 
@@ -109,16 +136,17 @@ internal sealed partial class Resource : IDisposable
             return;
         }
 
-        Console.WriteLine($"[{Name}] {line}");
-        var match = ListeningLine().Match(line);
-        if (match.Success)
+        lock (_lines)
         {
-            _url.TrySetResult(new Uri(match.Groups["url"].Value));
+            _lines.Enqueue(line);
+            if (_lines.Count > KeptLines)
+            {
+                _lines.Dequeue();
+            }
         }
-    }
 
-    [GeneratedRegex(@"Listening on (?<url>https?://\S+?)(,|$)")]
-    private static partial Regex ListeningLine();
+        _log(Name, line);
+    }
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int sig);

@@ -5,38 +5,48 @@ namespace RestikManager.AppHost;
 
 /// <summary>
 /// Gives each simulated host something to back up: a small generated file tree, its own local restic repository
-/// (initialised through its agent) and a plan that backs the tree up every five minutes, keeps the last 12
-/// snapshots and forgets older ones hourly. Skipped for hosts that already have them (a kept data dir).
+/// (initialised through its agent) and a plan that backs the tree up on <c>schedule</c>, keeps the last 12
+/// snapshots and forgets older ones hourly. Hosts that already have them (a kept data dir) keep theirs.
 /// </summary>
 internal static class SampleBackups
 {
-    public static async Task SetUpAsync(HttpClient admin, string root, IReadOnlyList<string> hosts, CancellationToken cancellationToken)
+    public static async Task SetUpAsync(HttpClient admin, IReadOnlyList<SimulatedHost> hosts, string schedule, Action<string> say,
+        CancellationToken cancellationToken)
     {
-        var existing = await admin.GetFromJsonAsync<JsonElement>("/api/v1/repositories", cancellationToken);
-        var names = existing.EnumerateArray().Select(r => r.GetProperty("name").GetString()).ToHashSet();
+        var repositories = await admin.GetFromJsonAsync<JsonElement>("/api/v1/repositories", cancellationToken);
+        var plans = await admin.GetFromJsonAsync<JsonElement>("/api/v1/plans", cancellationToken);
         await WaitOnlineAsync(admin, hosts.Count, cancellationToken);
-        foreach (var host in hosts.Where(h => !names.Contains($"{h} repo")))
+        foreach (var host in hosts)
         {
-            var data = Path.Join(root, "hosts", host, "data");
-            WriteTree(data, host.GetHashCode(StringComparison.Ordinal));
-            var repository = await PostAsync(admin, "/api/v1/repositories",
-                new { name = $"{host} repo", url = Path.Join(root, "hosts", host, "repo"), password = $"dev-{host}-repository-password" }, cancellationToken);
-            var init = await PostAsync(admin, "/api/v1/jobs", new { kind = "init", repositoryId = repository, host }, cancellationToken);
-            await WaitForJobAsync(admin, init, cancellationToken);
-            await PostAsync(admin, "/api/v1/plans", new
+            host.RepositoryId = IdNamed(repositories, $"{host.Name} repo") ?? "";
+            host.PlanId = IdNamed(plans, $"{host.Name} files") ?? "";
+            if (host.RepositoryId.Length > 0 && host.PlanId.Length > 0)
             {
-                name = $"{host} files",
-                repositoryId = repository,
-                hosts = new[] { host },
-                paths = new[] { data },
-                schedule = "0 */5 * * * ?",
+                continue;
+            }
+
+            WriteTree(host.Data, host.Name.GetHashCode(StringComparison.Ordinal));
+            host.RepositoryId = await PostAsync(admin, "/api/v1/repositories",
+                new { name = $"{host.Name} repo", url = host.Repository, password = $"dev-{host.Name}-repository-password" }, cancellationToken);
+            var init = await PostAsync(admin, "/api/v1/jobs", new { kind = "init", repositoryId = host.RepositoryId, host = host.Name }, cancellationToken);
+            await WaitForJobAsync(admin, init, cancellationToken);
+            host.PlanId = await PostAsync(admin, "/api/v1/plans", new
+            {
+                name = $"{host.Name} files",
+                repositoryId = host.RepositoryId,
+                hosts = new[] { host.Name },
+                paths = new[] { host.Data },
+                schedule,
                 timeZone = "UTC",
                 retention = new { keepLast = 12 },
                 forgetSchedule = "0 0 * * * ?",
             }, cancellationToken);
-            Console.WriteLine($"apphost: {host}: repository and a plan backing up {data} every 5 minutes");
+            say($"{host.Name}: repository and a plan backing up {host.Data} on '{schedule}'");
         }
     }
+
+    private static string? IdNamed(JsonElement list, string name) =>
+        list.EnumerateArray().Where(e => e.GetProperty("name").GetString() == name).Select(e => e.GetProperty("id").GetString()).FirstOrDefault();
 
     private static void WriteTree(string dir, int seed)
     {

@@ -1,7 +1,10 @@
 using System.Net.Http.Json;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
 using RestikManager.Agent.Config;
 using RestikManager.Contracts;
 using RestikManager.Contracts.Protocol;
+using RestikManager.ServiceDefaults.Resilience;
 
 namespace RestikManager.Agent.Enrollment;
 
@@ -23,14 +26,15 @@ internal static class EnrollCommand
             return Fail($"this host is already enrolled ({configPath}); pass --force to enroll it again");
         }
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        // Retries with backoff ride out a server that is restarting; a refusal (4xx) is final at once.
+        using var http = HttpResilience.CreateClient();
         var request = new EnrollRequest(token, hostname, HostFacts.Os, HostFacts.Arch, BuildInfo.Current.Version, force);
         HttpResponseMessage response;
         try
         {
             response = await http.PostAsJsonAsync(new Uri(serverUri, AgentProtocol.EnrollPath), request, ProtocolJsonContext.Default.EnrollRequest, cancellationToken);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException or BrokenCircuitException)
         {
             return Fail($"cannot reach {server}: {e.Message}");
         }

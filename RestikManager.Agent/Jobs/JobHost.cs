@@ -98,6 +98,7 @@ internal sealed partial class JobHost(AgentState state, JobRunner runner, QueryR
         running.Done = Task.Run(async () =>
         {
             JobResult result;
+            using var span = AgentTelemetry.JobStarted(running.Job);
             try
             {
                 result = await runner.RunAsync(running.Job, startedAt, p => _send?.Invoke(p), () => running.Reason, running.Stop.Token);
@@ -108,6 +109,7 @@ internal sealed partial class JobHost(AgentState state, JobRunner runner, QueryR
                     startedAt, time.GetUtcNow(), ErrorClass: JobErrors.Failed, Error: $"the agent failed to run restic: {e.Message}");
             }
 
+            AgentTelemetry.JobEnded(span, result);
             state.AddToOutbox(result);
             state.ClearRunning(job.JobId);
             _running.TryRemove(job.JobId, out _);

@@ -21,6 +21,9 @@ internal sealed partial class AgentSession(
 
     public string AgentId => agent.Id;
 
+    /// <summary>Why the connection ended, once <see cref="RunAsync"/> has returned.</summary>
+    public string ClosedBecause { get; private set; } = "";
+
     private bool HasSaidHello { get; set; }
 
     public async Task RunAsync(CancellationToken stopping)
@@ -54,7 +57,8 @@ internal sealed partial class AgentSession(
         }
 
         await writer;
-        LogClosed(logger, agent.Hostname, agent.Id, _writer.CloseRequest?.Reason ?? ended.Reason);
+        ClosedBecause = _writer.CloseRequest?.Reason ?? ended.Reason;
+        LogClosed(logger, agent.Hostname, agent.Id, ClosedBecause);
     }
 
     /// <summary>Closes this connection with <paramref name="reason"/> (revocation, replacement, shutdown).</summary>

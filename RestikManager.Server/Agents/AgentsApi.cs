@@ -5,6 +5,7 @@ using RestikManager.Contracts;
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Accounts;
 using RestikManager.Server.Audit;
+using RestikManager.Server.Telemetry;
 using RestikManager.Server.Web;
 
 namespace RestikManager.Server.Agents;
@@ -82,7 +83,7 @@ internal static class AgentsApi
 
     private static async Task<IResult> ConnectAsync(
         HttpContext context, AgentStore agents, AgentConnections connections, AgentPresence presence, AuditLog audit,
-        IAgentEvents events, TimeProvider time, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
+        IAgentEvents events, ServerTelemetry telemetry, TimeProvider time, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -100,7 +101,17 @@ internal static class AgentsApi
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         using var session = new AgentSession(agent, socket, connections, presence, agents, events, time, loggers.CreateLogger("RestikManager.Server.Agents"));
-        await session.RunAsync(lifetime.ApplicationStopping);
+        var connectedAt = time.GetUtcNow();
+        telemetry.AgentConnected();
+        try
+        {
+            await session.RunAsync(lifetime.ApplicationStopping);
+        }
+        finally
+        {
+            telemetry.AgentDisconnected(agent.Id, agent.Hostname, connectedAt, session.ClosedBecause);
+        }
+
         return TypedResults.Empty;
     }
 

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using RestikManager.Server.Configuration;
-using RestikManager.ServiceDefaults;
 
 namespace RestikManager.Server.Hosting;
 
@@ -23,7 +22,7 @@ internal static class HealthProbe
             return 1;
         }
 
-        var url = new Uri(settings.Listen.LocalUrl(https: settings.Tls is not null), ServiceDefaultsExtensions.HealthPath);
+        var url = new Uri(settings.Listen.LocalUrl(https: settings.Tls is not null), WebDefaults.HealthPath);
         using var handler = new HttpClientHandler
         {
             // The probe talks to this very process over loopback; the certificate is for the public name.

@@ -10,7 +10,6 @@ using RestikManager.Server.Distribution;
 using RestikManager.Server.Jobs;
 using RestikManager.Server.Secrets;
 using RestikManager.Server.Web;
-using RestikManager.ServiceDefaults;
 
 namespace RestikManager.Server.Hosting;
 
@@ -37,6 +36,7 @@ internal static class ServerHost
         var app = builder.Build();
         app.Services.GetRequiredService<AdminBootstrap>().Run(adminPassword, settings.BaseUrl);
         app.Services.GetRequiredService<AgentStore>().RememberLiveCredentials();
+        app.UseTelemetry();
         app.UseErrorEnvelopes();
         app.UseWebSockets();
         app.UseAuthentication();

@@ -3,6 +3,7 @@ using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Agents;
 using RestikManager.Server.Plans;
 using RestikManager.Server.Snapshots;
+using RestikManager.Server.Telemetry;
 
 namespace RestikManager.Server.Jobs;
 
@@ -14,7 +15,7 @@ namespace RestikManager.Server.Jobs;
 /// </summary>
 internal sealed partial class AgentJobEvents(
     JobStore jobs, JobDispatcher dispatcher, PlanDistributor plans, SnapshotService snapshots, QueryBroker queries,
-    AgentConnections connections, ILogger<AgentJobEvents> logger) : IAgentEvents
+    AgentConnections connections, ServerTelemetry telemetry, ILogger<AgentJobEvents> logger) : IAgentEvents
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _connectedAt = new(StringComparer.Ordinal);
 
@@ -88,6 +89,7 @@ internal sealed partial class AgentJobEvents(
         }
 
         LogResult(logger, result.Kind, result.JobId, agentId, result.Status, result.ErrorClass ?? "-");
+        telemetry.JobEnded(agentId, result);
         if (result.Kind is JobKinds.Backup or JobKinds.Forget && result.Status is JobStatuses.Succeeded or JobStatuses.Partial)
         {
             snapshots.RefreshLater(result.RepositoryId, agentId);

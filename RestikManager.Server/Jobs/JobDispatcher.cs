@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Agents;
+using System.Globalization;
 using RestikManager.Server.Repositories;
+using RestikManager.Server.Telemetry;
 
 namespace RestikManager.Server.Jobs;
 
@@ -12,7 +14,8 @@ namespace RestikManager.Server.Jobs;
 /// agent to come online.
 /// </summary>
 internal sealed partial class JobDispatcher(
-    JobStore jobs, RepositoryStore repositories, AgentConnections connections, ILogger<JobDispatcher> logger)
+    JobStore jobs, RepositoryStore repositories, AgentConnections connections, ServerTelemetry telemetry, TimeProvider time,
+    ILogger<JobDispatcher> logger)
 {
     private readonly Lock _gate = new();
 
@@ -67,6 +70,7 @@ internal sealed partial class JobDispatcher(
                 }
 
                 LogDispatched(logger, job.Kind, job.Id, job.AgentId);
+                telemetry.Dispatched(job.Kind, time.GetUtcNow() - DateTimeOffset.Parse(job.CreatedAt, CultureInfo.InvariantCulture));
                 running.Add(job with { Status = JobStatuses.Running });
             }
         }

@@ -13,6 +13,9 @@ public sealed class PublishedTree : IAsyncLifetime, IDisposable
 
     private readonly TempDir _dir = new("rm-publish");
 
+    /// <summary>The publish output: server/ and dist/.</summary>
+    public string Root => _dir.Path;
+
     public string Dist => _dir.Of("dist");
 
     public string ServerExecutable => _dir.Of("server", "restic-manager-server");

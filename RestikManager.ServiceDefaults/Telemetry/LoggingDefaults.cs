@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Logs;
+
+namespace RestikManager.ServiceDefaults.Telemetry;
+
+/// <summary>How every process logs: one UTC-stamped line per event on the console, and OTLP when configured.</summary>
+public static class LoggingDefaults
+{
+    /// <summary>Adds the console format and, when <see cref="ServiceTelemetry.IsExportConfigured"/>, OTLP log export.</summary>
+    public static ILoggingBuilder AddServiceLogging(this ILoggingBuilder logging, string serviceName)
+    {
+        ArgumentNullException.ThrowIfNull(logging);
+        logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        if (ServiceTelemetry.IsExportConfigured)
+        {
+            logging.AddOpenTelemetry(o =>
+            {
+                o.SetResourceBuilder(ServiceTelemetry.Resource(serviceName));
+                o.IncludeFormattedMessage = true;
+                o.AddOtlpExporter();
+            });
+        }
+
+        return logging;
+    }
+}

@@ -1,0 +1,47 @@
+using RestikManager.Tests.Infrastructure;
+
+namespace RestikManager.Tests.FullStack;
+
+/// <summary>With an OTLP endpoint set, the server and agents export their spans, metrics and logs; probes stay out.</summary>
+[Collection(PublishedTreeGroup.Name)]
+public sealed class TelemetryTests(PublishedTree tree)
+{
+    [Fact]
+    public async Task JobSpansMetricsAndLogsReachTheOtlpEndpointAndHealthProbesDoNot()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        await using var app = await TestApp.StartAsync(tree, hosts: 1, environment: receiver.ExporterEnvironment);
+        var host = app.Host("host-1");
+
+        var job = await BackupApi.RunJobAsync(app.Admin, new { kind = "backup", planId = host.PlanId, host = host.Name });
+        job.Str("status").ShouldBe("succeeded", job.ToString());
+
+        var span = await receiver.WaitForSpanAsync(s => s.Name == "job backup" && s["rm.job.id"] == job.Str("id"), TimeSpan.FromSeconds(30), "job backup");
+        span.Service.ShouldBe("restic-manager-server");
+        span["rm.job.status"].ShouldBe("succeeded");
+        span["rm.snapshot.id"].ShouldBe(job.Str("snapshotId"));
+        long.Parse(span["rm.backup.bytes_added"]!, System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThan(0);
+        var agentSpan = await receiver.WaitForSpanAsync(s => s.Name == "restic backup" && s["rm.job.id"] == job.Str("id"), TimeSpan.FromSeconds(30), "restic backup");
+        agentSpan.Service.ShouldBe("restic-manager-agent");
+        var request = await receiver.WaitForSpanAsync(s => s.Name == "POST /api/v1/jobs", TimeSpan.FromSeconds(30), "the job request");
+        request["http.response.status_code"].ShouldBe("202");
+        await receiver.WaitForSpanAsync(s => s.Name == "agent connection" || s.Name.StartsWith("GET /api/v1/jobs", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30), "polling requests");
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!(receiver.HasMetric("restic_manager.job.duration") && receiver.HasMetric("restic_manager.job.dispatch_latency")
+                 && receiver.HasMetric("restic_manager.agent.connected") && receiver.HasMetric("kestrel") && receiver.HasLog("ended"))
+               && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+
+        receiver.HasMetric("restic_manager.job.duration").ShouldBeTrue();
+        receiver.HasMetric("restic_manager.job.dispatch_latency").ShouldBeTrue();
+        receiver.HasMetric("restic_manager.agent.connected").ShouldBeTrue();
+        receiver.HasMetric("kestrel").ShouldBeTrue("Kestrel's own meter is exported");
+        receiver.HasLog("ended").ShouldBeTrue("logs are exported too");
+        receiver.Spans.ShouldNotContain(s => s["url.path"] == "/health" || s["url.path"] == "/alive", "probes stay out of traces");
+        receiver.AllText.ShouldNotContain("dev-host-1-repository-password", Case.Sensitive, "no secret leaves in telemetry");
+    }
+}
