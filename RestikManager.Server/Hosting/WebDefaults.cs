@@ -76,7 +76,8 @@ internal static class WebDefaults
 
         await next(context);
         // A group's own route ends in "/" ("/api/v1/jobs/"); the span name does not.
-        var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText is { Length: > 1 } raw ? raw.TrimEnd('/') : null;
+        var raw = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
+        var route = raw is { Length: > 1 } ? raw.TrimEnd('/') : raw;
         span.DisplayName = route is null ? context.Request.Method : $"{context.Request.Method} {route}";
         span.SetTag("http.request.method", context.Request.Method);
         span.SetTag("url.path", context.Request.Path.Value);

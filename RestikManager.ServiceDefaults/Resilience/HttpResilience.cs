@@ -9,7 +9,7 @@ namespace RestikManager.ServiceDefaults.Resilience;
 /// <summary>Limits of the outgoing-HTTP pipeline. The defaults suit a call to our own server over a WAN.</summary>
 public sealed record HttpResilienceOptions
 {
-    /// <summary>Retries after the first attempt.</summary>
+    /// <summary>Retries after the first attempt (0: none).</summary>
     public int Retries { get; init; } = 3;
 
     /// <summary>First retry delay; later ones grow exponentially, with jitter.</summary>
@@ -57,9 +57,10 @@ public static class HttpResilience
             .Handle<HttpRequestException>()
             .Handle<TimeoutRejectedException>()
             .HandleResult(IsTransient);
-        return new ResiliencePipelineBuilder<HttpResponseMessage>()
-            .AddTimeout(options.TotalTimeout)
-            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+        var builder = new ResiliencePipelineBuilder<HttpResponseMessage>().AddTimeout(options.TotalTimeout);
+        if (options.Retries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
                 ShouldHandle = handled,
                 MaxRetryAttempts = options.Retries,
@@ -67,7 +68,10 @@ public static class HttpResilience
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result)),
-            })
+            });
+        }
+
+        return builder
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
             {
                 ShouldHandle = handled,
