@@ -1,3 +1,4 @@
+using RestikManager.Agent.Browse;
 using RestikManager.Agent.Config;
 using RestikManager.Agent.Connection;
 using RestikManager.Agent.Jobs;
@@ -47,7 +48,8 @@ internal static partial class RunCommand
 
         var time = TimeProvider.System;
         var runner = new JobRunner(restic, state.CacheDir, lockWait, time, logger);
-        var jobs = new JobHost(state, runner, new QueryRunner(restic, state.CacheDir), config.Hostname, time, logger);
+        using var indexes = new SnapshotIndexer(restic, state.CacheDir, state.IndexDir, logger);
+        var jobs = new JobHost(state, runner, new QueryRunner(restic, state.CacheDir, indexes), indexes, config.Hostname, time, logger);
         await jobs.RecoverAsync();
         var plans = new PlanScheduler(state, jobs, time, logger);
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -34,7 +34,7 @@ internal static class EnrollCommand
         {
             response = await http.PostAsJsonAsync(new Uri(serverUri, AgentProtocol.EnrollPath), request, ProtocolJsonContext.Default.EnrollRequest, cancellationToken);
         }
-        catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException or BrokenCircuitException)
+        catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException or BrokenCircuitException or TaskCanceledException)
         {
             return Fail($"cannot reach {server}: {e.Message}");
         }

@@ -1,3 +1,4 @@
+using RestikManager.Agent.Browse;
 using System.Collections.Concurrent;
 using RestikManager.Agent.State;
 using RestikManager.Contracts.Protocol;
@@ -10,7 +11,8 @@ namespace RestikManager.Agent.Jobs;
 /// on every connection and every 30 s until then. A job that was running when the agent died is reported as
 /// interrupted when it starts again, after <c>restic unlock</c> has cleared the lock the dead restic left.
 /// </summary>
-internal sealed partial class JobHost(AgentState state, JobRunner runner, QueryRunner queries, string hostname, TimeProvider time, ILogger logger)
+internal sealed partial class JobHost(
+    AgentState state, JobRunner runner, QueryRunner queries, SnapshotIndexer indexes, string hostname, TimeProvider time, ILogger logger)
 {
     private readonly ConcurrentDictionary<string, RunningJob> _running = new(StringComparer.Ordinal);
     private Func<AgentMessage, bool>? _send;
@@ -115,6 +117,10 @@ internal sealed partial class JobHost(AgentState state, JobRunner runner, QueryR
             _running.TryRemove(job.JobId, out _);
             LogFinished(logger, job.Kind, job.JobId, result.Status, result.ErrorClass ?? "-");
             _send?.Invoke(result);
+            if (result is { Backup.TotalFilesProcessed: >= SnapshotIndexer.LargeSnapshotFiles, SnapshotId: { } snapshot })
+            {
+                _ = indexes.IndexLater(job.Repository, snapshot);
+            }
         });
     }
 

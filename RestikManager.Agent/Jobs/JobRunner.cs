@@ -112,7 +112,9 @@ internal sealed partial class JobRunner(string restic, string cacheDir, TimeSpan
             return Result(JobStatuses.Succeeded, step.ExitCode, forget: forget);
         }
 
-        var snapshot = shortSnapshot is { Length: < 64 } ? await ResolveSnapshotAsync(shortSnapshot, env, stop) : shortSnapshot;
+        var snapshot = shortSnapshot is { Length: < 64 }
+            ? LocalSnapshotId(job.Repository.Url, shortSnapshot) ?? await ResolveSnapshotAsync(shortSnapshot, env, stop)
+            : shortSnapshot;
         if (step.Skipped.Count > 0)
         {
             return Result(JobStatuses.Partial, step.ExitCode, JobErrors.SourceMissing,
@@ -162,6 +164,29 @@ internal sealed partial class JobRunner(string restic, string cacheDir, TimeSpan
         var env = repository.Environment.ToDictionary(StringComparer.Ordinal);
         env["RESTIC_REPOSITORY"] = repository.Url;
         return env;
+    }
+
+    /// <summary>
+    /// restic 0.14 reports an 8-hex snapshot id. In a local repository the snapshot's file is named by its full id
+    /// (restic's repository format), so it is found without a second restic run (which costs a key derivation).
+    /// </summary>
+    public static string? LocalSnapshotId(string repositoryUrl, string shortId)
+    {
+        var path = repositoryUrl.StartsWith("local:", StringComparison.Ordinal) ? repositoryUrl["local:".Length..] : repositoryUrl;
+        if (!Path.IsPathFullyQualified(path) || !WireValues.IsSnapshotId(shortId))
+        {
+            return null;
+        }
+
+        try
+        {
+            var matches = Directory.GetFiles(Path.Join(path, "snapshots"), shortId + "*").Select(Path.GetFileName).ToList();
+            return matches is [{ Length: 64 } id] && id.All(char.IsAsciiHexDigitLower) ? id : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private async Task<string> ResolveSnapshotAsync(string shortId, Dictionary<string, string> env, CancellationToken stop)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using RestikManager.Agent.Browse;
 using RestikManager.Agent.Restic;
 using RestikManager.Contracts.Protocol;
 
@@ -9,7 +10,7 @@ namespace RestikManager.Agent.Jobs;
 /// snapshot. A listing is streamed: only the page being collected is held, and restic is stopped once it is full.
 /// Answers are cut into parts that stay well under the message size limit.
 /// </summary>
-internal sealed class QueryRunner(string restic, string cacheDir)
+internal sealed class QueryRunner(string restic, string cacheDir, SnapshotIndexer indexes)
 {
     private const int PartBudgetBytes = 40 * 1024;
 
@@ -68,8 +69,21 @@ internal sealed class QueryRunner(string restic, string cacheDir)
 
     private async Task ListAsync(Query query, Dictionary<string, string> env, Action<QueryReply> reply, CancellationToken cancellationToken)
     {
-        using var enough = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var dir = query.Path!.Length > 1 ? query.Path.TrimEnd('/') : query.Path;
+        if (indexes.Find(query.Repository.Id, query.SnapshotId!) is { } index)
+        {
+            var (entries, hasMore) = index.List(dir, query.Offset, query.Limit);
+            foreach (var chunk in Parts(entries))
+            {
+                reply(new QueryReply(query.QueryId, false, Entries: chunk));
+            }
+
+            reply(new QueryReply(query.QueryId, true, Entries: [], More: hasMore));
+            return;
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var enough = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var seen = 0;
         var more = false;
         var part = new List<TreeEntry>();
@@ -88,7 +102,9 @@ internal sealed class QueryRunner(string restic, string cacheDir)
 
             if (seen > query.Offset + query.Limit)
             {
+                // The page is full: answer now, then stop restic (its exit is not worth waiting for).
                 more = true;
+                reply(new QueryReply(query.QueryId, true, Entries: part, More: true));
                 enough.Cancel();
                 return;
             }
@@ -106,13 +122,42 @@ internal sealed class QueryRunner(string restic, string cacheDir)
             size += cost;
         }, enough.Token);
 
-        if (!more && step.ExitCode != 0)
+        if (clock.Elapsed >= SnapshotIndexer.SlowBrowse && (more || step.ExitCode == 0))
         {
-            reply(Failure(query, step));
+            _ = indexes.IndexLater(query.Repository, query.SnapshotId!);
+        }
+
+        if (more)
+        {
             return;
         }
 
-        reply(new QueryReply(query.QueryId, true, Entries: part, More: more));
+        reply(step.ExitCode != 0 ? Failure(query, step) : new QueryReply(query.QueryId, true, Entries: part));
+    }
+
+    // Pieces that each stay well under the message size limit.
+    private static IEnumerable<List<TreeEntry>> Parts(List<TreeEntry> entries)
+    {
+        var part = new List<TreeEntry>();
+        var size = 0;
+        foreach (var entry in entries)
+        {
+            var cost = 200 + (entry.Path.Length * 2);
+            if (size + cost > PartBudgetBytes && part.Count > 0)
+            {
+                yield return part;
+                part = [];
+                size = 0;
+            }
+
+            part.Add(entry);
+            size += cost;
+        }
+
+        if (part.Count > 0)
+        {
+            yield return part;
+        }
     }
 
     private static QueryReply Failure(Query query, ResticStep step) => new(

@@ -90,6 +90,9 @@ internal static class ResticArguments
 
     public static List<string> Ls(string snapshotId, string path) => ["ls", "--json", snapshotId, path];
 
+    /// <summary>Every node of the snapshot, recursively, in walk order.</summary>
+    public static List<string> Ls(string snapshotId) => ["ls", "--json", snapshotId];
+
     private static void Limits(JobSpec job, List<string> args)
     {
         if (job.LimitUploadKiB is { } up)

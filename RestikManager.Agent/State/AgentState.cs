@@ -28,7 +28,8 @@ internal sealed class AgentState
         _running = Path.Join(Root, "running");
         _plans = Path.Join(Root, "plans.sealed");
         CacheDir = Path.Join(Root, "cache");
-        foreach (var dir in new[] { Root, _outbox, _running, CacheDir })
+        IndexDir = Path.Join(Root, "index");
+        foreach (var dir in new[] { Root, _outbox, _running, CacheDir, IndexDir })
         {
             OwnerOnlyFile.CreateDirectory(dir);
         }
@@ -41,6 +42,9 @@ internal sealed class AgentState
     public string Root { get; }
 
     public string CacheDir { get; }
+
+    /// <summary>Browse indexes of large snapshots (file names: owner-only, like the rest of the state).</summary>
+    public string IndexDir { get; }
 
     public void AddToOutbox(JobResult result) =>
         OwnerOnlyFile.Write(Path.Join(_outbox, result.JobId + ".json"),

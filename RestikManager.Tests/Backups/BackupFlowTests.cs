@@ -34,10 +34,10 @@ public sealed class BackupFlowTests(PublishedTree tree)
 
         // Browse: one directory at a time, paged.
         var source = backups.Source("web1");
-        var root = await BrowseAsync(backups, snapshotId, source, limit: 3);
+        var root = await backups.BrowseAsync(snapshotId, source, limit: 3);
         root.GetProperty("entries").EnumerateArray().Select(e => e.Str("name")).ShouldBe(["dir0", "dir1", "dir2"]);
         root.GetProperty("more").GetBoolean().ShouldBeTrue();
-        var rest = await BrowseAsync(backups, snapshotId, source, offset: 3, limit: 10);
+        var rest = await backups.BrowseAsync(snapshotId, source, offset: 3, limit: 10);
         rest.GetProperty("entries").EnumerateArray().Select(e => e.Str("name")).ShouldBe(["dir3", "readme.txt"]);
         rest.GetProperty("more").GetBoolean().ShouldBeFalse();
         var readme = rest.GetProperty("entries")[1];
@@ -80,15 +80,6 @@ public sealed class BackupFlowTests(PublishedTree tree)
         forget.GetProperty("forget").GetProperty("removedIds").EnumerateArray().Select(e => e.GetString()).Order().ShouldBe(made.Take(2).Order());
         var left = (await BackupApi.SnapshotsAsync(backups.Admin, backups.RepositoryId)).Select(s => s.Str("id")).Order().ToList();
         left.ShouldBe(made.Skip(2).Append(untouched).Order().ToList(), "the newest two of the plan, and the other plan's snapshot");
-    }
-
-    private static async Task<JsonElement> BrowseAsync(BackupStack backups, string snapshot, string path, int offset = 0, int limit = 100)
-    {
-        using var response = await backups.Admin.GetAsync(
-            $"/api/v1/repositories/{backups.RepositoryId}/snapshots/{snapshot}/tree?path={Uri.EscapeDataString(path)}&offset={offset}&limit={limit}");
-        var body = await response.Content.ReadAsStringAsync();
-        response.IsSuccessStatusCode.ShouldBeTrue(body);
-        return JsonDocument.Parse(body).RootElement.Clone();
     }
 
     private static async Task<JsonElement[]> WaitForSnapshotsAsync(BackupStack backups, int count)

@@ -94,6 +94,16 @@ internal sealed class BackupStack : IAsyncDisposable
     public Task<JsonElement> BackupAsync(string planId, string host) =>
         BackupApi.RunJobAsync(Admin, new { kind = "backup", planId, host });
 
+    /// <summary>One page of <paramref name="path"/> in <paramref name="snapshot"/>, through the API.</summary>
+    public async Task<JsonElement> BrowseAsync(string snapshot, string path, int offset = 0, int limit = 100)
+    {
+        using var response = await Admin.GetAsync(
+            $"/api/v1/repositories/{RepositoryId}/snapshots/{snapshot}/tree?path={Uri.EscapeDataString(path)}&offset={offset}&limit={limit}");
+        var body = await response.Content.ReadAsStringAsync();
+        response.IsSuccessStatusCode.ShouldBeTrue(body);
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var agent in _agents.Values)
