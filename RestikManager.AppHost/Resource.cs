@@ -108,18 +108,16 @@ public sealed partial class Resource : IDisposable
         }
         catch (OperationCanceledException)
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync(CancellationToken.None);
+            ProcessTree.KillAndWait(_process);
         }
     }
 
-    /// <summary>SIGKILL to the whole tree (restic included): no chance to flush or say goodbye.</summary>
+    /// <summary>SIGKILL to the whole tree (restic included), waiting until it is gone: no chance to flush or say goodbye.</summary>
     public void Kill()
     {
         if (!_process.HasExited)
         {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
+            ProcessTree.KillAndWait(_process);
         }
     }
 

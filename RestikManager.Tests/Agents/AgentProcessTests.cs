@@ -111,6 +111,22 @@ public sealed class AgentProcessTests(PublishedTree tree)
         File.Exists(dir.Of("agent.json")).ShouldBeFalse();
     }
 
+    [Theory]
+    [InlineData("-1", "--lock-wait must be between 0 and 86400 seconds")]
+    [InlineData("86401", "--lock-wait must be between 0 and 86400 seconds")]
+    [InlineData("soon", "soon")]
+    public async Task ABadLockWaitIsRefusedBeforeAnythingRuns(string value, string message)
+    {
+        using var dir = new TempDir();
+
+        var (code, output) = await ChildProcess.RunAsync(tree.Agent("linux-amd64"),
+            ["run", "--config", dir.Of("agent.json"), "--state-dir", dir.Of("state"), "--lock-wait", value]);
+
+        code.ShouldNotBe(0);
+        output.ShouldContain(message);
+        Directory.Exists(dir.Of("state")).ShouldBeFalse("nothing was created");
+    }
+
     private static Func<JsonElement[], bool> Online(string hostname) =>
         hosts => hosts.Any(h => h.GetProperty("hostname").GetString() == hostname && h.GetProperty("status").GetString() == "online");
 }

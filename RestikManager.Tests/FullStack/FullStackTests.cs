@@ -109,5 +109,13 @@ public sealed class FullStackTests(PublishedTree tree)
         var next = await BackupApi.RunJobAsync(app.Admin, new { kind = "backup", planId = host.PlanId, host = host.Name });
         next.Str("status").ShouldBe("succeeded", next.ToString());
         (await app.WaitForAllOnlineAsync()).Length.ShouldBe(2);
+
+        // Stopping the model leaves nothing behind: no process, no file.
+        var pids = app.App.Resources.Select(r => r.Pid).ToList();
+        app.ProcessesOfThisStack().Count.ShouldBeGreaterThanOrEqualTo(2, "the agents' command lines name the stack's root");
+        await app.DisposeAsync();
+        app.ProcessesOfThisStack().ShouldBeEmpty();
+        pids.ShouldAllBe(pid => !Directory.Exists($"/proc/{pid}"));
+        Directory.Exists(app.Root).ShouldBeFalse();
     }
 }

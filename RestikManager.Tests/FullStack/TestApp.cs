@@ -76,6 +76,24 @@ internal sealed partial class TestApp : IAsyncDisposable
     public IReadOnlyList<string> JobsTheAgentsEnded(string kind) =>
         [.. App.Output.Split('\n').Select(l => EndedLine().Match(l)).Where(m => m.Success && m.Groups[2].Value == kind).Select(m => m.Groups[1].Value)];
 
+    /// <summary>The root all of this stack's files live under.</summary>
+    public string Root => _root.Path;
+
+    /// <summary>Processes whose command line names this stack's root (its server and agents), from /proc.</summary>
+    public IReadOnlyList<int> ProcessesOfThisStack() =>
+        [.. Directory.GetDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0).Where(pid => pid > 0)
+            .Where(pid =>
+            {
+                try
+                {
+                    return File.ReadAllText($"/proc/{pid}/cmdline").Contains(_root.Path, StringComparison.Ordinal);
+                }
+                catch (IOException)
+                {
+                    return false;
+                }
+            })];
+
     public async ValueTask DisposeAsync()
     {
         await App.DisposeAsync();

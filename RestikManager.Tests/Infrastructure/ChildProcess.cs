@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
+using RestikManager.AppHost;
 
 namespace RestikManager.Tests.Infrastructure;
 
@@ -131,63 +132,8 @@ internal sealed partial class ChildProcess : IDisposable
     }
 
     /// <summary>SIGKILL to the process and everything it started, as a service manager stops a whole unit.</summary>
-    public void KillTree()
-    {
-        // Collect the whole tree first: once the parent is dead its children belong to init and cannot be found.
-        var tree = new List<int> { _process.Id };
-        for (var i = 0; i < tree.Count; i++)
-        {
-            tree.AddRange(ChildrenOf(tree[i]));
-        }
-
-        foreach (var pid in tree)
-        {
-            _ = kill(pid, 19); // SIGSTOP: nothing in the tree acts on its parent's death
-        }
-
-        foreach (var pid in tree)
-        {
-            _ = kill(pid, 9);
-        }
-
-        _process.WaitForExit(10_000);
-
-        // Like a service manager, wait until every process of the tree is gone (reaped), not merely killed:
-        // until then restic would still see a killed restic's lock as live.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (tree.Any(pid => Directory.Exists($"/proc/{pid}")) && DateTime.UtcNow < deadline)
-        {
-            Thread.Sleep(20);
-        }
-    }
-
-    private static IEnumerable<int> ChildrenOf(int pid)
-    {
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(System.IO.Path.GetFileName(dir), out var candidate))
-            {
-                continue;
-            }
-
-            string stat;
-            try
-            {
-                stat = File.ReadAllText(System.IO.Path.Join(dir, "stat"));
-            }
-            catch (IOException)
-            {
-                continue;
-            }
-
-            // pid (comm) state ppid …; comm may hold spaces and parentheses: read after the last ')'.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            if (fields.Length > 1 && int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture) == pid)
-            {
-                yield return candidate;
-            }
-        }
-    }
+    /// <summary>SIGKILL to the whole tree, waiting until every process of it is gone (see <see cref="ProcessTree"/>).</summary>
+    public void KillTree() => ProcessTree.KillAndWait(_process);
 
     public void Dispose()
     {
