@@ -15,13 +15,15 @@ namespace RestikManager.Agent.Browse;
 internal sealed class SnapshotIndex(string dir)
 {
     private const int DirRecord = 16;
-
-    public string Dir => dir;
+    private const int MaxEntryBytes = 1 << 20;
 
     /// <summary>Whether a complete index is in <paramref name="dir"/> (it is moved into place only when whole).</summary>
     public static bool Exists(string dir) => File.Exists(Path.Join(dir, "dirs.bin"));
 
-    /// <summary>A page of <paramref name="path"/>'s children; an unknown path has none.</summary>
+    /// <summary>
+    /// A page of <paramref name="path"/>'s children; an unknown path has none. Throws IOException or
+    /// InvalidDataException if the index is damaged or removed meanwhile (the caller then asks restic).
+    /// </summary>
     public (List<TreeEntry> Entries, bool More) List(string path, int offset, int limit)
     {
         using var dirs = File.OpenHandle(Path.Join(dir, "dirs.bin"));
@@ -45,7 +47,7 @@ internal sealed class SnapshotIndex(string dir)
         return (list, offset + take < count);
     }
 
-    /// <summary>Writes the index of <paramref name="nodes"/> (a full <c>ls</c>, in walk order) into <paramref name="target"/>.</summary>
+    /// <summary>Writes an index from the nodes of a full <c>ls</c>, added in walk order.</summary>
     public sealed class Builder : IDisposable
     {
         private readonly string _target;
@@ -206,16 +208,22 @@ internal sealed class SnapshotIndex(string dir)
     {
         var length = new byte[4];
         RandomAccess.Read(entries, length, position);
-        var body = new byte[BitConverter.ToInt32(length)];
+        var size = BitConverter.ToInt32(length);
+        if (size is < 0 or > MaxEntryBytes)
+        {
+            throw new InvalidDataException($"damaged browse index entry at {position}");
+        }
+
+        var body = new byte[size];
         RandomAccess.Read(entries, body, position + 4);
         using var reader = new BinaryReader(new MemoryStream(body), Encoding.UTF8);
         var name = reader.ReadString();
         var type = reader.ReadString();
-        var size = reader.ReadInt64();
+        var bytes = reader.ReadInt64();
         var ticks = reader.ReadInt64();
         var offset = reader.ReadInt16();
         var permissions = reader.ReadString();
-        return new TreeEntry(name, type, parent == "/" ? "/" + name : parent + "/" + name, size < 0 ? null : size,
+        return new TreeEntry(name, type, parent == "/" ? "/" + name : parent + "/" + name, bytes < 0 ? null : bytes,
             ticks < 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero).ToOffset(TimeSpan.FromMinutes(offset)),
             permissions.Length == 0 ? null : permissions);
     }

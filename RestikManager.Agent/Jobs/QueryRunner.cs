@@ -70,15 +70,14 @@ internal sealed class QueryRunner(string restic, string cacheDir, SnapshotIndexe
     private async Task ListAsync(Query query, Dictionary<string, string> env, Action<QueryReply> reply, CancellationToken cancellationToken)
     {
         var dir = query.Path!.Length > 1 ? query.Path.TrimEnd('/') : query.Path;
-        if (indexes.Find(query.Repository.Id, query.SnapshotId!) is { } index)
+        if (indexes.Find(query.Repository.Id, query.SnapshotId!) is { } index && TryList(index, dir, query) is { } listed)
         {
-            var (entries, hasMore) = index.List(dir, query.Offset, query.Limit);
-            foreach (var chunk in Parts(entries))
+            foreach (var chunk in Parts(listed.Entries))
             {
                 reply(new QueryReply(query.QueryId, false, Entries: chunk));
             }
 
-            reply(new QueryReply(query.QueryId, true, Entries: [], More: hasMore));
+            reply(new QueryReply(query.QueryId, true, Entries: [], More: listed.More));
             return;
         }
 
@@ -133,6 +132,19 @@ internal sealed class QueryRunner(string restic, string cacheDir, SnapshotIndexe
         }
 
         reply(step.ExitCode != 0 ? Failure(query, step) : new QueryReply(query.QueryId, true, Entries: part));
+    }
+
+    // An index removed or damaged meanwhile is no answer: restic is asked instead.
+    private static (List<TreeEntry> Entries, bool More)? TryList(SnapshotIndex index, string dir, Query query)
+    {
+        try
+        {
+            return index.List(dir, query.Offset, query.Limit);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            return null;
+        }
     }
 
     // Pieces that each stay well under the message size limit.
