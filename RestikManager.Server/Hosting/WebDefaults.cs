@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using RestikManager.Server.Accounts;
 using RestikManager.Server.Telemetry;
 using RestikManager.ServiceDefaults.Telemetry;
 
@@ -24,13 +26,17 @@ internal static class WebDefaults
     /// <summary>Path of the readiness endpoint.</summary>
     public const string HealthPath = "/health";
 
+    /// <summary>Path of the Prometheus scrape endpoint.</summary>
+    public const string MetricsPath = "/metrics";
+
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
         builder.Logging.ClearProviders();
         builder.Logging.AddServiceLogging(ServiceName);
         // Per-request lines drown what an operator needs; warnings and errors still show.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Services.AddSingleton(_ => ServiceTelemetry.Start(ServiceName, TelemetryNames.Server));
+        builder.Services.AddSingleton<PrometheusScrape>();
+        builder.Services.AddSingleton(sp => ServiceTelemetry.Start(ServiceName, TelemetryNames.Server, sp.GetRequiredService<PrometheusScrape>().Reader));
         builder.Services.AddSingleton<ServerTelemetry>();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
         return builder;
@@ -44,17 +50,24 @@ internal static class WebDefaults
         return app;
     }
 
-    /// <summary>Maps <c>/alive</c> (process up) and <c>/health</c> (every registered check passes).</summary>
+    /// <summary>
+    /// Maps <c>/alive</c> (process up), <c>/health</c> (every registered check passes) and <c>/metrics</c>
+    /// (Prometheus text, for a viewer's bearer token: it tells how big the fleet is and how its jobs go).
+    /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.MapHealthChecks(AlivePath, new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });
         app.MapHealthChecks(HealthPath);
+        app.MapGet(MetricsPath, (PrometheusScrape scrape) => Results.Text(scrape.Collect(), "text/plain; version=0.0.4; charset=utf-8"))
+            .RequireAuthorization(new AuthorizeAttribute(Roles.CanView) { AuthenticationSchemes = ApiTokenAuthenticationHandler.SchemeName })
+            .ExcludeFromDescription();
         return app;
     }
 
     /// <summary>
     /// Names ASP.NET Core's request span by route and gives it the standard HTTP attributes (the instrumentation
-    /// package that would do this is not on the package source); probes of /alive and /health are not recorded.
+    /// package that would do this is not on the package source); probes of /alive and /health and scrapes of /metrics
+    /// are not recorded.
     /// </summary>
     private static async Task TagRequestSpan(HttpContext context, RequestDelegate next)
     {
@@ -66,7 +79,8 @@ internal static class WebDefaults
         }
 
         if (context.Request.Path.Equals(AlivePath, StringComparison.OrdinalIgnoreCase) ||
-            context.Request.Path.Equals(HealthPath, StringComparison.OrdinalIgnoreCase))
+            context.Request.Path.Equals(HealthPath, StringComparison.OrdinalIgnoreCase) ||
+            context.Request.Path.Equals(MetricsPath, StringComparison.OrdinalIgnoreCase))
         {
             span.IsAllDataRequested = false;
             span.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;

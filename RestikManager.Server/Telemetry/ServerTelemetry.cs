@@ -25,10 +25,12 @@ internal sealed class ServerTelemetry
     public ServerTelemetry(IMeterFactory meters)
     {
         var meter = meters.Create(TelemetryNames.Server, BuildInfo.Current.Version);
-        _jobDuration = meter.CreateHistogram<double>("restic_manager.job.duration", "s", "How long jobs ran on their hosts.");
+        _jobDuration = meter.CreateHistogram<double>("restic_manager.job.duration", "s", "How long jobs ran on their hosts.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 5, 10, 30, 60, 300, 600, 1800, 3600, 7200, 14400, 43200, 86400] });
         _jobsEnded = meter.CreateCounter<long>("restic_manager.job.ended", "{job}", "Jobs that ended, by kind and status.");
         _bytesAdded = meter.CreateCounter<long>("restic_manager.backup.bytes_added", "By", "Bytes backups added to repositories.");
-        _dispatchLatency = meter.CreateHistogram<double>("restic_manager.job.dispatch_latency", "s", "From a job's creation to its dispatch to the host.");
+        _dispatchLatency = meter.CreateHistogram<double>("restic_manager.job.dispatch_latency", "s", "From a job's creation to its dispatch to the host.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600] });
         _connected = meter.CreateUpDownCounter<long>("restic_manager.agent.connected", "{agent}", "Agents connected now.");
         _connections = meter.CreateCounter<long>("restic_manager.agent.connections", "{connection}", "Agent connections accepted.");
     }

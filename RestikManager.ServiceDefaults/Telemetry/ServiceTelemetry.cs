@@ -8,8 +8,9 @@ namespace RestikManager.ServiceDefaults.Telemetry;
 
 /// <summary>
 /// Traces and metrics of one process, exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the
-/// standard <c>OTEL_*</c> variables tune the exporter: protocol, headers, intervals). When it is not set nothing
-/// listens, so the instrumentation costs nothing and nothing leaves the process. Dispose flushes what is pending.
+/// standard <c>OTEL_*</c> variables tune the exporter: protocol, headers, intervals). When it is not set no traces
+/// are collected and nothing leaves the process; metrics are kept only for a pull reader (the server's
+/// <c>/metrics</c>). Dispose flushes what is pending.
 /// </summary>
 public sealed class ServiceTelemetry : IDisposable
 {
@@ -29,26 +30,41 @@ public sealed class ServiceTelemetry : IDisposable
     public static bool IsExportConfigured =>
         !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(EndpointVariable));
 
-    /// <summary>Starts exporting <paramref name="ownName"/>'s and the framework's traces and metrics, if configured.</summary>
-    public static ServiceTelemetry Start(string serviceName, string ownName)
+    /// <summary>
+    /// Starts exporting <paramref name="ownName"/>'s and the framework's traces and metrics over OTLP, if configured;
+    /// <paramref name="pull"/> (the server's <c>/metrics</c>) collects the metrics whether or not OTLP is.
+    /// </summary>
+    public static ServiceTelemetry Start(string serviceName, string ownName, MetricReader? pull = null)
     {
-        if (!IsExportConfigured)
+        var exporting = IsExportConfigured;
+        var traces = exporting
+            ? Sdk.CreateTracerProviderBuilder()
+                .SetResourceBuilder(Resource(serviceName))
+                .AddSource(ownName)
+                .AddSource([.. TelemetryNames.FrameworkSources])
+                .AddOtlpExporter()
+                .Build()
+            : null;
+        MeterProvider? metrics = null;
+        if (exporting || pull is not null)
         {
-            return new ServiceTelemetry(null, null);
+            var builder = Sdk.CreateMeterProviderBuilder()
+                .SetResourceBuilder(Resource(serviceName))
+                .AddMeter(ownName)
+                .AddMeter([.. TelemetryNames.FrameworkMeters]);
+            if (pull is not null)
+            {
+                builder.AddReader(pull);
+            }
+
+            if (exporting)
+            {
+                builder.AddOtlpExporter();
+            }
+
+            metrics = builder.Build();
         }
 
-        var traces = Sdk.CreateTracerProviderBuilder()
-            .SetResourceBuilder(Resource(serviceName))
-            .AddSource(ownName)
-            .AddSource([.. TelemetryNames.FrameworkSources])
-            .AddOtlpExporter()
-            .Build();
-        var metrics = Sdk.CreateMeterProviderBuilder()
-            .SetResourceBuilder(Resource(serviceName))
-            .AddMeter(ownName)
-            .AddMeter([.. TelemetryNames.FrameworkMeters])
-            .AddOtlpExporter()
-            .Build();
         return new ServiceTelemetry(traces, metrics);
     }
 
