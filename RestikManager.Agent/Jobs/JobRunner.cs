@@ -37,7 +37,8 @@ internal sealed partial class JobRunner(string restic, string cacheDir, TimeSpan
         {
             switch (line.Kind)
             {
-                case "status" when line.Action is null && job.Kind == JobKinds.Backup:
+                // Backups (all versions) and restores (restic 0.16+, which reports files_restored/bytes_restored).
+                case "status" when line.Action is null && job.Kind is JobKinds.Backup or JobKinds.Restore:
                     var now = time.GetUtcNow();
                     if (now - lastProgress >= TimeSpan.FromSeconds(1))
                     {
@@ -203,7 +204,8 @@ internal sealed partial class JobRunner(string restic, string cacheDir, TimeSpan
     }
 
     private static JobProgress ToProgress(string jobId, ResticLine line) => new(
-        jobId, line.PercentDone ?? 0, (long)(line.FilesDone ?? 0), (long)(line.TotalFiles ?? 0), (long)(line.BytesDone ?? 0),
+        jobId, line.PercentDone ?? 0, (long)(line.FilesDone ?? line.FilesRestored ?? 0), (long)(line.TotalFiles ?? 0),
+        (long)(line.BytesDone ?? line.BytesRestored ?? 0),
         (long)(line.TotalBytes ?? 0), (long)(line.ErrorCount ?? 0), (long)(line.SecondsElapsed ?? 0), (long?)line.SecondsRemaining,
         line.CurrentFiles is [var first, ..] ? Shorten(first) : null);
 

@@ -65,7 +65,8 @@ internal static class ResticArguments
 
     public static List<string> Restore(JobSpec job)
     {
-        var args = new List<string> { "restore", job.SnapshotId!, "--target", job.Target! };
+        // --json: restic 0.16+ then reports progress as JSON lines; 0.14 prints its one text line either way.
+        var args = new List<string> { "restore", "--json", job.SnapshotId!, "--target", job.Target! };
         if (job.IncludePath is not null && job.IncludePath != "/")
         {
             args.AddRange(["--include", job.IncludePath]);

@@ -24,6 +24,10 @@ internal sealed record ResticLine
     public ulong? ErrorCount { get; init; }
     public IReadOnlyList<string>? CurrentFiles { get; init; }
 
+    // restore status (0.16+)
+    public ulong? FilesRestored { get; init; }
+    public ulong? BytesRestored { get; init; }
+
     // backup summary
     public ulong? FilesNew { get; init; }
     public ulong? FilesChanged { get; init; }
