@@ -224,7 +224,8 @@ public sealed class RunningApp : IAsyncDisposable
 
     private void Say(string line) => (_options.Log ?? Resource.ToConsole)("apphost", line);
 
-    private static int FreePort()
+    /// <summary>A loopback port nothing listens on now (the stack keeps it across server restarts).</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -26,18 +26,15 @@ internal sealed partial class SnapshotIndexer(string restic, string cacheDir, st
     private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>The complete index of <paramref name="snapshotId"/>, if there is one.</summary>
-    public SnapshotIndex? Find(string repositoryId, string snapshotId)
-    {
-        var dir = Path.Join(root, repositoryId, snapshotId);
-        return WireValues.IsId(repositoryId) && snapshotId.Length == 64 && WireValues.IsSnapshotId(snapshotId) && SnapshotIndex.Exists(dir)
+    public SnapshotIndex? Find(string repositoryId, string snapshotId) =>
+        Indexable(repositoryId, snapshotId) && Path.Join(root, repositoryId, snapshotId) is var dir && SnapshotIndex.Exists(dir)
             ? new SnapshotIndex(dir)
             : null;
-    }
 
     /// <summary>Builds the index of <paramref name="snapshotId"/> in the background, unless it exists or is being built.</summary>
     public Task IndexLater(RepositoryAccess repository, string snapshotId)
     {
-        if (Find(repository.Id, snapshotId) is not null || !WireValues.IsId(repository.Id) || snapshotId.Length != 64 || !WireValues.IsSnapshotId(snapshotId))
+        if (!Indexable(repository.Id, snapshotId) || Find(repository.Id, snapshotId) is not null)
         {
             return Task.CompletedTask;
         }
@@ -58,6 +55,10 @@ internal sealed partial class SnapshotIndexer(string restic, string cacheDir, st
             }
         }));
     }
+
+    // Indexes are keyed by full ids only: they name directories, so nothing else may reach the path.
+    private static bool Indexable(string repositoryId, string snapshotId) =>
+        WireValues.IsId(repositoryId) && snapshotId.Length == 64 && WireValues.IsSnapshotId(snapshotId);
 
     public void Dispose()
     {

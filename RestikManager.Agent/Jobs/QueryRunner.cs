@@ -47,37 +47,25 @@ internal sealed class QueryRunner(string restic, string cacheDir, SnapshotIndexe
             return;
         }
 
-        var part = new List<SnapshotInfo>();
-        var size = 0;
+        var parts = new Parts<SnapshotInfo>(
+            info => 300 + info.Paths.Sum(p => p.Length + 8) + (info.Tags?.Sum(t => t.Length + 8) ?? 0),
+            part => reply(new QueryReply(query.QueryId, false, Snapshots: part)));
         foreach (var s in snapshots)
         {
-            var info = new SnapshotInfo(s.Id, s.ShortId ?? s.Id[..8], s.Time, s.Hostname ?? "", s.Paths ?? [], s.Tags, s.Parent);
-            var cost = 300 + info.Paths.Sum(p => p.Length + 8) + (info.Tags?.Sum(t => t.Length + 8) ?? 0);
-            if (size + cost > PartBudgetBytes && part.Count > 0)
-            {
-                reply(new QueryReply(query.QueryId, false, Snapshots: part));
-                part = [];
-                size = 0;
-            }
-
-            part.Add(info);
-            size += cost;
+            parts.Add(new SnapshotInfo(s.Id, s.ShortId ?? s.Id[..8], s.Time, s.Hostname ?? "", s.Paths ?? [], s.Tags, s.Parent));
         }
 
-        reply(new QueryReply(query.QueryId, true, Snapshots: part));
+        reply(new QueryReply(query.QueryId, true, Snapshots: parts.Current));
     }
 
     private async Task ListAsync(Query query, Dictionary<string, string> env, Action<QueryReply> reply, CancellationToken cancellationToken)
     {
         var dir = query.Path!.Length > 1 ? query.Path.TrimEnd('/') : query.Path;
+        var parts = new Parts<TreeEntry>(EntryCost, part => reply(new QueryReply(query.QueryId, false, Entries: part)));
         if (indexes.Find(query.Repository.Id, query.SnapshotId!) is { } index && TryList(index, dir, query) is { } listed)
         {
-            foreach (var chunk in Parts(listed.Entries))
-            {
-                reply(new QueryReply(query.QueryId, false, Entries: chunk));
-            }
-
-            reply(new QueryReply(query.QueryId, true, Entries: [], More: listed.More));
+            listed.Entries.ForEach(parts.Add);
+            reply(new QueryReply(query.QueryId, true, Entries: parts.Current, More: listed.More));
             return;
         }
 
@@ -85,8 +73,6 @@ internal sealed class QueryRunner(string restic, string cacheDir, SnapshotIndexe
         using var enough = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var seen = 0;
         var more = false;
-        var part = new List<TreeEntry>();
-        var size = 0;
         var step = await ResticStep.RunAsync(restic, ResticArguments.Ls(query.SnapshotId!, dir), env, cacheDir, line =>
         {
             if (line.Kind != "node" || line.Path is null || line.Path == dir || more)
@@ -103,22 +89,12 @@ internal sealed class QueryRunner(string restic, string cacheDir, SnapshotIndexe
             {
                 // The page is full: answer now, then stop restic (its exit is not worth waiting for).
                 more = true;
-                reply(new QueryReply(query.QueryId, true, Entries: part, More: true));
+                reply(new QueryReply(query.QueryId, true, Entries: parts.Current, More: true));
                 enough.Cancel();
                 return;
             }
 
-            var entry = new TreeEntry(line.Name ?? "", line.Type ?? "", line.Path, (long?)line.Size, line.Mtime, line.Permissions);
-            var cost = 200 + (entry.Path.Length * 2);
-            if (size + cost > PartBudgetBytes && part.Count > 0)
-            {
-                reply(new QueryReply(query.QueryId, false, Entries: part));
-                part = [];
-                size = 0;
-            }
-
-            part.Add(entry);
-            size += cost;
+            parts.Add(new TreeEntry(line.Name ?? "", line.Type ?? "", line.Path, (long?)line.Size, line.Mtime, line.Permissions));
         }, enough.Token);
 
         if (clock.Elapsed >= SnapshotIndexer.SlowBrowse && (more || step.ExitCode == 0))
@@ -131,7 +107,7 @@ internal sealed class QueryRunner(string restic, string cacheDir, SnapshotIndexe
             return;
         }
 
-        reply(step.ExitCode != 0 ? Failure(query, step) : new QueryReply(query.QueryId, true, Entries: part));
+        reply(step.ExitCode != 0 ? Failure(query, step) : new QueryReply(query.QueryId, true, Entries: parts.Current));
     }
 
     // An index removed or damaged meanwhile is no answer: restic is asked instead.
@@ -147,33 +123,33 @@ internal sealed class QueryRunner(string restic, string cacheDir, SnapshotIndexe
         }
     }
 
-    // Pieces that each stay well under the message size limit.
-    private static IEnumerable<List<TreeEntry>> Parts(List<TreeEntry> entries)
-    {
-        var part = new List<TreeEntry>();
-        var size = 0;
-        foreach (var entry in entries)
-        {
-            var cost = 200 + (entry.Path.Length * 2);
-            if (size + cost > PartBudgetBytes && part.Count > 0)
-            {
-                yield return part;
-                part = [];
-                size = 0;
-            }
-
-            part.Add(entry);
-            size += cost;
-        }
-
-        if (part.Count > 0)
-        {
-            yield return part;
-        }
-    }
+    private static int EntryCost(TreeEntry entry) => 200 + (entry.Path.Length * 2);
 
     private static QueryReply Failure(Query query, ResticStep step) => new(
         query.QueryId, true,
         ErrorClass: step.ExitCode == -1 ? JobErrors.ResticMissing : ResticErrors.Classify(step.ExitCode, step.Text),
         Error: step.ToString());
+
+    /// <summary>Collects items into parts that stay well under the message size limit; a full part goes to <c>send</c>.</summary>
+    private sealed class Parts<T>(Func<T, int> cost, Action<List<T>> send)
+    {
+        private int _size;
+
+        /// <summary>The part being filled (the last one, once everything is added).</summary>
+        public List<T> Current { get; private set; } = [];
+
+        public void Add(T item)
+        {
+            var itemCost = cost(item);
+            if (_size + itemCost > PartBudgetBytes && Current.Count > 0)
+            {
+                send(Current);
+                Current = [];
+                _size = 0;
+            }
+
+            Current.Add(item);
+            _size += itemCost;
+        }
+    }
 }

@@ -1,12 +1,11 @@
 using System.Net.Http.Json;
-using System.Text.RegularExpressions;
 using RestikManager.Tests.Infrastructure;
 
 namespace RestikManager.Tests.Backups;
 
 /// <summary>Results are never lost and never doubled: the server killed, the agent killed, the server away for a while.</summary>
 [Collection(PublishedTreeGroup.Name)]
-public sealed partial class BackupDurabilityTests(PublishedTree tree)
+public sealed class BackupDurabilityTests(PublishedTree tree)
 {
     [Fact]
     public async Task ScheduledBackupsRunWhileTheServerIsDeadAndEveryResultArrivesOnce()
@@ -117,10 +116,6 @@ public sealed partial class BackupDurabilityTests(PublishedTree tree)
         return id;
     }
 
-    /// <summary>Ids of the jobs the agent says it finished.</summary>
-    private static List<string> Ended(ChildProcess agent) =>
-        agent.Lines.Select(l => EndedLine().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value).ToList();
-
-    [GeneratedRegex(@"Job ([0-9a-f]{32}) \(backup\) ended")]
-    private static partial Regex EndedLine();
+    /// <summary>Ids of the backups the agent says it finished.</summary>
+    private static List<string> Ended(ChildProcess agent) => AgentLog.EndedJobs(agent.Lines, "backup");
 }

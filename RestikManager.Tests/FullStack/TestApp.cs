@@ -1,7 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using RestikManager.AppHost;
 using RestikManager.Tests.Infrastructure;
 
@@ -13,7 +12,7 @@ namespace RestikManager.Tests.FullStack;
 /// an admin API client, and waits for hosts and jobs. Disposing stops every process and removes every file,
 /// whether the test passed or not; the processes' output is kept for failure messages.
 /// </summary>
-internal sealed partial class TestApp : IAsyncDisposable
+internal sealed class TestApp : IAsyncDisposable
 {
     private readonly TempDir _root;
 
@@ -74,7 +73,7 @@ internal sealed partial class TestApp : IAsyncDisposable
 
     /// <summary>Ids of the jobs the agents said they finished, from their logs (killed and restarted ones included).</summary>
     public IReadOnlyList<string> JobsTheAgentsEnded(string kind) =>
-        [.. App.Output.Split('\n').Select(l => EndedLine().Match(l)).Where(m => m.Success && m.Groups[2].Value == kind).Select(m => m.Groups[1].Value)];
+        AgentLog.EndedJobs(App.Output.Split('\n'), kind);
 
     /// <summary>The root all of this stack's files live under.</summary>
     public string Root => _root.Path;
@@ -99,7 +98,4 @@ internal sealed partial class TestApp : IAsyncDisposable
         await App.DisposeAsync();
         _root.Dispose();
     }
-
-    [GeneratedRegex(@"Job ([0-9a-f]{32}) \((\w+)\) ended")]
-    private static partial Regex EndedLine();
 }

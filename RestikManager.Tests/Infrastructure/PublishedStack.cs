@@ -1,5 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
+using RestikManager.AppHost;
 
 namespace RestikManager.Tests.Infrastructure;
 
@@ -39,7 +38,7 @@ internal sealed class PublishedStack : IAsyncDisposable
 
     public static async Task<PublishedStack> StartAsync(PublishedTree tree)
     {
-        var stack = new PublishedStack(tree, FreePort());
+        var stack = new PublishedStack(tree, RunningApp.FreePort());
         await stack.StartServerAsync();
         stack.AdminToken = await Api.TokenAsync(stack.Server!.Http);
         stack.Admin = new HttpClient { BaseAddress = new Uri(stack.Url) }.WithBearer(stack.AdminToken);
@@ -109,12 +108,5 @@ internal sealed class PublishedStack : IAsyncDisposable
         Admin?.Dispose();
         Root.Dispose();
         await Task.CompletedTask;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
