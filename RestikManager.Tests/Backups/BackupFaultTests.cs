@@ -75,11 +75,15 @@ public sealed class BackupFaultTests(PublishedTree tree)
         // Someone else's prune, slowed to a crawl, holds the exclusive lock.
         using var prune = ChildProcess.Start("restic", ["prune", "--limit-download", "1"],
             new Dictionary<string, string?> { ["RESTIC_REPOSITORY"] = backups.RepositoryPath, ["RESTIC_PASSWORD"] = BackupApi.RepoPassword });
+        // restic 0.14's prune says "loading indexes..." once it holds the exclusive lock. (Waiting for any file in
+        // locks/ was not enough: a late snapshot refresh's shared lock could be taken for prune's.)
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (Directory.GetFiles(locks).Length == 0 && DateTime.UtcNow < deadline)
+        while (!prune.Output.Contains("loading indexes", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
         {
-            await Task.Delay(50);
+            await Task.Delay(20);
         }
+
+        Directory.GetFiles(locks).ShouldNotBeEmpty("prune holds its lock:\n" + prune.Output);
 
         // Frozen, it keeps its lock live however quickly it would have finished.
         prune.Signal(19);
