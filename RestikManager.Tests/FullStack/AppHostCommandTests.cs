@@ -1,0 +1,35 @@
+using RestikManager.Tests.Infrastructure;
+
+namespace RestikManager.Tests.FullStack;
+
+/// <summary>The AppHost's own command line: bad options and a missing restic stop it before anything starts.</summary>
+public sealed class AppHostCommandTests
+{
+    private static readonly string AppHost = Path.Join(AppContext.BaseDirectory, "RestikManager.AppHost.dll");
+
+    [Theory]
+    [InlineData("--hosts", "51", "--hosts must be from 0 to 50")]
+    [InlineData("--hosts", "-1", "--hosts must be from 0 to 50")]
+    [InlineData("--port", "70000", "--port must be from 0 to 65535")]
+    [InlineData("--hosts", "many", "many")]
+    public async Task BadOptionsAreRefused(string option, string value, string message)
+    {
+        var (code, output) = await ChildProcess.RunAsync("dotnet", [AppHost, option, value], timeout: TimeSpan.FromSeconds(60));
+
+        code.ShouldNotBe(0);
+        output.ShouldContain(message);
+        output.ShouldNotContain("publishing");
+    }
+
+    [Fact]
+    public async Task WithoutResticItSaysHowToInstallIt()
+    {
+        using var empty = new TempDir();
+
+        var (code, output) = await ChildProcess.RunAsync("dotnet", [AppHost, "--hosts", "1"],
+            new Dictionary<string, string?> { ["PATH"] = empty.Path }, TimeSpan.FromSeconds(60));
+
+        code.ShouldBe(1);
+        output.Trim().ShouldBe("apphost: restic is not installed; install it first (Debian/Ubuntu: sudo apt-get install restic)");
+    }
+}
