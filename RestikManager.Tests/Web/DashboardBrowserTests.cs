@@ -35,7 +35,9 @@ public sealed class DashboardBrowserTests(PublishedTree tree)
 
         await page.FillAsync("input[name=password]", Api.AdminPassword);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync($"{stack.Url}/");
+        // Web-first URL checks, not WaitForURL: that one then waits for the "load" event, and a CI run once
+        // timed out there (Playwright saw "networkidle" but had missed "load" on the redirect's page).
+        await Assertions.Expect(page).ToHaveURLAsync($"{stack.Url}/");
 
         var row = page.Locator("tr", new PageLocatorOptions { HasText = "web1" });
         (await row.Locator("td").Nth(1).InnerTextAsync()).ShouldBe("online");
@@ -43,7 +45,8 @@ public sealed class DashboardBrowserTests(PublishedTree tree)
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Join(AppContext.BaseDirectory, "dashboard.png"), FullPage = true });
 
         await page.ClickAsync("header button[type=submit]");
-        await page.WaitForURLAsync($"{stack.Url}/signin");
+        await Assertions.Expect(page).ToHaveURLAsync($"{stack.Url}/signin");
+        await Assertions.Expect(page.Locator("input[name=username]")).ToBeVisibleAsync();
         await page.GotoAsync($"{stack.Url}/");
         page.Url.ShouldStartWith($"{stack.Url}/signin", customMessage: "signed out means the dashboard asks again");
     }
