@@ -9,6 +9,7 @@ cd "$(dirname "$0")"
 need_packages=()
 command -v restic >/dev/null 2>&1 || need_packages+=(restic)
 command -v shellcheck >/dev/null 2>&1 || need_packages+=(shellcheck)
+command -v rclone >/dev/null 2>&1 || need_packages+=(rclone)
 [ -x /usr/bin/chromium ] || need_packages+=(chromium)
 command -v setpriv >/dev/null 2>&1 || need_packages+=(util-linux)
 command -v sha256sum >/dev/null 2>&1 || need_packages+=(coreutils)

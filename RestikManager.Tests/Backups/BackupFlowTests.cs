@@ -82,6 +82,35 @@ public sealed class BackupFlowTests(PublishedTree tree)
         left.ShouldBe(made.Skip(2).Append(untouched).Order().ToList(), "the newest two of the plan, and the other plan's snapshot");
     }
 
+    /// <summary>
+    /// A repository restic reaches through a backend other than a local path (rclone, serving a directory): the agent
+    /// cannot read the full snapshot id from disk there, so it asks restic; browse and restore go through rclone too.
+    /// </summary>
+    [Fact]
+    public async Task BackupAndRestoreThroughTheRcloneBackend()
+    {
+        Environment.GetEnvironmentVariable("PATH")!.Split(':').Any(d => File.Exists(Path.Join(d, "rclone")))
+            .ShouldBeTrue("rclone is installed by ./test.sh (apt-get install rclone)");
+        await using var backups = await BackupStack.StartAsync(tree, ["web1"], repositoryUrl: path => "rclone:" + path, init: true, []);
+        var plan = await backups.PlanAsync("over rclone", ["web1"]);
+
+        var job = await backups.BackupAsync(plan, "web1");
+
+        job.Str("status").ShouldBe("succeeded", job.ToString());
+        var snapshotId = job.Str("snapshotId");
+        snapshotId.ShouldMatch("^[0-9a-f]{64}$", "the short id is resolved by asking restic when the repository is not a local path");
+        Directory.GetFiles(Path.Join(backups.RepositoryPath, "snapshots")).Select(Path.GetFileName).ShouldBe([snapshotId]);
+        (await WaitForSnapshotsAsync(backups, 1)).Single().Str("id").ShouldBe(snapshotId);
+
+        var source = backups.Source("web1");
+        var listed = await backups.BrowseAsync(snapshotId, source);
+        listed.GetProperty("entries").EnumerateArray().Select(e => e.Str("name")).ShouldBe(["dir0", "dir1", "dir2", "dir3", "readme.txt"]);
+        var target = backups.Stack.Root.Of("restored");
+        var restore = await BackupApi.RunJobAsync(backups.Admin, new { kind = "restore", repositoryId = backups.RepositoryId, snapshotId, host = "web1", target });
+        restore.Str("status").ShouldBe("succeeded", restore.ToString());
+        DirectorySnapshot.Take(target + source).ShouldBe(DirectorySnapshot.Take(source));
+    }
+
     private static async Task<JsonElement[]> WaitForSnapshotsAsync(BackupStack backups, int count)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);

@@ -21,7 +21,12 @@ internal sealed class BackupStack : IAsyncDisposable
 
     public string RepositoryPath => Stack.Root.Of("repo");
 
-    public static async Task<BackupStack> StartAsync(PublishedTree tree, string[] hosts, bool init = true, params string[] agentOptions)
+    public static Task<BackupStack> StartAsync(PublishedTree tree, string[] hosts, bool init = true, params string[] agentOptions) =>
+        StartAsync(tree, hosts, repositoryUrl: null, init, agentOptions);
+
+    /// <summary>As above, with the repository's restic URL made from <see cref="RepositoryPath"/> by <paramref name="repositoryUrl"/>.</summary>
+    public static async Task<BackupStack> StartAsync(
+        PublishedTree tree, string[] hosts, Func<string, string>? repositoryUrl, bool init, string[] agentOptions)
     {
         var backups = new BackupStack(await PublishedStack.StartAsync(tree));
         foreach (var host in hosts)
@@ -33,7 +38,7 @@ internal sealed class BackupStack : IAsyncDisposable
 
         await Api.WaitForHostsAsync(backups.Admin, h => h.Count(x => x.GetProperty("status").GetString() == "online") == hosts.Length,
             TimeSpan.FromSeconds(60), "all hosts online");
-        backups.RepositoryId = await BackupApi.CreateRepositoryAsync(backups.Admin, "main", backups.RepositoryPath);
+        backups.RepositoryId = await BackupApi.CreateRepositoryAsync(backups.Admin, "main", repositoryUrl?.Invoke(backups.RepositoryPath) ?? backups.RepositoryPath);
         if (init)
         {
             var job = await BackupApi.RunJobAsync(backups.Admin, new { kind = "init", repositoryId = backups.RepositoryId, host = hosts[0] });
