@@ -10,6 +10,9 @@ internal sealed record JobRecord(
     string CreatedAt, string? DispatchedAt, string? StartedAt, string? FinishedAt, long? ExitCode, string? ErrorClass, string? Error,
     string? SnapshotId, string? Summary);
 
+/// <summary>A host's newest finished backup of a plan, and when its newest successful one finished (null: never).</summary>
+internal sealed record LastBackup(JobRecord Latest, string? LastSucceededAt);
+
 /// <summary>
 /// The <c>jobs</c> table. A result is recorded once per job id: the first final result wins and any repeat (an
 /// agent resending after a lost acknowledgement) changes nothing.
@@ -52,6 +55,28 @@ internal sealed class JobStore(Database database, TimeProvider time)
               AND (@repositoryId IS NULL OR repository_id = @repositoryId) AND (@status IS NULL OR status = @status)
             ORDER BY created_at DESC, id LIMIT @limit
             """, new { planId, agentId, repositoryId, status, limit }).ToList();
+    }
+
+    /// <summary>
+    /// For each (host, plan) pair: the newest finished backup and when the newest successful one finished (the
+    /// dashboard's protection column). A pair that never finished a backup is absent.
+    /// </summary>
+    public IReadOnlyDictionary<(string AgentId, string PlanId), LastBackup> LastBackups(IEnumerable<(string AgentId, string PlanId)> pairs)
+    {
+        const string finished = $"SELECT {Columns} FROM jobs WHERE agent_id = @agentId AND plan_id = @planId AND kind = 'backup' AND finished_at IS NOT NULL";
+        using var connection = database.Open();
+        var found = new Dictionary<(string, string), LastBackup>();
+        foreach (var (agentId, planId) in pairs)
+        {
+            if (connection.QuerySingleOrDefault<JobRecord>($"{finished} ORDER BY finished_at DESC LIMIT 1", new { agentId, planId }) is { } latest)
+            {
+                var succeeded = latest.Status == JobStatuses.Succeeded ? latest
+                    : connection.QuerySingleOrDefault<JobRecord>($"{finished} AND status = 'succeeded' ORDER BY finished_at DESC LIMIT 1", new { agentId, planId });
+                found[(agentId, planId)] = new LastBackup(latest, succeeded?.FinishedAt);
+            }
+        }
+
+        return found;
     }
 
     /// <summary>Jobs of a repository that are queued or running, oldest first.</summary>

@@ -12,6 +12,7 @@ internal static class WebExtensions
     public static IHostApplicationBuilder AddWeb(this IHostApplicationBuilder builder)
     {
         builder.Services.AddRazorPages(o => o.RootDirectory = "/Web/Pages");
+        builder.Services.AddSingleton<Protection.ProtectionReport>();
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
         builder.Services.ConfigureHttpJsonOptions(o =>
         {

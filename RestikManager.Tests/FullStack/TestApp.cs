@@ -63,13 +63,7 @@ internal sealed class TestApp : IAsyncDisposable
     public Task<JsonElement[]> PlanJobsAsync(SimulatedHost host) => BackupApi.JobsAsync(Admin, $"&plan={host.PlanId}");
 
     /// <summary>Turns <paramref name="host"/>'s plan off (the agent stops scheduling it once the new plan set arrives).</summary>
-    public async Task DisablePlanAsync(SimulatedHost host)
-    {
-        var plan = JsonNode.Parse(await Admin.GetStringAsync($"/api/v1/plans/{host.PlanId}"))!.AsObject();
-        plan["enabled"] = false;
-        using var response = await Admin.PutAsJsonAsync($"/api/v1/plans/{host.PlanId}", plan);
-        response.EnsureSuccessStatusCode();
-    }
+    public Task DisablePlanAsync(SimulatedHost host) => BackupApi.DisablePlanAsync(Admin, host.PlanId);
 
     /// <summary>Ids of the jobs the agents said they finished, from their logs (killed and restarted ones included).</summary>
     public IReadOnlyList<string> JobsTheAgentsEnded(string kind) =>

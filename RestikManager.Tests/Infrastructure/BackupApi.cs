@@ -23,6 +23,15 @@ internal static class BackupApi
         return (await response.JsonAsync()).GetProperty("id").GetString()!;
     }
 
+    /// <summary>Turns a plan off (its agents stop scheduling it once the new plan set arrives), through PUT with the plan as read.</summary>
+    public static async Task DisablePlanAsync(HttpClient admin, string planId)
+    {
+        var plan = System.Text.Json.Nodes.JsonNode.Parse(await admin.GetStringAsync($"/api/v1/plans/{planId}"))!.AsObject();
+        plan["enabled"] = false;
+        using var response = await admin.PutAsJsonAsync($"/api/v1/plans/{planId}", plan);
+        response.IsSuccessStatusCode.ShouldBeTrue(await response.Content.ReadAsStringAsync());
+    }
+
     public static async Task<string> StartJobAsync(HttpClient admin, object job)
     {
         using var response = await admin.PostAsJsonAsync("/api/v1/jobs", job);

@@ -1,0 +1,61 @@
+using System.Globalization;
+using RestikManager.Contracts.Protocol;
+using RestikManager.Contracts.Schedules;
+using RestikManager.Server.Agents;
+using RestikManager.Server.Jobs;
+using RestikManager.Server.Plans;
+
+namespace RestikManager.Server.Web.Protection;
+
+/// <summary>How well a host is protected, worst first; the dashboard's verdict.</summary>
+internal enum Verdict
+{
+    /// <summary>No enabled plan backs the host up.</summary>
+    Unprotected,
+
+    /// <summary>A plan's newest backup failed, was interrupted or cancelled, or a scheduled run was missed.</summary>
+    Failing,
+
+    /// <summary>A plan's newest backup left files out (the snapshot is incomplete).</summary>
+    Partial,
+
+    /// <summary>A plan has not finished a backup yet, and none is overdue.</summary>
+    Pending,
+
+    /// <summary>Every plan's newest backup succeeded and none is overdue.</summary>
+    Protected,
+}
+
+/// <summary>One plan of a host: its newest finished backup there, the newest success, and whether a run was missed.</summary>
+internal sealed record PlanProtection(Plan Plan, JobRecord? Latest, string? LastSucceededAt, bool Overdue)
+{
+    public Verdict Verdict => Overdue ? Verdict.Failing : Latest?.Status switch
+    {
+        null => Verdict.Pending,
+        JobStatuses.Succeeded => Verdict.Protected,
+        JobStatuses.Partial => Verdict.Partial,
+        _ => Verdict.Failing,
+    };
+
+    /// <summary>
+    /// A run was missed when the schedule's second firing after the newest success (or, before any success, after the
+    /// host or the plan's last change joined them) is already past: the first may still be running.
+    /// </summary>
+    public static bool IsOverdue(Plan plan, AgentRecord agent, string? lastSucceededAt, DateTimeOffset now)
+    {
+        if (!CronSchedule.TryParse(plan.Schedule, plan.TimeZone, out var schedule, out _, out _))
+        {
+            return false;
+        }
+
+        var since = new[] { lastSucceededAt, plan.UpdatedAt, agent.EnrolledAt }.Where(t => t is not null)
+            .Max(t => DateTimeOffset.Parse(t!, CultureInfo.InvariantCulture));
+        return schedule!.NextAfter(since) is { } first && schedule.NextAfter(first) is { } second && second <= now;
+    }
+}
+
+/// <summary>A host on the dashboard: what the hosts API says of it, and its protection under each enabled plan.</summary>
+internal sealed record HostProtection(HostView Host, IReadOnlyList<PlanProtection> Plans)
+{
+    public Verdict Verdict => Plans.Count == 0 ? Verdict.Unprotected : Plans.Min(p => p.Verdict);
+}

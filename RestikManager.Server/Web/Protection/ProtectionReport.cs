@@ -1,0 +1,26 @@
+using RestikManager.Server.Agents;
+using RestikManager.Server.Jobs;
+using RestikManager.Server.Plans;
+
+namespace RestikManager.Server.Web.Protection;
+
+/// <summary>Builds the dashboard's view of the fleet: every live host and how each enabled plan protects it.</summary>
+internal sealed class ProtectionReport(
+    AgentStore agents, AgentConnections connections, AgentPresence presence, PlanStore plans, JobStore jobs, TimeProvider time)
+{
+    public IReadOnlyList<HostProtection> Hosts()
+    {
+        var live = agents.List().Where(a => a.RevokedAt is null).ToList();
+        var enabled = plans.List().Where(p => p.Enabled).ToList();
+        var pairs = live.SelectMany(a => enabled.Where(p => PlanDistributor.Targets(p, a)).Select(p => (Agent: a, Plan: p))).ToList();
+        var last = jobs.LastBackups(pairs.Select(x => (x.Agent.Id, x.Plan.Id)));
+        var now = time.GetUtcNow();
+        var byAgent = pairs.ToLookup(x => x.Agent.Id, x =>
+        {
+            var backup = last.GetValueOrDefault((x.Agent.Id, x.Plan.Id));
+            return new PlanProtection(x.Plan, backup?.Latest, backup?.LastSucceededAt,
+                PlanProtection.IsOverdue(x.Plan, x.Agent, backup?.LastSucceededAt, now));
+        });
+        return [.. live.Select(a => new HostProtection(a.ToView(connections, presence), [.. byAgent[a.Id]]))];
+    }
+}

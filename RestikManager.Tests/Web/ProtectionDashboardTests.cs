@@ -1,0 +1,54 @@
+using Microsoft.Playwright;
+using RestikManager.Tests.Infrastructure;
+
+namespace RestikManager.Tests.Web;
+
+/// <summary>
+/// The dashboard tells the truth about what is protected: real backups with real restic, read in a real browser.
+/// </summary>
+[Collection(PublishedTreeGroup.Name)]
+public sealed class ProtectionDashboardTests(PublishedTree tree)
+{
+    [Fact]
+    public async Task EachHostShowsWhetherItsBackupsProtectIt()
+    {
+        await using var backups = await BackupStack.StartAsync(tree, ["web1", "web2", "web3", "web4"]);
+        var good = await backups.PlanAsync("good", ["web1"]);
+        var wrongPassword = await BackupApi.CreateRepositoryAsync(backups.Admin, "wrong password", backups.RepositoryPath, "not the password");
+        var failing = await backups.PlanAsync("wrong password", ["web3"], new() { ["repositoryId"] = wrongPassword });
+        var missing = await backups.PlanAsync("missing path", ["web4"], new() { ["paths"] = new[] { backups.Source("web4"), "/no/such/path" } });
+        (await backups.BackupAsync(good, "web1")).Str("status").ShouldBe("succeeded");
+        (await backups.BackupAsync(failing, "web3")).Str("status").ShouldBe("failed");
+        (await backups.BackupAsync(missing, "web4")).Str("status").ShouldBe("partial");
+        await backups.PlanAsync("not run yet", ["web2"]);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await Chromium.LaunchAsync(playwright);
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync($"{backups.Stack.Url}/");
+        await Chromium.SignInAsync(page, backups.Stack.Url);
+
+        (await Protection(page, "web1")).ShouldStartWith("protected\ngood: succeeded ");
+        (await Protection(page, "web2")).ShouldBe("no backup yet\nnot run yet: no backup finished yet; last success never");
+        (await Protection(page, "web3")).ShouldStartWith("failing\nwrong password: failed (wrong_password) ");
+        (await Protection(page, "web3")).ShouldEndWith("; last success never");
+        (await Protection(page, "web4")).ShouldStartWith("partial\nmissing path: partial (source_missing) ");
+
+        var jobs = page.Locator("#jobs tbody tr");
+        (await jobs.CountAsync()).ShouldBeGreaterThanOrEqualTo(4, "init and the three backups");
+        var failed = jobs.Filter(new() { HasText = "web3" }).First;
+        (await failed.InnerTextAsync()).ShouldContain("wrong password");
+        (await failed.Locator("td").Nth(4).InnerTextAsync()).ShouldBe("failed");
+        (await jobs.Filter(new() { HasText = "web1" }).Filter(new() { HasText = "backup" }).Locator("td").Nth(6).InnerTextAsync()).ShouldStartWith("snapshot ");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Join(AppContext.BaseDirectory, "dashboard-protection.png"), FullPage = true });
+
+        // Switching a plan off takes its host out of protection: the page says so on its next load.
+        await BackupApi.DisablePlanAsync(backups.Admin, good);
+
+        await page.ReloadAsync();
+        (await Protection(page, "web1")).ShouldBe("not protected\nin no enabled plan");
+    }
+
+    private static Task<string> Protection(IPage page, string host) =>
+        page.Locator("#hosts tr", new PageLocatorOptions { HasText = host }).Locator("td").Nth(2).InnerTextAsync();
+}
