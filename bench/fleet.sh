@@ -2,9 +2,11 @@
 # Fleet figures (docs/benchmarks.md): connections held at 1,000 / 5,000 / 10,000 simulated agents with the
 # server's RSS, and a reconnect storm: the server restarted under 10,000 agents, time until all are online
 # again and the hello→welcome latency p99 during it. Server and swarm (bench/RestikManager.Swarm) are real
-# processes on loopback; everything stops by itself (timeouts) and is cleaned up on exit.
+# processes on loopback; everything stops by itself (timeouts) and is cleaned up on exit. After the largest size,
+# the dashboard: one plan over the whole fleet, 30 backups of history per host written straight into the database
+# (sqlite3), and the time to serve the signed-in page.
 #
-#   bench/fleet.sh [--sizes "1000 5000 10000"] [--storm 10000]     (--sizes "" measures the storm only)
+#   bench/fleet.sh [--sizes "1000 5000 10000"] [--storm 10000]     (--sizes "" or --storm "" leaves that part out)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +15,7 @@ storm=10000
 while [ $# -gt 0 ]; do
   case "$1" in
     --sizes) sizes=${2?}; shift 2 ;;
-    --storm) storm=${2:?}; shift 2 ;;
+    --storm) storm=${2?}; shift 2 ;;
     *) echo "fleet.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -48,6 +50,36 @@ wait_for() { # wait_for FILE PATTERN SECONDS
   done
 }
 
+measure_dashboard() { # measure_dashboard DATA PORT AGENTS: prints the dashboard section
+  local url="http://127.0.0.1:$2" token repo form
+  command -v sqlite3 >/dev/null || { echo "fleet.sh: the dashboard figure needs sqlite3 (apt-get install sqlite3)" >&2; exit 1; }
+  token=$(curl -fs -X POST "$url/api/v1/auth/tokens" -H 'content-type: application/json' \
+    -d "{\"username\":\"admin\",\"password\":\"$password\",\"name\":\"bench\"}" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+  api() { curl -fs -X POST "$url$1" -H "Authorization: Bearer $token" -H 'content-type: application/json' -d "$2" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p'; }
+  repo=$(api /api/v1/repositories "{\"name\":\"bench\",\"url\":\"/srv/bench-repo\",\"password\":\"bench-repo-password\"}")
+  api /api/v1/plans "{\"name\":\"fleet\",\"repositoryId\":\"$repo\",\"labels\":[\"swarm\"],\"paths\":[\"/srv\"],\"schedule\":\"0 0 * * * ?\",\"timeZone\":\"UTC\"}" >"$work/plan-id"
+  # 30 hourly backups per host ending now; the newest failed on every tenth host.
+  sqlite3 "$1/restic-manager.db" "
+    WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < 29)
+    INSERT INTO jobs (id, kind, repository_id, plan_id, agent_id, trigger, status, created_at, started_at, finished_at)
+    SELECT id || '-' || i, 'backup', '$repo', '$(cat "$work/plan-id")', id, 'schedule',
+           CASE WHEN i = 0 AND rowid % 10 = 0 THEN 'failed' ELSE 'succeeded' END, t, t, t
+    FROM (SELECT a.id, a.rowid AS rowid, k.i, strftime('%Y-%m-%dT%H:%M:%S.0000000+00:00', 'now', '-' || k.i || ' hours') AS t FROM agents a, k);"
+  curl -fs -c "$work/jar" "$url/signin" >"$work/signin.html"
+  form=$(sed -n 's/.*name="__RequestVerificationToken" type="hidden" value="\([^"]*\)".*/\1/p' "$work/signin.html")
+  curl -fs -b "$work/jar" -c "$work/jar" -o /dev/null "$url/signin" --data-urlencode "username=admin" \
+    --data-urlencode "password=$password" --data-urlencode "__RequestVerificationToken=$form"
+  echo "## Dashboard over the fleet"
+  echo
+  echo "$3 hosts in one plan, $(sqlite3 "$1/restic-manager.db" "SELECT count(*) FROM jobs") backups of history; the signed-in page, 5 loads:"
+  echo
+  for _ in 1 2 3 4 5; do
+    curl -fs -b "$work/jar" -o "$work/page.html" -w '- %{time_total} s, %{size_download} bytes\n' "$url/"
+  done
+  echo "- hosts shown failing: $(grep -c '<span class="verdict-failing">' "$work/page.html"), protected: $(grep -c '<span class="verdict-protected">' "$work/page.html")"
+  echo
+}
+
 echo "## Connections held (goal: 10,000 held, server RSS <= 1 GiB)"
 echo
 echo "| agents | all online after | hello→welcome p99 | server RSS held |"
@@ -67,9 +99,12 @@ for n in $sizes; do
   after=$(echo "$line" | sed -n 's/.*online after \([0-9.]*\) s.*/\1/p')
   p99=$(echo "$line" | sed -n 's/.*p99 \([0-9]*\) ms.*/\1/p')
   echo "| $n | ${after} s | ${p99} ms | ${rss} MB |"
+  [ "$n" != "${sizes##* }" ] || measure_dashboard "$work/data-$n" "$port" "$n" >"$work/dashboard.md"
   kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
 done
 echo
+[ ! -s "$work/dashboard.md" ] || cat "$work/dashboard.md"
+[ -n "$storm" ] || exit 0
 
 echo "## Reconnect storm (goals: all online again <= 60 s, hello→welcome p99 <= 1 s)"
 echo

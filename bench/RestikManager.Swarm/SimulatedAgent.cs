@@ -6,7 +6,7 @@ using RestikManager.Contracts.Protocol;
 
 namespace RestikManager.Swarm;
 
-/// <summary>One protocol-level agent: connect, hello, wait for welcome, heartbeat, reconnect with backoff.</summary>
+/// <summary>One protocol-level agent: connect, hello, wait for welcome, heartbeat, ignore what else comes, reconnect with backoff.</summary>
 internal static class SimulatedAgent
 {
     public static async Task RunAsync(Uri server, string credential, string hostname, SwarmStats stats, CancellationToken cancellationToken)
@@ -57,9 +57,15 @@ internal static class SimulatedAgent
             while (true)
             {
                 var tick = Task.Delay(every + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 1000)), cancellationToken);
-                if (await Task.WhenAny(receive, tick) == receive)
+                while (await Task.WhenAny(receive, tick) == receive)
                 {
-                    return true;
+                    // What the server sends after the welcome (the plan set, jobs) is read and let go; a close ends the session.
+                    if ((await receive).MessageType == WebSocketMessageType.Close)
+                    {
+                        return true;
+                    }
+
+                    receive = socket.ReceiveAsync(new ArraySegment<byte>(buffer), cancellationToken);
                 }
 
                 var heartbeat = JsonSerializer.SerializeToUtf8Bytes<AgentMessage>(new Heartbeat(DateTimeOffset.UtcNow), ProtocolJsonContext.Default.AgentMessage);
