@@ -35,11 +35,22 @@ bash deploy/publish.sh --out "$work/pub" --targets none --server linux-amd64 >/d
 dotnet build -c Release bench/RestikManager.Swarm -o "$work/swarm" --nologo -v quiet >/dev/null
 password="fleet-benchmark-password"
 
-start_server() { # start_server DATA PORT
-  RM_LISTEN="127.0.0.1:$2" RM_DATA_DIR="$1" RM_ADMIN_PASSWORD="$password" RM_BUNDLED_ASSETS_DIR="$work/pub/dist" \
-    "$work/pub/server/restic-manager-server" >>"$work/server.log" 2>&1 &
-  server_pid=$!
-  until curl -fs "http://127.0.0.1:$2/health" >/dev/null 2>&1; do sleep 0.05; done
+start_server() { # start_server DATA: on $port, or (the port taken by another program) on the next one free
+  while true; do
+    RM_LISTEN="127.0.0.1:$port" RM_DATA_DIR="$1" RM_ADMIN_PASSWORD="$password" RM_BUNDLED_ASSETS_DIR="$work/pub/dist" \
+      "$work/pub/server/restic-manager-server" >>"$work/server.log" 2>&1 &
+    server_pid=$!
+    until curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1; do
+      kill -0 "$server_pid" 2>/dev/null || break
+      sleep 0.05
+    done
+    kill -0 "$server_pid" 2>/dev/null && return 0
+    wait "$server_pid" || true
+    if ! tail -1 "$work/server.log" | grep -q "address already in use"; then
+      echo "fleet.sh: the server did not start:" >&2; tail -3 "$work/server.log" >&2; exit 1
+    fi
+    port=$((port + 1))
+  done
 }
 rss_mb() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$server_pid/status"; }
 wait_for() { # wait_for FILE PATTERN SECONDS
@@ -87,7 +98,7 @@ echo "| ---: | ---: | ---: | ---: |"
 port=$((20000 + RANDOM % 20000))
 for n in $sizes; do
   port=$((port + 1))
-  start_server "$work/data-$n" "$port"
+  start_server "$work/data-$n"
   "$work/swarm/RestikManager.Swarm" --server "http://127.0.0.1:$port" --agents "$n" --admin-password "$password" \
     --mode hold --hold-seconds 15 --timeout-seconds 600 >"$work/swarm-$n.log" 2>&1 &
   swarm_pid=$!
@@ -109,14 +120,14 @@ echo
 echo "## Reconnect storm (goals: all online again <= 60 s, hello→welcome p99 <= 1 s)"
 echo
 port=$((port + 1))
-start_server "$work/data-storm" "$port"
+start_server "$work/data-storm"
 "$work/swarm/RestikManager.Swarm" --server "http://127.0.0.1:$port" --agents "$storm" --admin-password "$password" \
   --mode storm --timeout-seconds 900 >"$work/swarm-storm.log" 2>&1 &
 swarm_pid=$!
 wait_for "$work/swarm-storm.log" "HOLDING" 600
 sleep 5
 kill -TERM "$server_pid"; wait "$server_pid" || true
-start_server "$work/data-storm" "$port"
+start_server "$work/data-storm"
 wait_for "$work/swarm-storm.log" "STORM\|TIMEOUT" 300
 wait "$swarm_pid" || true; swarm_pid=""
 echo "Server stopped (SIGTERM) and started again under $storm connected agents:"

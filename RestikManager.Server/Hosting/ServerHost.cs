@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using RestikManager.Contracts;
@@ -66,7 +67,17 @@ internal static class ServerHost
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
             ServerLog.Listening(logger, string.Join(", ", addresses));
         });
-        await app.RunAsync();
+        try
+        {
+            await app.RunAsync();
+        }
+        catch (IOException e) when (e.InnerException is AddressInUseException or System.Net.Sockets.SocketException)
+        {
+            // Kestrel could not bind (the port is taken, or this user may not use it): a refusal, not a crash.
+            throw new StartupRefusedException(
+                $"RM_LISTEN: {e.Message.TrimEnd('.')}; stop what listens there or set RM_LISTEN to another address", e);
+        }
+
         ServerLog.Stopped(logger);
     }
 }

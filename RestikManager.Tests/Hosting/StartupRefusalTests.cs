@@ -140,6 +140,21 @@ public sealed class StartupRefusalTests(PublishedTree tree) : IDisposable
         DirectorySnapshot.Take(data).ShouldBe(before);
     }
 
+    [Fact]
+    public async Task AnAddressInUseIsRefusedNotACrash()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+
+        var (code, lines) = await Run(new() { ["RM_DATA_DIR"] = _root.Of("data"), ["RM_LISTEN"] = $"127.0.0.1:{port}" });
+
+        code.ShouldBe(1, string.Join('\n', lines));
+        lines[^1].ShouldBe($"restic-manager-server: RM_LISTEN: Failed to bind to address http://127.0.0.1:{port}: address already in use; " +
+            "stop what listens there or set RM_LISTEN to another address");
+        lines.ShouldNotContain(l => l.Contains("Unhandled exception"));
+    }
+
     /// <summary>A data directory a real start has already created (key, migrated database), server stopped.</summary>
     private async Task<string> InitializedDataDir()
     {
