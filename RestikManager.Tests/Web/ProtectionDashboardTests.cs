@@ -28,6 +28,8 @@ public sealed class ProtectionDashboardTests(PublishedTree tree)
         await page.GotoAsync($"{backups.Stack.Url}/");
         await Chromium.SignInAsync(page, backups.Stack.Url);
 
+        System.Text.RegularExpressions.Regex.Replace(await page.InnerTextAsync("#verdicts"), @"\s+", " ").Trim().ShouldBe("4 hosts: 1 failing 1 partial 1 no backup yet 1 protected");
+        (await page.Locator("#hosts tbody tr td:first-child").AllInnerTextsAsync()).ShouldBe(["web3", "web4", "web2", "web1"], "worst first");
         (await Protection(page, "web1")).ShouldStartWith("protected\ngood: succeeded ");
         (await Protection(page, "web2")).ShouldBe("no backup yet\nnot run yet: no backup finished yet; last success never");
         (await Protection(page, "web3")).ShouldStartWith("failing\nwrong password: failed (wrong_password) ");

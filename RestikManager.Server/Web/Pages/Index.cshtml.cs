@@ -22,9 +22,14 @@ internal sealed class IndexModel(ProtectionReport report, JobStore jobs, AgentSt
 
     public IReadOnlyDictionary<string, string> PlanNames { get; private set; } = new Dictionary<string, string>();
 
+    /// <summary>How many hosts have each verdict, worst first; verdicts no host has are left out.</summary>
+    public IReadOnlyList<(Verdict Verdict, int Count)> Counts { get; private set; } = [];
+
     public void OnGet()
     {
-        Hosts = report.Hosts();
+        // Worst first, so the hosts that need attention lead a long list; by name within a verdict.
+        Hosts = [.. report.Hosts().OrderBy(h => h.Verdict).ThenBy(h => h.Host.Hostname, StringComparer.OrdinalIgnoreCase)];
+        Counts = [.. Hosts.GroupBy(h => h.Verdict).OrderBy(g => g.Key).Select(g => (g.Key, g.Count()))];
         RecentJobs = jobs.List(null, null, null, null, RecentJobCount);
         HostNames = agents.List().ToDictionary(a => a.Id, a => a.Hostname);
         PlanNames = plans.List().ToDictionary(p => p.Id, p => p.Name);
