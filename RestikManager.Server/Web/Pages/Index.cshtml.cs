@@ -28,11 +28,14 @@ internal sealed class IndexModel(ProtectionReport report, JobStore jobs, AgentSt
     public void OnGet()
     {
         // Worst first, so the hosts that need attention lead a long list; by name within a verdict.
-        Hosts = [.. report.Hosts().OrderBy(h => h.Verdict).ThenBy(h => h.Host.Hostname, StringComparer.OrdinalIgnoreCase)];
+        // Agents and plans are read once and serve both the verdicts and the names in the jobs table.
+        var allAgents = agents.List();
+        var allPlans = plans.List();
+        Hosts = [.. report.Hosts(allAgents, allPlans).OrderBy(h => h.Verdict).ThenBy(h => h.Host.Hostname, StringComparer.OrdinalIgnoreCase)];
         Counts = [.. Hosts.GroupBy(h => h.Verdict).OrderBy(g => g.Key).Select(g => (g.Key, g.Count()))];
         RecentJobs = jobs.List(null, null, null, null, RecentJobCount);
-        HostNames = agents.List().ToDictionary(a => a.Id, a => a.Hostname);
-        PlanNames = plans.List().ToDictionary(p => p.Id, p => p.Name);
+        HostNames = allAgents.ToDictionary(a => a.Id, a => a.Hostname);
+        PlanNames = allPlans.ToDictionary(p => p.Id, p => p.Name);
     }
 
     /// <summary>A stored UTC timestamp as "2026-11-22 09:14 UTC"; "never" for none.</summary>

@@ -5,13 +5,13 @@ using RestikManager.Server.Plans;
 namespace RestikManager.Server.Web.Protection;
 
 /// <summary>Builds the dashboard's view of the fleet: every live host and how each enabled plan protects it.</summary>
-internal sealed class ProtectionReport(
-    AgentStore agents, AgentConnections connections, AgentPresence presence, PlanStore plans, JobStore jobs, TimeProvider time)
+internal sealed class ProtectionReport(AgentConnections connections, AgentPresence presence, JobStore jobs, TimeProvider time)
 {
-    public IReadOnlyList<HostProtection> Hosts()
+    /// <summary>The live hosts among <paramref name="agents"/> and how the enabled ones of <paramref name="plans"/> protect each.</summary>
+    public IReadOnlyList<HostProtection> Hosts(IReadOnlyList<AgentRecord> agents, IReadOnlyList<Plan> plans)
     {
-        var live = agents.List().Where(a => a.RevokedAt is null).ToList();
-        var enabled = plans.List().Where(p => p.Enabled).ToList();
+        var live = agents.Where(a => a.RevokedAt is null).ToList();
+        var enabled = plans.Where(p => p.Enabled).ToList();
         var pairs = live.SelectMany(a => enabled.Where(p => PlanDistributor.Targets(p, a)).Select(p => (Agent: a, Plan: p))).ToList();
         var last = jobs.LastBackups(pairs.Select(x => (x.Agent.Id, x.Plan.Id)));
         var now = time.GetUtcNow();
