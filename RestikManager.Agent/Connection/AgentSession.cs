@@ -128,7 +128,7 @@ internal sealed partial class AgentSession(AgentConfig config, Hello hello, Agen
                         work.Jobs.Cancel(cancel.JobId);
                         break;
                     case ResultAck ack:
-                        work.Jobs.Acknowledged(ack.JobId);
+                        work.Jobs.Acknowledged(ack.JobId, ack.Refused);
                         break;
                     case Query query:
                         work.Jobs.Answer(query, reply => writer.TrySend(reply), cancellationToken);

@@ -71,7 +71,16 @@ internal sealed partial class JobHost(
         }
     }
 
-    public void Acknowledged(string jobId) => state.RemoveFromOutbox(jobId);
+    /// <summary>The server is done with a result: recorded, or refused for good (<paramref name="refused"/> says why).</summary>
+    public void Acknowledged(string jobId, string? refused)
+    {
+        if (refused is not null)
+        {
+            LogResultRefused(logger, jobId, refused);
+        }
+
+        state.RemoveFromOutbox(jobId);
+    }
 
     public void Start(JobSpec job)
     {
@@ -163,6 +172,9 @@ internal sealed partial class JobHost(
 
     [LoggerMessage(41, LogLevel.Warning, "Refused a job with a bad id or kind: {Kind} {JobId}")]
     private static partial void LogRefused(ILogger logger, string kind, string jobId);
+
+    [LoggerMessage(43, LogLevel.Warning, "The server refused the result of job {JobId}: {Reason}; dropped from the outbox")]
+    private static partial void LogResultRefused(ILogger logger, string jobId, string reason);
 
     [LoggerMessage(42, LogLevel.Information, "Job {JobId} ({Kind}) ended: {Status} ({ErrorClass})")]
     private static partial void LogFinished(ILogger logger, string kind, string jobId, string status, string errorClass);

@@ -43,6 +43,9 @@ public static class JobErrors
     public const string SourceMissing = "source_missing";
     public const string PartialBackup = "partial_backup";
     public const string Interrupted = "interrupted";
+
+    /// <summary>The server ended a running job whose host stayed away too long; the host's own result replaces it.</summary>
+    public const string HostAway = "host_away";
     public const string ResticMissing = "restic_missing";
     public const string Failed = "failed";
 }

@@ -71,8 +71,12 @@ public sealed record RunJob(JobSpec Job) : ServerMessage;
 /// <summary>Stop this job: SIGINT to restic, kill after a grace period, then unlock.</summary>
 public sealed record CancelJob(string JobId) : ServerMessage;
 
-/// <summary>The server has recorded this result: the agent may delete it from its outbox.</summary>
-public sealed record ResultAck(string JobId) : ServerMessage;
+/// <summary>
+/// The server is done with this result: it recorded it, or (<see cref="Refused"/> set) it refused it for good, as a claim
+/// about work that is not this host's (a plan that no longer includes it, say). Either way the agent deletes it from
+/// its outbox; a refusal is logged.
+/// </summary>
+public sealed record ResultAck(string JobId, string? Refused = null) : ServerMessage;
 
 /// <summary>
 /// A read-only question answered by restic and not kept as a job: <c>snapshots</c>, or <c>ls</c> of one directory
@@ -93,7 +97,9 @@ public sealed record ErrorBody(ErrorDetail Error);
 
 public sealed record ErrorDetail(string Code, string Message);
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, AllowOutOfOrderMetadataProperties = true)]
+// RespectNullableAnnotations: an explicit null where the record says a value is required fails to deserialize.
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    AllowOutOfOrderMetadataProperties = true, RespectNullableAnnotations = true)]
 [JsonSerializable(typeof(AgentMessage))]
 [JsonSerializable(typeof(ServerMessage))]
 [JsonSerializable(typeof(EnrollRequest))]

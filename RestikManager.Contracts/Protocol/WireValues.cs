@@ -12,10 +12,56 @@ public static partial class WireValues
     /// <summary>A restic snapshot id: full (64) or short (at least 8) lowercase hex.</summary>
     public static bool IsSnapshotId([NotNullWhen(true)] string? id) => id is not null && SnapshotId().IsMatch(id);
 
-    /// <summary>Absolute on Linux (<c>/…</c>) or Windows (<c>C:\…</c>), at most 4096 characters, no control characters.</summary>
+    /// <summary>
+    /// Absolute and canonical on Linux (<c>/srv/data</c>) or Windows (<c>C:\Data</c>), at most 4096 characters, no control
+    /// characters: no <c>.</c> or <c>..</c> segment, no doubled separator, no trailing separator (but the root itself).
+    /// A path that names one place one way only cannot slip past a check made on another spelling of it.
+    /// </summary>
     public static bool IsAbsolutePath([NotNullWhen(true)] string? path) =>
-        path is { Length: > 0 and <= 4096 } && !path.Any(char.IsControl)
-        && (path.StartsWith('/') || WindowsAbsolute().IsMatch(path));
+        path is { Length: > 0 and <= 4096 } && !path.Any(char.IsControl) && RootLength(path) > 0 && Canonical(path) == path;
+
+    /// <summary>
+    /// The canonical spelling of an absolute path (what <see cref="IsAbsolutePath"/> accepts), for an error message that
+    /// says what to write instead; null when <paramref name="path"/> is not absolute or climbs above its root.
+    /// </summary>
+    public static string? Canonical(string? path)
+    {
+        var root = path is null ? 0 : RootLength(path);
+        if (root == 0)
+        {
+            return null;
+        }
+
+        var windows = path![0] != '/';
+        var separators = windows ? new[] { '\\', '/' } : ['/'];
+        var segments = new List<string>();
+        foreach (var segment in path[root..].Split(separators))
+        {
+            switch (segment)
+            {
+                case "" or ".":
+                    break;
+                case "..":
+                    if (segments.Count == 0)
+                    {
+                        return null;
+                    }
+
+                    segments.RemoveAt(segments.Count - 1);
+                    break;
+                default:
+                    segments.Add(segment);
+                    break;
+            }
+        }
+
+        var separator = windows ? path[2].ToString() : "/";
+        return path[..(root - 1)] + separator + string.Join(separator, segments);
+    }
+
+    // "/" → 1; "C:\" or "C:/" → 3; anything else (relative, "C:foo", UNC) → 0.
+    private static int RootLength(string path) =>
+        path.StartsWith('/') ? 1 : WindowsAbsolute().IsMatch(path) ? 3 : 0;
 
     [GeneratedRegex("^[0-9a-f]{8,64}$")]
     private static partial Regex SnapshotId();

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using RestikManager.Contracts;
 using RestikManager.Contracts.Protocol;
@@ -30,14 +31,24 @@ internal sealed partial class AgentSession(
     {
         using var onStop = stopping.Register(() => Close(WebSocketCloseStatus.EndpointUnavailable, "server shutting down"));
         var writer = _writer.RunAsync();
-        (WebSocketCloseStatus Status, string Reason) ended;
+        (WebSocketCloseStatus Status, string Reason) ended = (WebSocketCloseStatus.Empty, "connection lost");
         try
         {
             ended = await ReceiveLoopAsync();
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException)
         {
-            ended = (WebSocketCloseStatus.Empty, "connection lost");
+        }
+        catch (Exception e)
+        {
+            // A fault of ours while handling a message: this connection ends, the server and every other connection go on.
+            LogFault(logger, agent.Hostname, agent.Id, e);
+            ended = (WebSocketCloseStatus.InternalServerError, "the server failed to handle a message");
+        }
+        finally
+        {
+            // Whatever ended the loop, the agent is no longer reachable through this connection.
+            connections.Remove(this);
         }
 
         // A breach or the agent's own close is answered with a close frame; a lost connection is not.
@@ -50,7 +61,6 @@ internal sealed partial class AgentSession(
             _writer.Close(ended.Status, ended.Reason);
         }
 
-        connections.Remove(this);
         if (HasSaidHello)
         {
             presence.Seen(agent.Id, time.GetUtcNow());
@@ -133,7 +143,7 @@ internal sealed partial class AgentSession(
             return (WebSocketCloseStatus.InvalidPayloadData, "message is not JSON");
         }
 
-        if (type is not ("hello" or "heartbeat" or "jobStarted" or "jobProgress" or "jobResult" or "activeJobs" or "queryReply"))
+        if (type is null || !KnownTypes.Contains(type))
         {
             return (WebSocketCloseStatus.InvalidPayloadData, $"unknown message type '{Truncate(type)}'");
         }
@@ -177,10 +187,10 @@ internal sealed partial class AgentSession(
             case Heartbeat:
                 presence.Seen(agent.Id, time.GetUtcNow());
                 return null;
+            case not null when MessageRules.Problem(message) is { } problem:
+                return (WebSocketCloseStatus.InvalidPayloadData, $"malformed {type} message: {problem}");
             case not null:
-                return events.Received(agent.Id, message) is { } problem
-                    ? (WebSocketCloseStatus.InvalidPayloadData, $"malformed {type} message: {problem}")
-                    : null;
+                return events.Received(agent.Id, message) is { } breach ? (breach.Status, breach.Reason) : null;
             default:
                 return (WebSocketCloseStatus.InvalidPayloadData, "unknown or missing message type");
         }
@@ -193,10 +203,17 @@ internal sealed partial class AgentSession(
         new[] { hello.AgentVersion, hello.Commit, hello.BuildDate, hello.Os, hello.Arch, hello.Hostname }.All(v => HostViews.IsPlainText(v))
         && (hello.ResticVersion is null || HostViews.IsPlainText(hello.ResticVersion));
 
+    // The message types of the contract, read from its polymorphism attributes: one list, kept by Contracts.
+    private static readonly HashSet<string> KnownTypes = [.. typeof(AgentMessage).GetCustomAttributes(typeof(JsonDerivedTypeAttribute), false)
+        .Cast<JsonDerivedTypeAttribute>().Select(a => (string)a.TypeDiscriminator!)];
+
     private static string Truncate(string? value) => value is null ? "" : value.Length <= 40 ? value : value[..40] + "…";
 
     [LoggerMessage(20, LogLevel.Information, "Agent {Hostname} ({AgentId}) online: agent {AgentVersion}, restic {ResticVersion}")]
     private static partial void LogOnline(ILogger logger, string hostname, string agentId, string agentVersion, string resticVersion);
+
+    [LoggerMessage(22, LogLevel.Error, "Agent {Hostname} ({AgentId}): the server failed to handle a message; connection closed")]
+    private static partial void LogFault(ILogger logger, string hostname, string agentId, Exception exception);
 
     [LoggerMessage(21, LogLevel.Information, "Agent {Hostname} ({AgentId}) offline: {Reason}")]
     private static partial void LogClosed(ILogger logger, string hostname, string agentId, string reason);

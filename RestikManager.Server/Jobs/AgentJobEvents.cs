@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Agents;
+using RestikManager.Server.Audit;
 using RestikManager.Server.Plans;
 using RestikManager.Server.Snapshots;
 using RestikManager.Server.Telemetry;
@@ -8,14 +9,15 @@ using RestikManager.Server.Telemetry;
 namespace RestikManager.Server.Jobs;
 
 /// <summary>
-/// What agents say about jobs and queries. A result is recorded once and always acknowledged (a repeat is
-/// acknowledged again, so the agent can let go of it); after a backup or forget the snapshot list is refreshed
-/// through the same agent. When an agent reconnects, its jobs that it neither reported nor still runs are
+/// What agents say about jobs and queries. Every job message is first judged by <see cref="JobClaims"/>: only an
+/// agent's own work is recorded. A result is recorded once and always acknowledged (a repeat is acknowledged again, so
+/// the agent can let go of it; a refused one is acknowledged as refused); after a backup or forget the snapshot list is
+/// refreshed through the same agent. When an agent reconnects, its jobs that it neither reported nor still runs are
 /// marked interrupted.
 /// </summary>
 internal sealed partial class AgentJobEvents(
-    JobStore jobs, JobDispatcher dispatcher, PlanDistributor plans, SnapshotService snapshots, QueryBroker queries,
-    AgentConnections connections, ServerTelemetry telemetry, ILogger<AgentJobEvents> logger) : IAgentEvents
+    JobStore jobs, JobClaims claims, JobDispatcher dispatcher, PlanDistributor plans, SnapshotService snapshots, QueryBroker queries,
+    AgentConnections connections, AuditLog audit, ServerTelemetry telemetry, ILogger<AgentJobEvents> logger) : IAgentEvents
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _connectedAt = new(StringComparer.Ordinal);
 
@@ -26,24 +28,19 @@ internal sealed partial class AgentJobEvents(
         plans.Push(agent);
     }
 
-    public string? Received(string agentId, AgentMessage message)
+    public Breach? Received(string agentId, AgentMessage message)
     {
         switch (message)
         {
             case JobStarted started:
-                if (Problem(started.JobId, started.Kind, started.RepositoryId) is { } startedProblem)
+                var claim = Judge(agentId, "jobStarted", started.JobId, started.Kind, started.RepositoryId, started.PlanId, started.Trigger);
+                if (claim.Verdict == ClaimVerdict.Accepted)
                 {
-                    return startedProblem;
+                    jobs.Started(agentId, started);
                 }
 
-                jobs.Started(agentId, started);
-                return null;
+                return claim.Verdict == ClaimVerdict.Forged ? Breach.Forged($"jobStarted refused: {claim.Why}") : null;
             case JobProgress progress:
-                if (!WireValues.IsId(progress.JobId))
-                {
-                    return "bad job id";
-                }
-
                 if (jobs.Find(progress.JobId) is { Status: JobStatuses.Running } job && job.AgentId == agentId)
                 {
                     dispatcher.Progress[progress.JobId] = progress with { CurrentFile = Clip(progress.CurrentFile, 300) };
@@ -53,32 +50,32 @@ internal sealed partial class AgentJobEvents(
             case JobResult result:
                 return Record(agentId, result);
             case ActiveJobs active:
-                if (active.JobIds.Count > 10_000 || !active.JobIds.All(WireValues.IsId))
-                {
-                    return "bad job ids";
-                }
-
                 MarkLost(agentId, active.JobIds);
                 return null;
             case QueryReply reply:
-                return queries.Accept(agentId, reply);
+                return queries.Accept(agentId, reply) is { } problem ? Breach.Forged(problem) : null;
             default:
-                return "unexpected message";
+                return Breach.Malformed("unexpected message");
         }
     }
 
-    private string? Record(string agentId, JobResult result)
+    private Breach? Record(string agentId, JobResult result)
     {
-        if (Problem(result.JobId, result.Kind, result.RepositoryId) is { } problem)
+        var claim = Judge(agentId, "jobResult", result.JobId, result.Kind, result.RepositoryId, result.PlanId, result.Trigger);
+        if (claim.Verdict == ClaimVerdict.Forged)
         {
-            return problem;
+            return Breach.Forged($"jobResult refused: {claim.Why}");
         }
 
-        if (!JobStatuses.IsFinal(result.Status))
+        if (claim.Verdict == ClaimVerdict.Refused)
         {
-            return $"'{Clip(result.Status, 20)}' is not a final status";
+            // Final: the agent drops it from its outbox rather than sending it on every connection.
+            connections.TrySend(agentId, new ResultAck(result.JobId, claim.Why));
+            return null;
         }
 
+        // From here on the job's own facts come from the server's record where it has one, never from the claim.
+        var repositoryId = claim.Known?.RepositoryId ?? result.RepositoryId;
         var recorded = jobs.RecordResult(agentId, result with { Error = Clip(result.Error, 8000), ErrorClass = Clip(result.ErrorClass, 40) });
         dispatcher.Progress.TryRemove(result.JobId, out _);
         connections.TrySend(agentId, new ResultAck(result.JobId));
@@ -92,11 +89,24 @@ internal sealed partial class AgentJobEvents(
         telemetry.JobEnded(agentId, result);
         if (result.Kind is JobKinds.Backup or JobKinds.Forget && result.Status is JobStatuses.Succeeded or JobStatuses.Partial)
         {
-            snapshots.RefreshLater(result.RepositoryId, agentId);
+            snapshots.RefreshLater(repositoryId, agentId);
         }
 
-        dispatcher.TryDispatch(result.RepositoryId);
+        dispatcher.TryDispatch(repositoryId);
         return null;
+    }
+
+    /// <summary>Judges a claim; a refusal is logged at warning with the agent id and audited.</summary>
+    private Claim Judge(string agentId, string what, string jobId, string kind, string repositoryId, string? planId, string trigger)
+    {
+        var claim = claims.Check(agentId, jobId, kind, repositoryId, planId, trigger);
+        if (claim.Verdict != ClaimVerdict.Accepted)
+        {
+            LogRefused(logger, what, jobId, agentId, repositoryId, claim.Why);
+            audit.Append($"agent:{agentId}", $"agent.{what}", $"job:{jobId}", "denied", $"{kind} on repository {repositoryId}: {claim.Why}");
+        }
+
+        return claim;
     }
 
     private void MarkLost(string agentId, IReadOnlyList<string> active)
@@ -120,12 +130,6 @@ internal sealed partial class AgentJobEvents(
         }
     }
 
-    private static string? Problem(string jobId, string kind, string repositoryId) =>
-        !WireValues.IsId(jobId) ? "bad job id"
-        : !JobKinds.All.Contains(kind) ? "unknown job kind"
-        : !WireValues.IsId(repositoryId) ? "bad repository id"
-        : null;
-
     private static string? Clip(string? text, int max) => text is null || text.Length <= max ? text : text[..max] + "…";
 
     [LoggerMessage(61, LogLevel.Information, "Job {JobId} ({Kind}) on agent {AgentId} ended: {Status} ({ErrorClass})")]
@@ -133,6 +137,9 @@ internal sealed partial class AgentJobEvents(
 
     [LoggerMessage(62, LogLevel.Debug, "Result of job {JobId} was already recorded; acknowledged again")]
     private static partial void LogRepeat(ILogger logger, string jobId);
+
+    [LoggerMessage(66, LogLevel.Warning, "Refused {What} for job {JobId} from agent {AgentId} (repository {RepositoryId}): {Why}")]
+    private static partial void LogRefused(ILogger logger, string what, string jobId, string agentId, string repositoryId, string why);
 
     [LoggerMessage(63, LogLevel.Warning, "Job {JobId} was lost by agent {AgentId}: marked interrupted")]
     private static partial void LogLost(ILogger logger, string jobId, string agentId);

@@ -119,7 +119,10 @@ internal sealed class JobStore(Database database, TimeProvider time)
             """, new { started.JobId, started.Kind, started.RepositoryId, started.PlanId, agentId, started.Trigger, at = started.StartedAt.ToString("O") });
     }
 
-    /// <summary>Records a final result once. Returns false when it was already recorded (or belongs to another agent).</summary>
+    /// <summary>
+    /// Records a final result once. Returns false when it was already recorded (or belongs to another agent). A job the
+    /// server ended because its host was away (<c>host_away</c>) takes the host's real result when it comes.
+    /// </summary>
     public bool RecordResult(string agentId, JobResult result)
     {
         object? summary = (object?)result.Backup ?? result.Forget;
@@ -132,7 +135,7 @@ internal sealed class JobStore(Database database, TimeProvider time)
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, started_at = coalesce(jobs.started_at, excluded.started_at),
                 finished_at = excluded.finished_at, exit_code = excluded.exit_code, error_class = excluded.error_class,
                 error = excluded.error, snapshot_id = excluded.snapshot_id, summary = excluded.summary
-                WHERE jobs.agent_id = @agentId AND jobs.finished_at IS NULL
+                WHERE jobs.agent_id = @agentId AND (jobs.finished_at IS NULL OR jobs.error_class = 'host_away')
             """, new
         {
             result.JobId, result.Kind, result.RepositoryId, result.PlanId, agentId, result.Trigger, result.Status,
@@ -150,6 +153,13 @@ internal sealed class JobStore(Database database, TimeProvider time)
             UPDATE jobs SET status = @status, error_class = @errorClass, error = @error, finished_at = @now
             WHERE id = @id AND finished_at IS NULL AND status IN @fromStatuses
             """, new { id, status, errorClass, error, now = Now(), fromStatuses }) > 0;
+    }
+
+    /// <summary>Every running job (a handful: one per busy host and repository).</summary>
+    public IReadOnlyList<JobRecord> Running()
+    {
+        using var connection = database.Open();
+        return connection.Query<JobRecord>($"SELECT {Columns} FROM jobs WHERE status = 'running'").ToList();
     }
 
     /// <summary>Running jobs of an agent, sent to it before <paramref name="before"/>.</summary>

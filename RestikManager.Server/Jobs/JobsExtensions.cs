@@ -15,6 +15,8 @@ internal static class JobsExtensions
         builder.Services.AddSingleton<PlanDistributor>();
         builder.Services.AddSingleton<JobStore>();
         builder.Services.AddSingleton<JobDispatcher>();
+        builder.Services.AddSingleton<JobClaims>();
+        builder.Services.AddSingleton<AwayHostJobs>();
         builder.Services.AddSingleton<SnapshotCache>();
         builder.Services.AddSingleton<QueryBroker>();
         builder.Services.AddSingleton<SnapshotService>();

@@ -7,11 +7,12 @@ namespace RestikManager.Server.Jobs;
 
 /// <summary>
 /// The server's own clock work: forget+prune and check schedules of the plans (run on one online host of the plan,
-/// through the dispatcher so they never overlap a backup), and a pass over queued jobs every few seconds.
+/// through the dispatcher so they never overlap a backup), and every few seconds a pass over queued jobs and over
+/// running jobs of hosts that stayed away (<see cref="AwayHostJobs"/>).
 /// Maintenance that falls due while no host of the plan is online is skipped until its next time.
 /// </summary>
 internal sealed partial class MaintenanceScheduler(
-    PlanStore plans, PlanDistributor distributor, AgentConnections connections, JobDispatcher dispatcher, TimeProvider time,
+    PlanStore plans, PlanDistributor distributor, AgentConnections connections, JobDispatcher dispatcher, AwayHostJobs away, TimeProvider time,
     ILogger<MaintenanceScheduler> logger) : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(5);
@@ -27,6 +28,7 @@ internal sealed partial class MaintenanceScheduler(
                 try
                 {
                     RunDue(time.GetUtcNow());
+                    away.Sweep();
                     dispatcher.TryDispatchAll();
                 }
                 catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using RestikManager.Server.Accounts;
 using RestikManager.Tests.Infrastructure;
 
@@ -8,7 +9,7 @@ public sealed class SignInThrottleTests
     [Fact]
     public void AccountLockLiftsWhenTheOldestFailureAgesOut()
     {
-        var clock = new ManualClock();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var throttle = new SignInThrottle(clock);
         for (var i = 0; i < SignInThrottle.PerAccount; i++)
         {
@@ -24,7 +25,7 @@ public sealed class SignInThrottleTests
     [Fact]
     public void AddressLockCoversEveryName()
     {
-        var clock = new ManualClock();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var throttle = new SignInThrottle(clock);
         for (var i = 0; i < SignInThrottle.PerAddress; i++)
         {
@@ -38,7 +39,7 @@ public sealed class SignInThrottleTests
     [Fact]
     public void SuccessClearsTheAccountsFailures()
     {
-        var throttle = new SignInThrottle(new ManualClock());
+        var throttle = new SignInThrottle(new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)));
         for (var i = 0; i < SignInThrottle.PerAccount - 1; i++)
         {
             throttle.Failed("admin", "10.0.0.1");

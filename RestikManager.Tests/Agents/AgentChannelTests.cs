@@ -76,6 +76,17 @@ public sealed class AgentChannelTests : IDisposable
     [InlineData("""{"type":"heartbeat","sentAt":"yesterday"}""", "after-hello", WebSocketCloseStatus.InvalidPayloadData, "malformed heartbeat message")]
     [InlineData("""{"type":"hello","protocolVersion":1,"agentVersion":"1\nFAKE LOG LINE","commit":"x","buildDate":"x","os":"linux","arch":"amd64","hostname":"h"}""", null, WebSocketCloseStatus.InvalidPayloadData, "malformed hello message")]
     [InlineData("""{"type":"hello","protocolVersion":1,"commit":"x","buildDate":"x","os":"linux","arch":"amd64","hostname":"h"}""", null, WebSocketCloseStatus.InvalidPayloadData, "malformed hello message")]
+    [InlineData("""{"type":"activeJobs","jobIds":null}""", "after-hello", WebSocketCloseStatus.InvalidPayloadData, "malformed activeJobs message")]
+    [InlineData("""{"type":"activeJobs"}""", "after-hello", WebSocketCloseStatus.InvalidPayloadData, "malformed activeJobs message: bad job ids")]
+    [InlineData("""{"type":"activeJobs","jobIds":[null]}""", "after-hello", WebSocketCloseStatus.InvalidPayloadData, "malformed activeJobs message: bad job ids")]
+    [InlineData("""{"type":"queryReply","queryId":null,"done":true}""", "after-hello", WebSocketCloseStatus.InvalidPayloadData, "malformed queryReply message")]
+    [InlineData("""{"type":"queryReply","done":true}""", "after-hello", WebSocketCloseStatus.InvalidPayloadData, "malformed queryReply message: bad query id")]
+    [InlineData("""{"type":"jobStarted","jobId":"j1","kind":"backup","repositoryId":"r1","trigger":null,"startedAt":"2026-01-01T00:00:00Z"}""", "after-hello", WebSocketCloseStatus.InvalidPayloadData, "malformed jobStarted message")]
+    [InlineData("""{"type":"jobStarted","jobId":"j1","kind":"backup","repositoryId":"r1","startedAt":"2026-01-01T00:00:00Z"}""", "after-hello", WebSocketCloseStatus.InvalidPayloadData, "malformed jobStarted message: unknown trigger")]
+    [InlineData("""{"type":"jobResult","jobId":"j1","kind":"backup","repositoryId":"r1","trigger":null,"status":"succeeded","startedAt":"2026-01-01T00:00:00Z","finishedAt":"2026-01-01T00:00:00Z"}""", "after-hello", WebSocketCloseStatus.InvalidPayloadData, "malformed jobResult message")]
+    [InlineData("""{"type":"jobResult","jobId":"j1","kind":"backup","repositoryId":"r1","trigger":"schedule","planId":"../etc","status":"succeeded","startedAt":"2026-01-01T00:00:00Z","finishedAt":"2026-01-01T00:00:00Z"}""", "after-hello", WebSocketCloseStatus.InvalidPayloadData, "malformed jobResult message: bad plan id")]
+    [InlineData("""{"type":"jobResult","jobId":"j1","kind":"backup","repositoryId":"r1","trigger":"schedule","status":"running","startedAt":"2026-01-01T00:00:00Z","finishedAt":"2026-01-01T00:00:00Z"}""", "after-hello", WebSocketCloseStatus.InvalidPayloadData, "malformed jobResult message: not a final status")]
+    [InlineData("""{"type":"jobProgress","percentDone":0.5}""", "after-hello", WebSocketCloseStatus.InvalidPayloadData, "malformed jobProgress message: bad job id")]
     public async Task ProtocolBreachesCloseOnlyThatConnectionWithAReason(string first, string? second, WebSocketCloseStatus status, string reason)
     {
         using var admin = await Api.AdminAsync(_server);
@@ -108,6 +119,9 @@ public sealed class AgentChannelTests : IDisposable
         await SendAsync(good, """{"type":"heartbeat","sentAt":"2026-01-01T00:00:00Z"}""");
         good.State.ShouldBe(WebSocketState.Open);
         (await _server.CreateClient().GetStringAsync("/health")).ShouldBe("Healthy");
+        // No ghost: the closed connection is gone, so the host is offline and nothing can be sent to it.
+        await Api.WaitForHostsAsync(admin, h => h.Single(x => x.GetProperty("hostname").GetString() == "bad").GetProperty("status").GetString() == "offline",
+            TimeSpan.FromSeconds(10), "bad host offline");
     }
 
     [Fact]

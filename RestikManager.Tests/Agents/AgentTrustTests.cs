@@ -1,0 +1,266 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using RestikManager.Server.Agents;
+using RestikManager.Server.Audit;
+using RestikManager.Server.Jobs;
+using RestikManager.Tests.Infrastructure;
+using static RestikManager.Tests.Agents.AgentChannelTests;
+
+namespace RestikManager.Tests.Agents;
+
+/// <summary>
+/// An enrolled agent is trusted with its own work only: raw WebSocket frames from one enrolled host claiming another's
+/// work are refused, audited and change nothing, and never earn it another repository's secrets.
+/// </summary>
+public sealed class AgentTrustTests : IAsyncLifetime
+{
+    private const string OtherPassword = "victim-repository-password-0451";
+    private readonly ServerFactory _server = ServerFactory.OnKestrel();
+    private HttpClient _admin = null!;
+    private string _victimId = "";
+    private string _victimCredential = "";
+    private string _attackerId = "";
+    private string _attackerCredential = "";
+    private string _victimRepo = "";
+    private string _victimPlan = "";
+    private string _attackerRepo = "";
+    private string _attackerPlan = "";
+
+    public async Task InitializeAsync()
+    {
+        _admin = await Api.AdminAsync(_server);
+        (_victimId, _victimCredential) = await EnrollAsync("victim");
+        (_attackerId, _attackerCredential) = await EnrollAsync("attacker");
+        _victimRepo = await BackupApi.CreateRepositoryAsync(_admin, "victim-repo", "/srv/victim-repo", OtherPassword);
+        _attackerRepo = await BackupApi.CreateRepositoryAsync(_admin, "attacker-repo", "/srv/attacker-repo");
+        _victimPlan = await BackupApi.CreatePlanAsync(_admin, Plan("victim-plan", _victimRepo, _victimId));
+        _attackerPlan = await BackupApi.CreatePlanAsync(_admin, Plan("attacker-plan", _attackerRepo, _attackerId));
+    }
+
+    public Task DisposeAsync()
+    {
+        _admin.Dispose();
+        _server.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task AScheduledResultForAnotherHostsPlanIsRefusedAndEarnsNoSecrets()
+    {
+        using var attacker = await OnlineAsync(_attackerCredential);
+
+        await SendAsync(attacker, Result(NewId(), _victimRepo, _victimPlan, "schedule"));
+
+        var ack = (await HeardUntilAsync(attacker, m => m.Contains("\"type\":\"resultAck\"", StringComparison.Ordinal))).ShouldHaveSingleItem();
+        ack.ShouldContain("\"refused\":\"its plan does not include this host\"");
+        ack.ShouldNotContain(OtherPassword);
+        (await Api.HostsAsync(_admin)).Single(h => h.Str("hostname") == "attacker").Str("status")
+            .ShouldBe("online", "an honest agent can hold a stale scheduled result: refused, not cut off");
+        (await HeardAsync(attacker, TimeSpan.FromSeconds(2))).ShouldBeEmpty("no snapshot refresh, so no repository secrets");
+        (await BackupApi.JobsAsync(_admin)).ShouldBeEmpty();
+        ShouldBeAuditedAndLogged("agent.jobResult");
+    }
+
+    [Theory]
+    [InlineData("manual", "jobResult refused: the server never sent this job")]
+    [InlineData("schedule-forget", "jobResult refused: the server never sent this job")]
+    public async Task AResultForAJobTheServerNeverSentClosesTheConnection(string how, string reason)
+    {
+        using var attacker = await OnlineAsync(_attackerCredential);
+        var message = how == "manual"
+            ? Result(NewId(), _victimRepo, _victimPlan, "manual")
+            : Result(NewId(), _victimRepo, _victimPlan, "schedule", kind: "forget");
+
+        await SendAsync(attacker, message);
+
+        var (status, description) = await ReceiveCloseAsync(attacker);
+        status.ShouldBe(WebSocketCloseStatus.PolicyViolation);
+        description.ShouldBe(reason);
+        (await BackupApi.JobsAsync(_admin)).ShouldBeEmpty();
+        ShouldBeAuditedAndLogged("agent.jobResult");
+    }
+
+    [Fact]
+    public async Task AForgedRunningBackupIsNotRecordedAndBlocksNothing()
+    {
+        using var attacker = await OnlineAsync(_attackerCredential);
+
+        await SendAsync(attacker, Started(NewId(), _victimRepo, _victimPlan, "schedule"));
+        await SendAsync(attacker, """{"type":"heartbeat","sentAt":"2026-01-01T00:00:00Z"}""");
+
+        (await HeardAsync(attacker, TimeSpan.FromSeconds(1))).ShouldBeEmpty();
+        (await BackupApi.JobsAsync(_admin)).ShouldBeEmpty();
+        using var victim = await OnlineAsync(_victimCredential);
+        var unlock = await BackupApi.StartJobAsync(_admin, new { kind = "unlock", repositoryId = _victimRepo, host = "victim" });
+        (await HeardUntilAsync(victim, m => m.Contains("\"runJob\"", StringComparison.Ordinal)))[^1].ShouldContain(unlock);
+        ShouldBeAuditedAndLogged("agent.jobStarted");
+    }
+
+    [Fact]
+    public async Task ClaimsOnAnotherHostsDispatchedJobCloseTheConnectionAndChangeNothing()
+    {
+        using var victim = await OnlineAsync(_victimCredential);
+        var job = await BackupApi.StartJobAsync(_admin, new { kind = "unlock", repositoryId = _victimRepo, host = "victim" });
+        await HeardUntilAsync(victim, m => m.Contains(job, StringComparison.Ordinal));
+        using var attacker = await OnlineAsync(_attackerCredential);
+
+        await SendAsync(attacker, Result(job, _victimRepo, null, "manual", kind: "unlock"));
+
+        (await ReceiveCloseAsync(attacker)).Description.ShouldBe("jobResult refused: job belongs to another host");
+        var view = await (await _admin.GetAsync($"/api/v1/jobs/{job}")).JsonAsync();
+        view.Str("status").ShouldBe("running");
+        view.Str("agentId").ShouldBe(_victimId);
+    }
+
+    [Fact]
+    public async Task AResultThatRenamesItsOwnJobsRepositoryClosesTheConnection()
+    {
+        using var attacker = await OnlineAsync(_attackerCredential);
+        var job = await BackupApi.StartJobAsync(_admin, new { kind = "unlock", repositoryId = _attackerRepo, host = "attacker" });
+        await HeardUntilAsync(attacker, m => m.Contains(job, StringComparison.Ordinal));
+
+        await SendAsync(attacker, Result(job, _victimRepo, null, "manual", kind: "unlock"));
+
+        (await ReceiveCloseAsync(attacker)).Description.ShouldBe("jobResult refused: job does not match what the server sent");
+        (await (await _admin.GetAsync($"/api/v1/jobs/{job}")).JsonAsync()).Str("status").ShouldBe("running");
+    }
+
+    [Fact]
+    public async Task AScheduledBackupOfItsOwnPlanIsRecordedOnceAndItsRepositoryRefreshed()
+    {
+        using var attacker = await OnlineAsync(_attackerCredential);
+        var id = NewId();
+
+        await SendAsync(attacker, Started(id, _attackerRepo, _attackerPlan, "schedule"));
+        await SendAsync(attacker, Result(id, _attackerRepo, _attackerPlan, "schedule"));
+        await SendAsync(attacker, Result(id, _attackerRepo, _attackerPlan, "schedule"));
+
+        var heard = await HeardUntilAsync(attacker, m => m.Contains("\"type\":\"query\"", StringComparison.Ordinal));
+        heard.Count(m => m.Contains("\"type\":\"resultAck\"", StringComparison.Ordinal) && !m.Contains("refused", StringComparison.Ordinal)).ShouldBe(2);
+        heard[^1].ShouldContain($"\"id\":\"{_attackerRepo}\"", customMessage: "the refresh asks about its own repository");
+        var jobs = await BackupApi.JobsAsync(_admin);
+        jobs.ShouldHaveSingleItem().Str("status").ShouldBe("succeeded");
+        jobs[0].Str("agentId").ShouldBe(_attackerId);
+    }
+
+    [Fact]
+    public async Task AJobOfAHostAwayPastTheDeadlineEndsInterruptedAndItsLateResultStillCounts()
+    {
+        var victim = await OnlineAsync(_victimCredential);
+        var job = await BackupApi.StartJobAsync(_admin, new { kind = "unlock", repositoryId = _victimRepo, host = "victim" });
+        await HeardUntilAsync(victim, m => m.Contains(job, StringComparison.Ordinal));
+        await SendAsync(victim, Started(job, _victimRepo, null, "manual", kind: "unlock"));
+        await Api.WaitForHostsAsync(_admin, h => h.Any(x => x.Str("hostname") == "victim"), TimeSpan.FromSeconds(5), "victim listed");
+        await victim.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+        victim.Dispose();
+        await Api.WaitForHostsAsync(_admin, h => h.Single(x => x.Str("hostname") == "victim").Str("status") == "offline", TimeSpan.FromSeconds(10), "victim offline");
+
+        Sweep(AwayHostJobs.Deadline - TimeSpan.FromMinutes(1));
+        (await JobAsync(job)).Str("status").ShouldBe("running");
+        Sweep(AwayHostJobs.Deadline + TimeSpan.FromMinutes(1));
+        var ended = await JobAsync(job);
+        ended.Str("status").ShouldBe("interrupted");
+        ended.Str("errorClass").ShouldBe("host_away");
+        ended.Str("error").ShouldContain("away since");
+
+        using var back = await OnlineAsync(_victimCredential);
+        await SendAsync(back, Result(job, _victimRepo, null, "manual", kind: "unlock"));
+        await HeardUntilAsync(back, m => m.Contains("resultAck", StringComparison.Ordinal));
+        var delivered = await JobAsync(job);
+        delivered.Str("status").ShouldBe("succeeded");
+        delivered.Str("errorClass").ShouldBe("");
+    }
+
+    private void Sweep(TimeSpan after)
+    {
+        var services = _server.Services;
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow + after);
+        new AwayHostJobs(services.GetRequiredService<JobStore>(), services.GetRequiredService<AgentStore>(),
+            services.GetRequiredService<AgentConnections>(), services.GetRequiredService<AgentPresence>(),
+            services.GetRequiredService<JobDispatcher>(), clock, services.GetRequiredService<ILogger<AwayHostJobs>>()).Sweep();
+    }
+
+    private async Task<JsonElement> JobAsync(string id) => await (await _admin.GetAsync($"/api/v1/jobs/{id}")).JsonAsync();
+
+    private void ShouldBeAuditedAndLogged(string action)
+    {
+        AuditLog.Verify(_server.DataDir.Of("audit", "audit.jsonl"), out var entries).ShouldBeNull();
+        entries.ShouldContain(e => e.Action == action && e.Outcome == "denied" && e.Actor == $"agent:{_attackerId}");
+        _server.Logs.Lines.ShouldContain(l => l.StartsWith("Warning ", StringComparison.Ordinal)
+            && l.Contains(": Refused ", StringComparison.Ordinal) && l.Contains($"from agent {_attackerId}", StringComparison.Ordinal));
+    }
+
+    private async Task<(string, string)> EnrollAsync(string hostname)
+    {
+        using var response = await EnrollmentTests.Enroll(_server.CreateClient(), await Api.EnrollmentTokenAsync(_admin), hostname);
+        var body = await response.JsonAsync();
+        return (body.Str("agentId"), body.Str("credential"));
+    }
+
+    /// <summary>Connects, says hello, and reads the welcome and the plan set that follow it.</summary>
+    private async Task<ClientWebSocket> OnlineAsync(string credential)
+    {
+        var socket = await ConnectAsync(_server, credential);
+        await SendAsync(socket, $$"""{"type":"hello","protocolVersion":1,"agentVersion":"1.0.0","commit":"c","buildDate":"d","os":"linux","arch":"amd64","hostname":"h","resticVersion":"0.14.0"}""");
+        await HeardUntilAsync(socket, m => m.Contains("\"type\":\"plans\"", StringComparison.Ordinal));
+        return socket;
+    }
+
+    /// <summary>Everything the server sends within <paramref name="quiet"/> (stops early when it closes).</summary>
+    private static async Task<List<string>> HeardAsync(WebSocket socket, TimeSpan quiet)
+    {
+        var heard = new List<string>();
+        using var timeout = new CancellationTokenSource(quiet);
+        var buffer = new byte[65536];
+        try
+        {
+            while (true)
+            {
+                var result = await socket.ReceiveAsync(buffer, timeout.Token);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return heard;
+                }
+
+                heard.Add(System.Text.Encoding.UTF8.GetString(buffer, 0, result.Count));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return heard;
+        }
+    }
+
+    /// <summary>Messages up to and including the first that <paramref name="last"/> matches (10 s at most).</summary>
+    private static async Task<List<string>> HeardUntilAsync(WebSocket socket, Func<string, bool> last)
+    {
+        var heard = new List<string>();
+        while (true)
+        {
+            var message = await ReceiveTextAsync(socket);
+            heard.Add(message);
+            if (last(message))
+            {
+                return heard;
+            }
+        }
+    }
+
+    private static object Plan(string name, string repositoryId, string hostId) =>
+        new { name, repositoryId, hosts = new[] { hostId }, paths = new[] { "/srv/data" }, schedule = "0 3 * * *" };
+
+    private static string NewId() => Guid.NewGuid().ToString("N");
+
+    private static string Started(string id, string repositoryId, string? planId, string trigger, string kind = "backup") =>
+        JsonSerializer.Serialize(new { type = "jobStarted", jobId = id, kind, repositoryId, trigger, planId, startedAt = DateTimeOffset.UtcNow });
+
+    private static string Result(string id, string repositoryId, string? planId, string trigger, string kind = "backup") =>
+        JsonSerializer.Serialize(new
+        {
+            type = "jobResult", jobId = id, kind, repositoryId, trigger, planId, status = "succeeded",
+            startedAt = DateTimeOffset.UtcNow.AddMinutes(-1), finishedAt = DateTimeOffset.UtcNow,
+        });
+}
