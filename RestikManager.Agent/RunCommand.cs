@@ -52,16 +52,37 @@ internal static partial class RunCommand
         var jobs = new JobHost(state, runner, new QueryRunner(restic, state.CacheDir, indexes), indexes, config.Hostname, time, logger);
         await jobs.RecoverAsync();
         var plans = new PlanScheduler(state, jobs, time, logger);
-        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var schedule = plans.RunAsync(stopping.Token);
-        var loop = new ReconnectLoop(config, ct => HostFacts.HelloAsync(config.Hostname, restic, ct), new AgentWork(jobs, plans), Backoff.Default(), time, logger);
-        await loop.RunAsync(cancellationToken);
-        await stopping.CancelAsync();
-        await jobs.StopAsync();
+        using var shutdown = new StopSignals(logger);
+        using var connection = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var schedule = plans.RunAsync(shutdown.Token);
+        var loop = new ReconnectLoop(config, ct => HostFacts.HelloAsync(config.Hostname, restic, ct), new AgentWork(jobs, plans), Backoff.Default(), time, logger)
+            .RunAsync(connection.Token);
+        await Task.WhenAny(loop, shutdown.Stopped);
+
+        // Stop in the order that loses nothing: no new runs; restic SIGINTed, waited for and unlocked; the interrupted
+        // results sent while the connection is still up (and kept in the outbox if it is not); then the connection.
         await schedule;
+        var stopped = jobs.StopAsync();
+        if (await Task.WhenAny(stopped, Task.Delay(StopBound, time, CancellationToken.None)) != stopped)
+        {
+            LogStopSlow(logger, StopBound.TotalSeconds);
+        }
+
+        await jobs.WaitForAcknowledgementsAsync(TimeSpan.FromSeconds(5));
+        await connection.CancelAsync();
+        await loop;
         LogStopped(logger);
         return 0;
     }
+
+    /// <summary>
+    /// How long the agent waits for its jobs to stop: restic's SIGINT grace, the kill, and <c>restic unlock</c>, well inside
+    /// systemd's <c>TimeoutStopSec=90</c> (the unit) so the agent, not systemd, ends them.
+    /// </summary>
+    public static readonly TimeSpan StopBound = TimeSpan.FromSeconds(60);
+
+    [LoggerMessage(7, LogLevel.Warning, "Jobs did not stop within {Seconds:F0} s; their results are written at the next start")]
+    private static partial void LogStopSlow(ILogger logger, double seconds);
 
     [LoggerMessage(1, LogLevel.Information, "restic-manager-agent {Version} (commit {Commit}, built {BuildDate}) starting as {Hostname} for {Server}")]
     private static partial void LogStarting(ILogger logger, string version, string commit, string buildDate, string hostname, string server);

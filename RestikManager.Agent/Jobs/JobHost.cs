@@ -16,6 +16,7 @@ internal sealed partial class JobHost(
 {
     private readonly ConcurrentDictionary<string, RunningJob> _running = new(StringComparer.Ordinal);
     private Func<AgentMessage, bool>? _send;
+    private volatile bool _stopping;
 
     private sealed class RunningJob(JobSpec job)
     {
@@ -84,6 +85,12 @@ internal sealed partial class JobHost(
 
     public void Start(JobSpec job)
     {
+        if (_stopping)
+        {
+            // Not run and not reported: the server's job stays queued/running and is settled when the agent is back.
+            return;
+        }
+
         if (!WireValues.IsId(job.JobId) || !JobKinds.All.Contains(job.Kind))
         {
             LogRefused(logger, job.Kind, job.JobId);
@@ -158,6 +165,7 @@ internal sealed partial class JobHost(
     /// <summary>The agent is stopping: interrupt every job (SIGINT to restic) and wait until their results are in the outbox.</summary>
     public async Task StopAsync()
     {
+        _stopping = true;
         foreach (var running in _running.Values)
         {
             running.Reason = JobRunner.StopReason.AgentStopping;
@@ -165,6 +173,16 @@ internal sealed partial class JobHost(
         }
 
         await Task.WhenAll(_running.Values.Select(r => r.Done));
+    }
+
+    /// <summary>While connected, waits (at most <paramref name="limit"/>) until the server has acknowledged every result.</summary>
+    public async Task WaitForAcknowledgementsAsync(TimeSpan limit)
+    {
+        var deadline = time.GetUtcNow() + limit;
+        while (_send is not null && state.Outbox().Any() && time.GetUtcNow() < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), time);
+        }
     }
 
     [LoggerMessage(40, LogLevel.Warning, "Job {JobId} ({Kind}) was running when the agent stopped: reported as interrupted")]

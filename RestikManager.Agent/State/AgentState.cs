@@ -109,6 +109,11 @@ internal sealed class AgentState
                 // A torn file cannot exist (writes are renamed into place); anything else is not ours.
                 continue;
             }
+            catch (FileNotFoundException)
+            {
+                // Removed between the listing and the read (an acknowledgement arrived): it is no longer waiting.
+                continue;
+            }
 
             if (item is not null)
             {

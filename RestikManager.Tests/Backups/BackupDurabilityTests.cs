@@ -67,6 +67,30 @@ public sealed class BackupDurabilityTests(PublishedTree tree)
         (await backups.BackupAsync(fast, "web1")).Str("status").ShouldBe("succeeded");
     }
 
+    [Theory]
+    [InlineData(15)]
+    [InlineData(2)]
+    public async Task AStopSignalInterruptsResticUnlocksReportsTheJobAndExitsZero(int signal)
+    {
+        await using var backups = await BackupStack.StartAsync(tree, ["web1"]);
+        var id = await StartSlowBackupAsync(backups);
+        var agent = backups.Agent("web1");
+        var restic = ChildrenOf(agent.Id, "restic");
+        restic.ShouldNotBeEmpty("restic runs the backup");
+
+        agent.Signal(signal);
+
+        (await agent.WaitForExitAsync(RunCommandStopBound)).ShouldBe(0, agent.Output);
+        agent.Output.ShouldContain($"Stopping ({(signal == 2 ? "SIGINT" : "SIGTERM")})");
+        agent.Lines[^1].ShouldContain("Stopped");
+        restic.ShouldAllBe(pid => !Directory.Exists($"/proc/{pid}"), "no restic outlives the agent");
+        Directory.GetFiles(Path.Join(backups.RepositoryPath, "locks")).ShouldBeEmpty("restic released its lock");
+        var job = await BackupApi.WaitForJobAsync(backups.Admin, id, TimeSpan.FromSeconds(5));
+        job.Str("status").ShouldBe("interrupted", "reported before the agent exited, not at its next start");
+        job.Str("errorClass").ShouldBe("interrupted");
+        Directory.GetFiles(Path.Join(backups.StateDir("web1"), "outbox")).ShouldBeEmpty("the server acknowledged the result");
+    }
+
     [Fact]
     public async Task CancelStopsResticUnlocksAndSaysCancelled()
     {
@@ -114,6 +138,29 @@ public sealed class BackupDurabilityTests(PublishedTree tree)
         var id = await BackupApi.StartJobAsync(backups.Admin, new { kind = "backup", planId = slow, host = "web1" });
         await BackupApi.WaitForJobsAsync(backups.Admin, "", j => j.Any(x => x.Str("id") == id && x.Str("progress") != ""), TimeSpan.FromSeconds(60), "progress");
         return id;
+    }
+
+    private static readonly TimeSpan RunCommandStopBound = TimeSpan.FromSeconds(60);
+
+    /// <summary>Process ids of <paramref name="parent"/>'s children named <paramref name="name"/> (from /proc).</summary>
+    private static List<int> ChildrenOf(int parent, string name) =>
+        [.. Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(d => int.TryParse(d, out _)).Select(int.Parse!)
+            .Where(pid => Stat(pid) is { } stat && stat.Comm == name && stat.Parent == parent)];
+
+    private static (string Comm, int Parent)? Stat(int pid)
+    {
+        try
+        {
+            // "pid (comm) state ppid …": comm may hold spaces, so split after its closing parenthesis.
+            var text = File.ReadAllText($"/proc/{pid}/stat");
+            var close = text.LastIndexOf(')');
+            var rest = text[(close + 2)..].Split(' ');
+            return (text[(text.IndexOf('(') + 1)..close], int.Parse(rest[1], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Ids of the backups the agent says it finished.</summary>

@@ -85,11 +85,15 @@ internal sealed class PublishedStack : IAsyncDisposable
         return config;
     }
 
-    /// <summary>Runs the agent of <paramref name="config"/>, its state next to the config; <paramref name="extra"/> adds options.</summary>
+    /// <summary>
+    /// Runs the agent of <paramref name="config"/>, its state next to the config; <paramref name="extra"/> adds options.
+    /// Through <c>env --default-signal</c>: a process started from a script's background job inherits SIGINT ignored, and
+    /// the agent must get its stop signals as it does under systemd (the process id stays the agent's: env execs it).
+    /// </summary>
     public ChildProcess RunAgent(string config, params string[] extra)
     {
-        var agent = ChildProcess.Start(_tree.Agent("linux-amd64"),
-            ["run", "--config", config, "--state-dir", StateDir(config), .. extra]);
+        var agent = ChildProcess.Start("env",
+            ["--default-signal=INT,TERM", _tree.Agent("linux-amd64"), "run", "--config", config, "--state-dir", StateDir(config), .. extra]);
         _agents.Add(agent);
         return agent;
     }

@@ -1,0 +1,50 @@
+using System.Runtime.InteropServices;
+
+namespace RestikManager.Agent;
+
+/// <summary>
+/// SIGINT and SIGTERM (Ctrl+C, <c>systemctl stop</c>, a reboot; on Windows Ctrl+C and close) as a token: the default
+/// action, ending the process at once, is cancelled so that the agent can stop its restic runs first.
+/// </summary>
+internal sealed partial class StopSignals : IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly PosixSignalRegistration[] _registrations;
+    private readonly ILogger _logger;
+
+    public StopSignals(ILogger logger)
+    {
+        _logger = logger;
+        _registrations = [PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal), PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal)];
+    }
+
+    public CancellationToken Token => _stop.Token;
+
+    /// <summary>Completes when a stop signal arrives.</summary>
+    public Task Stopped => _stopped.Task;
+
+    private void OnSignal(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        if (!_stop.IsCancellationRequested)
+        {
+            LogStopping(_logger, context.Signal.ToString());
+            _stop.Cancel();
+            _stopped.TrySetResult();
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var registration in _registrations)
+        {
+            registration.Dispose();
+        }
+
+        _stop.Dispose();
+    }
+
+    [LoggerMessage(8, LogLevel.Information, "Stopping ({Signal}): interrupting running jobs")]
+    private static partial void LogStopping(ILogger logger, string signal);
+}
