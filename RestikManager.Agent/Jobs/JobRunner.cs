@@ -68,15 +68,33 @@ internal sealed partial class JobRunner(string restic, string cacheDir, TimeSpan
             }
         }
 
+        var contents = job is { Kind: JobKinds.Restore, ContentsOnly: true, IncludePath: { } include, Target: { } target } && include != "/"
+            ? RestoreContents.StagingDir(target, job.JobId) : null;
         var args = job.Kind switch
         {
             JobKinds.Backup => ResticArguments.Backup(job),
             JobKinds.Forget => ResticArguments.Forget(job),
-            JobKinds.Restore => ResticArguments.Restore(job),
+            JobKinds.Restore => ResticArguments.Restore(contents is null ? job : job with { Target = contents }),
             _ => ResticArguments.Simple(job, job.Kind),
         };
 
-        var step = await RunWithLockRetryAsync(args, env, OnJson, stop);
+        ResticStep step;
+        try
+        {
+            step = await RunWithLockRetryAsync(args, env, OnJson, stop);
+            if (contents is not null && step is { Cancelled: false, ExitCode: 0 })
+            {
+                RestoreContents.Finish(contents, job.IncludePath!, job.Target!);
+            }
+        }
+        finally
+        {
+            if (contents is not null)
+            {
+                RestoreContents.Discard(contents);
+            }
+        }
+
         if (step.Cancelled || step.ExitCode == 130)
         {
             await UnlockAsync(env);

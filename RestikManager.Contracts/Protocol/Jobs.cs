@@ -64,7 +64,10 @@ public sealed record Retention(
     public bool IsEmpty => this == new Retention();
 }
 
-/// <summary>One job to run. Which fields matter depends on <see cref="Kind"/>.</summary>
+/// <summary>
+/// One job to run. Which fields matter depends on <see cref="Kind"/>. A restore puts files under <see cref="Target"/> +
+/// their original path; with <see cref="ContentsOnly"/>, the contents of <see cref="IncludePath"/> go straight into it.
+/// </summary>
 public sealed record JobSpec(
     string JobId,
     string Kind,
@@ -80,7 +83,8 @@ public sealed record JobSpec(
     string? SnapshotId = null,
     string? IncludePath = null,
     string? Target = null,
-    string? Hostname = null);
+    string? Hostname = null,
+    bool ContentsOnly = false);
 
 /// <summary>A plan as its agent runs it: the backup schedule keeps running while the server is away.</summary>
 public sealed record AgentPlan(

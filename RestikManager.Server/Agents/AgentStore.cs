@@ -143,6 +143,15 @@ internal sealed class AgentStore(Database database, TimeProvider time)
         return connection.QuerySingleOrDefault<AgentRecord>($"SELECT {Columns} FROM agents WHERE id = @id", new { id });
     }
 
+    /// <summary>A host that is not revoked, named by its id or (case-insensitively) its hostname.</summary>
+    public AgentRecord? Resolve(string idOrHostname)
+    {
+        using var connection = database.Open();
+        return connection.QueryFirstOrDefault<AgentRecord>(
+            $"SELECT {Columns} FROM agents WHERE revoked_at IS NULL AND (id = @idOrHostname OR hostname = @idOrHostname COLLATE NOCASE) ORDER BY id = @idOrHostname DESC LIMIT 1",
+            new { idOrHostname });
+    }
+
     public IReadOnlyList<AgentRecord> List()
     {
         using var connection = database.Open();

@@ -24,7 +24,9 @@ internal static class AgentsApi
 {
     public static RouteGroupBuilder MapAgentsApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost(AgentProtocol.EnrollPath, Enroll).AllowAnonymous().WithTags("Agents");
+        // An enrollment is a few hundred bytes: anonymous callers get no more than 16 KiB of body (413, the envelope).
+        app.MapPost(AgentProtocol.EnrollPath, Enroll).AllowAnonymous().WithTags("Agents")
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(16 * 1024));
         app.MapGet(AgentProtocol.WebSocketPath, ConnectAsync).AllowAnonymous().WithTags("Agents");
 
         var group = app.MapGroup("/api/v1").WithTags("Hosts");
@@ -145,9 +147,13 @@ internal static class AgentsApi
             return ApiErrors.BadRequest("invalid_request", problem);
         }
 
+        if (publicUrl.For(context.Request) is not { } url)
+        {
+            return ApiErrors.BadRequest("invalid_host", Distribution.PublicUrl.InvalidHostMessage);
+        }
+
         var (view, token) = tokens.Create(request?.Label, request?.ExpiresInMinutes, user.Actor());
         audit.Append(user.Actor(), "enrollment_token.create", $"token:{view.Id}", detail: view.Label);
-        var url = publicUrl.For(context.Request);
         return TypedResults.Created($"/api/v1/enrollment-tokens/{view.Id}", new CreatedEnrollmentToken(view.Id, token, view.Label, view.ExpiresAt,
             $"curl -fsSL {url}/install/install.sh | sudo sh -s -- --token {token}",
             $"$env:RM_TOKEN = '{token}'; irm {url}/install/install.ps1 | iex"));

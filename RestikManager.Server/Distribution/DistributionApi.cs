@@ -64,6 +64,11 @@ internal static class DistributionApi
             return ApiErrors.BadRequest("invalid_name", "An install asset is named by a plain file name, without paths or encoded characters.");
         }
 
+        if (publicUrl.For(context.Request) is not { } url)
+        {
+            return ApiErrors.BadRequest("invalid_host", PublicUrl.InvalidHostMessage);
+        }
+
         if (!DistributionAssets.InstallAssets.TryGetValue(name, out var contentType))
         {
             return ApiErrors.NotFound("not_found", $"There is no install asset '{name}'. Known: {string.Join(", ", DistributionAssets.InstallAssets.Keys)}.");
@@ -76,7 +81,7 @@ internal static class DistributionApi
         }
 
         var template = await File.ReadAllTextAsync(file.FullName, context.RequestAborted);
-        var bytes = System.Text.Encoding.UTF8.GetBytes(template.Replace(ServerUrlPlaceholder, publicUrl.For(context.Request), StringComparison.Ordinal));
+        var bytes = System.Text.Encoding.UTF8.GetBytes(template.Replace(ServerUrlPlaceholder, url, StringComparison.Ordinal));
         var sha = FileDigests.Sha256(bytes);
         context.Response.Headers[ChecksumHeader] = sha;
         context.Response.Headers.CacheControl = "no-cache";

@@ -8,7 +8,7 @@ internal sealed record JobRequest(
     string Kind, string RepositoryId, string AgentId, string Trigger, string? PlanId = null,
     IReadOnlyList<string>? Paths = null, IReadOnlyList<string>? Excludes = null, IReadOnlyList<string>? Tags = null,
     Retention? Retention = null, int? LimitUploadKiB = null, int? LimitDownloadKiB = null,
-    string? SnapshotId = null, string? IncludePath = null, string? Target = null)
+    string? SnapshotId = null, string? IncludePath = null, string? Target = null, bool ContentsOnly = false)
 {
     public static JobRequest ForPlan(string kind, Plan plan, string agentId, string trigger) => new(
         kind, plan.RepositoryId, agentId, trigger, plan.Id, plan.Paths, plan.Excludes, plan.Tags, plan.Retention,
@@ -16,7 +16,7 @@ internal sealed record JobRequest(
 
     public JobSpec ToSpec(string jobId, RepositoryAccess repository) => new(
         jobId, Kind, repository, Trigger, PlanId, Paths, Excludes, Tags, Retention, LimitUploadKiB, LimitDownloadKiB,
-        SnapshotId, IncludePath, Target);
+        SnapshotId, IncludePath, Target, ContentsOnly: ContentsOnly);
 }
 
 /// <summary>A job as the API shows it.</summary>

@@ -14,10 +14,12 @@ namespace RestikManager.Server.Jobs;
 /// <summary>
 /// Start a job. <c>backup</c>, <c>forget</c>, <c>prune</c>, <c>check</c> take a plan (or, except backup, a repository);
 /// <c>unlock</c> and <c>init</c> a repository; <c>restore</c> a repository, a snapshot, the host to restore on and an
-/// absolute target directory (and optionally the path inside the snapshot to restore).
+/// absolute target directory (and optionally the path inside the snapshot to restore). restic puts files under
+/// <c>target</c> + their original absolute path; <see cref="ContentsOnly"/> puts the contents of <c>path</c> straight into
+/// <c>target</c> instead.
 /// </summary>
 internal sealed record StartJobRequest(
-    string? Kind, string? PlanId, string? RepositoryId, string? Host, string? SnapshotId, string? Path, string? Target);
+    string? Kind, string? PlanId, string? RepositoryId, string? Host, string? SnapshotId, string? Path, string? Target, bool? ContentsOnly = null);
 
 /// <summary><c>/api/v1/jobs</c>: history, one job with its live progress, start and cancel.</summary>
 internal static class JobsApi
@@ -52,6 +54,27 @@ internal static class JobsApi
         if (kind is null || !JobKinds.All.Contains(kind))
         {
             return Invalid("kind", $"kind: one of {string.Join(", ", JobKinds.All)}");
+        }
+
+        // What a restore says about itself is checked first: a bad value is named whatever the hosts are doing.
+        if (kind == JobKinds.Restore)
+        {
+            if (!WireValues.IsSnapshotId(request.SnapshotId))
+            {
+                return Invalid("snapshotId", "snapshotId: a snapshot id is 8 to 64 hex digits");
+            }
+
+            if (!WireValues.IsAbsolutePath(request.Target))
+            {
+                return Invalid("target", request.Target is null ? "target: give an absolute directory on the host to restore into"
+                    : "target: " + PlanValidation.PathProblem(request.Target));
+            }
+
+            if (request.Path is not null && !WireValues.IsAbsolutePath(request.Path))
+            {
+                return Invalid("path", "path: the part of the snapshot to restore is an absolute path such as /home/alice; "
+                    + PlanValidation.PathProblem(request.Path));
+            }
         }
 
         Plan? plan = null;
@@ -112,28 +135,18 @@ internal static class JobsApi
             : new JobRequest(kind, repositoryId!, host.Id, "manual");
         if (kind == JobKinds.Restore)
         {
-            if (!WireValues.IsSnapshotId(request.SnapshotId))
-            {
-                return Invalid("snapshotId", "snapshotId: a snapshot id is 8 to 64 hex digits");
-            }
+            var snapshot = snapshots.Find(repositoryId!, request.SnapshotId!)?.Id ?? request.SnapshotId;
+            job = job with { SnapshotId = snapshot, Target = request.Target, IncludePath = request.Path, ContentsOnly = request.ContentsOnly == true };
+        }
 
-            if (!WireValues.IsAbsolutePath(request.Target))
-            {
-                return Invalid("target", "target: give an absolute directory on the host to restore into");
-            }
-
-            if (request.Path is not null && !WireValues.IsAbsolutePath(request.Path))
-            {
-                return Invalid("path", "path: the part of the snapshot to restore is an absolute path such as /home/alice");
-            }
-
-            var snapshot = snapshots.Find(repositoryId!, request.SnapshotId)?.Id ?? request.SnapshotId;
-            job = job with { SnapshotId = snapshot, Target = request.Target, IncludePath = request.Path };
+        else if (request.ContentsOnly is not null)
+        {
+            return Invalid("contentsOnly", "contentsOnly: goes with a restore");
         }
 
         var view = dispatcher.Enqueue(job);
         audit.Append(user.Actor(), $"job.{kind}", $"host:{host.Hostname}", detail: kind == JobKinds.Restore
-            ? $"{view.Id} snapshot {job.SnapshotId} {job.IncludePath ?? "/"} -> {job.Target}" : view.Id);
+            ? $"{view.Id} snapshot {job.SnapshotId} {job.IncludePath ?? "/"}{(job.ContentsOnly ? "/*" : "")} -> {job.Target}" : view.Id);
         return TypedResults.Accepted($"/api/v1/jobs/{view.Id}", view);
     }
 

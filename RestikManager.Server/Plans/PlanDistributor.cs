@@ -40,11 +40,12 @@ internal sealed class PlanDistributor(PlanStore plans, RepositoryStore repositor
     private void Push(AgentRecord agent, IReadOnlyList<Plan> all)
     {
         var set = new List<AgentPlan>();
-        foreach (var plan in all.Where(p => p.Enabled && Targets(p, agent)))
+        // An on-demand plan (no schedule) gives the agent nothing to run by itself, so it is not sent.
+        foreach (var plan in all.Where(p => p.Enabled && p.Schedule is not null && Targets(p, agent)))
         {
             if (repositories.Access(plan.RepositoryId) is { } access)
             {
-                set.Add(new AgentPlan(plan.Id, plan.Name, plan.Schedule, plan.TimeZone, access, plan.Paths, plan.Excludes, plan.Tags,
+                set.Add(new AgentPlan(plan.Id, plan.Name, plan.Schedule!, plan.TimeZone, access, plan.Paths, plan.Excludes, plan.Tags,
                     plan.LimitUploadKiB, plan.LimitDownloadKiB));
             }
         }

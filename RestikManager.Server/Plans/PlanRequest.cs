@@ -37,6 +37,15 @@ internal static partial class PlanValidation
             return Fail("repositoryId", $"no repository with id '{Short(request.RepositoryId)}'");
         }
 
+        // A null inside a list is an edge failure, named for its field (never a 500, never stored).
+        foreach (var (field, list) in new[] { ("hosts", request.Hosts), ("labels", request.Labels), ("paths", request.Paths), ("excludes", request.Excludes), ("tags", request.Tags) })
+        {
+            if (list is not null && list.Contains(null!))
+            {
+                return Fail(field, "a list entry is null; give text or leave the entry out");
+            }
+        }
+
         var live = agents.List().Where(a => a.RevokedAt is null).ToList();
         var hosts = new List<string>();
         foreach (var host in request.Hosts ?? [])
@@ -66,9 +75,9 @@ internal static partial class PlanValidation
             return Fail("paths", "give at least one path to back up");
         }
 
-        if (paths.FirstOrDefault(p => !WireValues.IsAbsolutePath(p)) is { } relative)
+        if (paths.FirstOrDefault(p => !WireValues.IsAbsolutePath(p)) is { } bad)
         {
-            return Fail("paths", $"'{Short(relative)}' is not an absolute path (restic stores relative paths under a different tree)");
+            return Fail("paths", PathProblem(bad));
         }
 
         var excludes = request.Excludes ?? [];
@@ -89,9 +98,10 @@ internal static partial class PlanValidation
             return Fail("timeZone", $"'{Short(zone)}' is not a known time zone; use an IANA name such as Europe/Berlin or UTC");
         }
 
-        foreach (var (field, value, required) in new[] { ("schedule", request.Schedule, true), ("forgetSchedule", request.ForgetSchedule, false), ("checkSchedule", request.CheckSchedule, false) })
+        // No backup schedule: a plan run only on demand (Run now); forget and check may still have theirs.
+        foreach (var (field, value) in new[] { ("schedule", request.Schedule), ("forgetSchedule", request.ForgetSchedule), ("checkSchedule", request.CheckSchedule) })
         {
-            if ((required || value is not null) && !CronSchedule.TryParse(value, zone, out _, out var error, out _))
+            if (value is not null && !CronSchedule.TryParse(value, zone, out _, out var error, out _))
             {
                 return Fail(field, error!);
             }
@@ -123,9 +133,14 @@ internal static partial class PlanValidation
         }
 
         return (new Plan(id, name, request.RepositoryId, hosts.Distinct().ToList(), labels.Distinct().ToList(), paths, excludes, tags,
-            request.Schedule!.Trim(), zone, retention, request.ForgetSchedule?.Trim(), request.CheckSchedule?.Trim(),
+            request.Schedule?.Trim(), zone, retention, request.ForgetSchedule?.Trim(), request.CheckSchedule?.Trim(),
             request.LimitUploadKiB, request.LimitDownloadKiB, request.Enabled ?? true, "", ""), null);
     }
+
+    /// <summary>Why <paramref name="path"/> is refused: not absolute, or not in its one canonical spelling (then which that is).</summary>
+    public static string PathProblem(string path) => WireValues.Canonical(path) is { } canonical && !path.Any(char.IsControl)
+        ? $"'{Short(path)}' is not canonical ('.', '..', doubled or trailing separators); write '{Short(canonical)}'"
+        : $"'{Short(path)}' is not an absolute path (restic stores relative paths under a different tree)";
 
     private static (Plan?, PlanProblem?) Fail(string field, string message) => (null, new PlanProblem(field, $"{field}: {message}"));
 

@@ -5,14 +5,14 @@ using RestikManager.Server.Data;
 
 namespace RestikManager.Server.Plans;
 
-/// <summary>A backup plan: what to back up, where to, when, and how long to keep it.</summary>
+/// <summary>A backup plan: what to back up, where to, when (no <see cref="Schedule"/>: on demand only), and how long to keep it.</summary>
 internal sealed record Plan(
     string Id, string Name, string RepositoryId, IReadOnlyList<string> Hosts, IReadOnlyList<string> Labels,
     IReadOnlyList<string> Paths, IReadOnlyList<string> Excludes, IReadOnlyList<string> Tags,
-    string Schedule, string TimeZone, Retention Retention, string? ForgetSchedule, string? CheckSchedule,
+    string? Schedule, string TimeZone, Retention Retention, string? ForgetSchedule, string? CheckSchedule,
     int? LimitUploadKiB, int? LimitDownloadKiB, bool Enabled, string CreatedAt, string UpdatedAt);
 
-/// <summary>The <c>plans</c> table; list-valued fields are JSON arrays.</summary>
+/// <summary>The <c>plans</c> table; list-valued fields are JSON arrays; an on-demand plan's schedule column is ''.</summary>
 internal sealed class PlanStore(Database database, TimeProvider time)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -64,7 +64,7 @@ internal sealed class PlanStore(Database database, TimeProvider time)
             new
             {
                 plan.Id, plan.Name, plan.RepositoryId, Hosts = Write(plan.Hosts), Labels = Write(plan.Labels), Paths = Write(plan.Paths),
-                Excludes = Write(plan.Excludes), Tags = Write(plan.Tags), plan.Schedule, plan.TimeZone,
+                Excludes = Write(plan.Excludes), Tags = Write(plan.Tags), Schedule = plan.Schedule ?? "", plan.TimeZone,
                 Retention = JsonSerializer.Serialize(plan.Retention, Json), plan.ForgetSchedule, plan.CheckSchedule,
                 plan.LimitUploadKiB, plan.LimitDownloadKiB, Enabled = plan.Enabled ? 1 : 0, now,
             });
@@ -83,6 +83,6 @@ internal sealed class PlanStore(Database database, TimeProvider time)
 
     private static Plan ToPlan(Row r) => new(
         r.Id, r.Name, r.RepositoryId, Read(r.Hosts), Read(r.Labels), Read(r.Paths), Read(r.Excludes), Read(r.Tags),
-        r.Schedule, r.TimeZone, JsonSerializer.Deserialize<Retention>(r.Retention, Json) ?? new Retention(),
+        r.Schedule is "" ? null : r.Schedule, r.TimeZone, JsonSerializer.Deserialize<Retention>(r.Retention, Json) ?? new Retention(),
         r.ForgetSchedule, r.CheckSchedule, (int?)r.LimitUpload, (int?)r.LimitDownload, r.Enabled != 0, r.CreatedAt, r.UpdatedAt);
 }

@@ -1,7 +1,10 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Accounts;
+using RestikManager.Server.Agents;
 using RestikManager.Server.Audit;
+using RestikManager.Server.Jobs;
 using RestikManager.Server.Plans;
 using RestikManager.Server.Web;
 
@@ -10,11 +13,15 @@ namespace RestikManager.Server.Repositories;
 /// <summary>
 /// Create or change a repository. <see cref="Password"/> and <see cref="Credentials"/> are write-only: absent means
 /// unchanged, and a credential set to null is removed.
+/// On create, <see cref="Init"/> also runs <c>restic init</c> as a job on <see cref="InitHost"/> (id or hostname; default:
+/// the first online host), which must be online.
 /// </summary>
-internal sealed record RepositoryRequest(string? Name, string? Url, string? Password, Dictionary<string, string?>? Credentials);
+internal sealed record RepositoryRequest(
+    string? Name, string? Url, string? Password, Dictionary<string, string?>? Credentials, bool? Init = null, string? InitHost = null);
 
-/// <summary>A repository as the API shows it: secrets only by name.</summary>
-internal sealed record RepositoryView(string Id, string Name, string Url, bool HasPassword, IReadOnlyList<string> Credentials, string CreatedAt, string UpdatedAt);
+/// <summary>A repository as the API shows it: secrets only by name; on create with init, the id of the init job.</summary>
+internal sealed record RepositoryView(
+    string Id, string Name, string Url, bool HasPassword, IReadOnlyList<string> Credentials, string CreatedAt, string UpdatedAt, string? InitJob = null);
 
 /// <summary><c>/api/v1/repositories</c>: define and change repositories; their secrets go in and never come out.</summary>
 internal static class RepositoriesApi
@@ -34,16 +41,48 @@ internal static class RepositoriesApi
         store.Find(id) is { } r ? TypedResults.Ok(View(r, store)) : NotFound(id);
 
     private static Results<Created<RepositoryView>, JsonHttpResult<ErrorEnvelope>> Create(
-        RepositoryRequest request, RepositoryStore store, PlanDistributor plans, ClaimsPrincipal user, AuditLog audit)
+        RepositoryRequest request, RepositoryStore store, AgentStore agents, AgentConnections connections, JobDispatcher jobs,
+        ClaimsPrincipal user, AuditLog audit)
     {
         if (Problem(request, store, null, creating: true) is { } problem)
         {
             return problem;
         }
 
+        // The host for init is settled before anything is written: a refusal changes nothing.
+        AgentRecord? initHost = null;
+        if (request.Init == true)
+        {
+            initHost = request.InitHost is null
+                ? agents.List().FirstOrDefault(a => a.RevokedAt is null && connections.IsOnline(a.Id))
+                : agents.Resolve(request.InitHost);
+            if (initHost is null)
+            {
+                return request.InitHost is null
+                    ? ApiErrors.Create(StatusCodes.Status409Conflict, "host_offline", "initHost: no host is online to initialise the repository on.", "initHost")
+                    : Invalid("initHost", $"initHost: no enrolled host '{request.InitHost}'.");
+            }
+
+            if (!connections.IsOnline(initHost.Id))
+            {
+                return ApiErrors.Create(StatusCodes.Status409Conflict, "host_offline", $"initHost: host '{initHost.Hostname}' is not online.", "initHost");
+            }
+        }
+        else if (request.InitHost is not null)
+        {
+            return Invalid("initHost", "initHost: goes with \"init\": true.");
+        }
+
         var saved = store.Save(null, request.Name!.Trim(), request.Url!.Trim(), SecretChanges(request));
         audit.Append(user.Actor(), "repository.create", $"repository:{saved.Name}", detail: saved.Id);
-        return TypedResults.Created($"/api/v1/repositories/{saved.Id}", View(saved, store));
+        string? initJob = null;
+        if (initHost is not null)
+        {
+            initJob = jobs.Enqueue(new JobRequest(JobKinds.Init, saved.Id, initHost.Id, JobTriggers.Manual)).Id;
+            audit.Append(user.Actor(), "job.init", $"host:{initHost.Hostname}", detail: initJob);
+        }
+
+        return TypedResults.Created($"/api/v1/repositories/{saved.Id}", View(saved, store) with { InitJob = initJob });
     }
 
     private static Results<Ok<RepositoryView>, JsonHttpResult<ErrorEnvelope>> Update(
@@ -88,6 +127,11 @@ internal static class RepositoriesApi
 
     private static JsonHttpResult<ErrorEnvelope>? Problem(RepositoryRequest request, RepositoryStore store, string? id, bool creating)
     {
+        if (!creating && (request.Init is not null || request.InitHost is not null))
+        {
+            return Invalid("init", "init: only on create; initialise an existing repository with an init job (POST /api/v1/jobs).");
+        }
+
         var name = request.Name?.Trim();
         if ((creating || request.Name is not null) && (string.IsNullOrEmpty(name) || name.Length > 100 || name.Any(char.IsControl)))
         {

@@ -10,6 +10,8 @@ namespace RestikManager.Server.Repositories;
 /// </summary>
 internal static partial class RepositoryUrl
 {
+    private static readonly System.Buffers.SearchValues<char> ShellCharacters = System.Buffers.SearchValues.Create(";|&$`<>");
+
     private static readonly string[] Schemes = ["sftp:", "rest:", "s3:", "b2:", "azure:", "gs:", "rclone:", "swift:"];
 
     /// <summary>Why <paramref name="url"/> is not usable, or null.</summary>
@@ -25,9 +27,21 @@ internal static partial class RepositoryUrl
             return "the URL is too long or holds control characters";
         }
 
+        // No backend spells a location with these; they only ever mean a shell (the URL reaches restic through its
+        // environment, never a shell, but a stored "; rm -rf /" is a trap for whoever copies it into one).
+        if (url.AsSpan().IndexOfAny(ShellCharacters) is >= 0 and var at)
+        {
+            return $"'{url[at]}' is not part of any restic repository URL; percent-encode it inside a password (e.g. %24 for $, %3B for ;)";
+        }
+
         if (WireValues.IsAbsolutePath(url))
         {
             return null;
+        }
+
+        if (WireValues.Canonical(url) is { } canonical)
+        {
+            return $"'{Mask(url)}' is not canonical ('.', '..', doubled or trailing separators); write '{Mask(canonical)}'";
         }
 
         var scheme = Schemes.FirstOrDefault(s => url.StartsWith(s, StringComparison.Ordinal));

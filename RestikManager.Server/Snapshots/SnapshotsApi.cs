@@ -75,7 +75,8 @@ internal static class SnapshotsApi
         path = string.IsNullOrEmpty(path) ? "/" : path;
         if (!WireValues.IsAbsolutePath(path))
         {
-            return ApiErrors.Create(StatusCodes.Status400BadRequest, "invalid_path", "path: give an absolute path inside the snapshot, such as /home.", "path");
+            return ApiErrors.Create(StatusCodes.Status400BadRequest, "invalid_path",
+                "path: give an absolute path inside the snapshot, such as /home; " + Plans.PlanValidation.PathProblem(path), "path");
         }
 
         if (offset is < 0 || limit is < 1 or > SnapshotService.MaxPage)
@@ -89,7 +90,22 @@ internal static class SnapshotsApi
             return Offline(host);
         }
 
-        var answer = await snapshots.ListAsync(id, agent, cached?.Id ?? snapshotId, path, offset ?? 0, limit ?? 200, cancellationToken);
+        if (cached is null)
+        {
+            // Not in the cached list: it may be newer than the cache, so ask restic once; still unknown is a 404, never
+            // an empty directory.
+            if (await snapshots.RefreshAsync(id, agent, cancellationToken) is { } error)
+            {
+                return ApiErrors.Create(StatusCodes.Status502BadGateway, "refresh_failed", $"Listing the repository's snapshots failed: {error}");
+            }
+
+            if ((cached = cache.Find(id, snapshotId)) is null)
+            {
+                return ApiErrors.NotFound("not_found", $"No snapshot '{snapshotId}' in this repository.");
+            }
+        }
+
+        var answer = await snapshots.ListAsync(id, agent, cached.Id, path, offset ?? 0, limit ?? 200, cancellationToken);
         if (answer is null)
         {
             return Offline(host);
@@ -100,7 +116,7 @@ internal static class SnapshotsApi
             return ApiErrors.Create(StatusCodes.Status502BadGateway, answer.ErrorClass ?? "browse_failed", $"Listing the snapshot failed: {answer.Error}");
         }
 
-        return TypedResults.Ok(new TreePage(cached?.Id ?? snapshotId, path, offset ?? 0, answer.Entries, answer.More));
+        return TypedResults.Ok(new TreePage(cached.Id, path, offset ?? 0, answer.Entries, answer.More));
     }
 
     private static JsonHttpResult<ErrorEnvelope> Offline(string? host) => ApiErrors.Create(StatusCodes.Status409Conflict, "host_offline",

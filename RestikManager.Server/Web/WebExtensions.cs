@@ -29,6 +29,24 @@ internal static class WebExtensions
     /// </summary>
     public static WebApplication UseErrorEnvelopes(this WebApplication app)
     {
+        // A request Kestrel refuses while the endpoint reads it (body over the limit, a body cut short) is the client's
+        // fault: its status and the envelope, logged at debug, never an "unhandled exception".
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+            {
+                context.Response.Clear();
+                var (code, message) = e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                    ? ("body_too_large", "The request body is larger than this endpoint accepts.")
+                    : ("invalid_request", "The request could not be read: " + e.Message);
+                await ApiErrors.Create(e.StatusCode, code, message).ExecuteAsync(context);
+            }
+        });
+
         app.UseStatusCodePages(async context =>
         {
             var http = context.HttpContext;

@@ -57,6 +57,12 @@ public sealed class BackupApiValidationTests : IDisposable
     [InlineData("""{"name":"r","url":"/srv/repo"}""", "password")]
     [InlineData("""{"name":"r","url":"/srv/repo","password":"pw","credentials":{"PATH":"/tmp"}}""", "credentials")]
     [InlineData("""{"name":"r","url":"/srv/repo","password":"pw","credentials":{"RESTIC_REPOSITORY":"/x"}}""", "credentials")]
+    [InlineData("""{"name":"r","url":"/srv/repo; rm -rf /","password":"pw"}""", "url")]
+    [InlineData("""{"name":"r","url":"sftp:backup@host:/srv/$(id)","password":"pw"}""", "url")]
+    [InlineData("""{"name":"r","url":"s3:s3.example.org/`reboot`","password":"pw"}""", "url")]
+    [InlineData("""{"name":"r","url":"/srv/../etc/repo","password":"pw"}""", "url")]
+    [InlineData("""{"name":"r","url":"/srv/repo","password":"pw","initHost":"web1"}""", "initHost")]
+    [InlineData("""{"name":"r","url":"/srv/repo","password":"pw","init":true,"initHost":"nobody"}""", "initHost")]
     public async Task BadRepositoriesAreRefusedWithTheFieldNamed(string body, string field)
     {
         using var admin = await Api.AdminAsync(_server);
@@ -83,6 +89,15 @@ public sealed class BackupApiValidationTests : IDisposable
     [InlineData("tags", "bad tag with spaces")]
     [InlineData("limitUploadKiB", "0")]
     [InlineData("checkSchedule", "every day")]
+    [InlineData("paths", "/srv/../etc")]
+    [InlineData("paths", "/srv//www")]
+    [InlineData("paths", "/srv/www/")]
+    [InlineData("paths", "C:\\Data\\..\\Windows")]
+    [InlineData("paths", "null")]
+    [InlineData("labels", "null")]
+    [InlineData("excludes", "null")]
+    [InlineData("tags", "null")]
+    [InlineData("hosts", "null")]
     public async Task BadPlansAreRefusedWithTheFieldNamedAndChangeNothing(string field, string value)
     {
         using var admin = await Api.AdminAsync(_server);
@@ -90,11 +105,16 @@ public sealed class BackupApiValidationTests : IDisposable
         object? bad = value;
         switch (field)
         {
+            case "paths" or "labels" or "excludes" or "tags" or "hosts" when value == "null":
+                bad = new string?[] { null };
+                break;
             case "paths":
                 bad = value.Length == 0 ? Array.Empty<string>() : new[] { value };
                 break;
             case "hosts":
             case "tags":
+            case "labels":
+            case "excludes":
                 bad = new[] { value };
                 break;
             case "retention":
@@ -115,6 +135,11 @@ public sealed class BackupApiValidationTests : IDisposable
         var error = JsonDocument.Parse(text).RootElement.GetProperty("error");
         error.Str("code").ShouldBe("invalid_plan");
         error.Str("field").ShouldBe(field, text);
+        if (value.Contains("..", StringComparison.Ordinal) || value.Contains("//", StringComparison.Ordinal) || value.EndsWith('/'))
+        {
+            error.Str("message").ShouldContain("is not canonical", customMessage: text);
+        }
+
         (await (await admin.GetAsync("/api/v1/plans")).JsonAsync()).GetArrayLength().ShouldBe(0);
     }
 

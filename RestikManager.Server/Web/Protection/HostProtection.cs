@@ -43,7 +43,8 @@ internal sealed record PlanProtection(Plan Plan, JobRecord? Latest, string? Last
     /// </summary>
     public static bool IsOverdue(Plan plan, AgentRecord agent, string? lastSucceededAt, DateTimeOffset now)
     {
-        if (!CronSchedule.TryParse(plan.Schedule, plan.TimeZone, out var schedule, out _, out _))
+        // An on-demand plan (no schedule) is never overdue.
+        if (plan.Schedule is null || !CronSchedule.TryParse(plan.Schedule, plan.TimeZone, out var schedule, out _, out _))
         {
             return false;
         }

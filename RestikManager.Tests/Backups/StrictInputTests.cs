@@ -1,0 +1,131 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using RestikManager.Tests.Infrastructure;
+
+namespace RestikManager.Tests.Backups;
+
+/// <summary>The API's edge refuses what it cannot use with an envelope naming the field, and changes nothing.</summary>
+public sealed class StrictInputTests : IDisposable
+{
+    private readonly ServerFactory _server = ServerFactory.OnKestrel();
+
+    public void Dispose() => _server.Dispose();
+
+    [Fact]
+    public async Task APlanWithoutAScheduleIsSavedForRunNowOnly()
+    {
+        using var admin = await Api.AdminAsync(_server);
+        var repository = await BackupApi.CreateRepositoryAsync(admin, "main", "/srv/restic/main");
+        await EnrollAsync(admin, "web1");
+
+        var id = await BackupApi.CreatePlanAsync(admin, new { name = "on demand", repositoryId = repository, hosts = new[] { "web1" }, paths = new[] { "/srv/www" } });
+
+        var plan = await (await admin.GetAsync($"/api/v1/plans/{id}")).JsonAsync();
+        plan.Str("schedule").ShouldBe("");
+        plan.GetProperty("enabled").GetBoolean().ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task InitOnCreateNeedsAnOnlineHostAndOtherwiseCreatesNothing()
+    {
+        using var admin = await Api.AdminAsync(_server);
+        await EnrollAsync(admin, "web1");
+
+        using var noneOnline = await admin.PostAsJsonAsync("/api/v1/repositories", new { name = "r", url = "/srv/r", password = "pw", init = true });
+        using var offline = await admin.PostAsJsonAsync("/api/v1/repositories", new { name = "r", url = "/srv/r", password = "pw", init = true, initHost = "web1" });
+
+        noneOnline.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await noneOnline.JsonAsync()).GetProperty("error").Str("field").ShouldBe("initHost");
+        offline.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await offline.JsonAsync()).GetProperty("error").Str("message").ShouldContain("'web1' is not online");
+        (await (await admin.GetAsync("/api/v1/repositories")).JsonAsync()).GetArrayLength().ShouldBe(0);
+        var created = await BackupApi.CreateRepositoryAsync(admin, "r", "/srv/r");
+        using var put = await admin.PutAsJsonAsync($"/api/v1/repositories/{created}", new { init = true });
+        put.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await put.JsonAsync()).GetProperty("error").Str("field").ShouldBe("init");
+    }
+
+    [Theory]
+    [InlineData("/srv/../etc", "/etc")]
+    [InlineData("/srv/x/", "/srv/x")]
+    [InlineData("relative", null)]
+    public async Task ARestoreTargetMustBeCanonicalAndTheAnswerSaysWhatToWrite(string target, string? canonical)
+    {
+        using var admin = await Api.AdminAsync(_server);
+        var repository = await BackupApi.CreateRepositoryAsync(admin, "main", "/srv/restic/main");
+
+        using var response = await admin.PostAsJsonAsync("/api/v1/jobs", new { kind = "restore", repositoryId = repository, host = "web1", snapshotId = "abcdef12", target });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var error = (await response.JsonAsync()).GetProperty("error");
+        error.Str("field").ShouldBe("target");
+        error.Str("message").ShouldContain(canonical is null ? "not an absolute path" : $"write '{canonical}'");
+        (await BackupApi.JobsAsync(admin)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task AnOversizedEnrollmentIsA413EnvelopeAndNoServerError()
+    {
+        using var http = _server.CreateClient();
+        var body = $"{{\"token\":\"rme_x\",\"hostname\":\"{new string('a', 20_000)}\"}}";
+
+        using var response = await http.PostAsync("/agent/enroll", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        (await response.JsonAsync()).GetProperty("error").Str("code").ShouldBe("body_too_large");
+        _server.Logs.All.ShouldNotContain("unhandled exception", Case.Insensitive);
+        _server.Logs.Lines.ShouldNotContain(l => l.StartsWith("Error ", StringComparison.Ordinal) || l.StartsWith("Critical ", StringComparison.Ordinal));
+    }
+
+    // Kestrel itself refuses some malformed Host headers with a bare 400 before the app sees them; the rest reach the
+    // app, which must refuse them too (invalid_host).
+    [Theory]
+    [InlineData("evil.example$(id)", "invalid_host")]
+    [InlineData("evil.example`id`", null)]
+    [InlineData("evil\"example", null)]
+    [InlineData("a b", null)]
+    public async Task AMalformedHostHeaderIsA400AndBuildsNoUrl(string host, string? code)
+    {
+        using var admin = await Api.AdminAsync(_server);
+        var token = await Api.TokenAsync(_server.CreateClient());
+        var port = _server.ClientOptions.BaseAddress.Port;
+
+        var script = await RawGetAsync(port, "/install/install.sh", host, null);
+        var enrollment = await RawGetAsync(port, "/api/v1/enrollment-tokens", host, token, post: true);
+
+        script.ShouldStartWith("HTTP/1.1 400");
+        enrollment.ShouldStartWith("HTTP/1.1 400");
+        if (code is not null)
+        {
+            script.ShouldContain(code);
+            enrollment.ShouldContain(code);
+        }
+
+        (await (await admin.GetAsync("/api/v1/enrollment-tokens")).JsonAsync()).GetArrayLength().ShouldBe(0, "no token was created");
+        _server.Logs.Lines.ShouldNotContain(l => l.StartsWith("Error ", StringComparison.Ordinal) || l.StartsWith("Critical ", StringComparison.Ordinal));
+    }
+
+    /// <summary>A request written byte for byte, so the Host header reaches the server exactly as given.</summary>
+    private static async Task<string> RawGetAsync(int port, string path, string host, string? bearer, bool post = false)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        var stream = client.GetStream();
+        var auth = bearer is null ? "" : $"Authorization: Bearer {bearer}\r\n";
+        var body = post ? "{}" : "";
+        var request = $"{(post ? "POST" : "GET")} {path} HTTP/1.1\r\nHost: {host}\r\n{auth}Content-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return await reader.ReadToEndAsync();
+    }
+
+    private async Task EnrollAsync(HttpClient admin, string hostname)
+    {
+        var token = await Api.EnrollmentTokenAsync(admin);
+        using var http = _server.CreateClient();
+        (await http.PostAsJsonAsync("/agent/enroll", new { token, hostname, os = "linux", arch = "amd64", agentVersion = "1" }))
+            .StatusCode.ShouldBe(HttpStatusCode.Created);
+    }
+}
