@@ -19,7 +19,8 @@ internal static class ServerHost
 {
     public static WebApplication Build(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // The content root is the server's own folder (wwwroot beside the executable), wherever it is started from.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var settings = ServerSettings.Load(builder.Configuration);
         var adminPassword = AdminBootstrap.ReadAdminPassword(builder.Configuration);
         builder.Services.AddSingleton(settings);
@@ -38,7 +39,9 @@ internal static class ServerHost
         app.Services.GetRequiredService<AdminBootstrap>().Run(adminPassword, settings.BaseUrl);
         app.Services.GetRequiredService<AgentStore>().RememberLiveCredentials();
         app.UseTelemetry();
+        app.UseSecurityHeaders();
         app.UseErrorEnvelopes();
+        app.UseStaticFiles();
         app.UseWebSockets();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -56,6 +56,24 @@ public sealed class BackupFlowTests(PublishedTree tree)
         partial.Str("status").ShouldBe("succeeded", partial.ToString());
         DirectorySnapshot.Take(subtree + source + "/dir1").ShouldBe(DirectorySnapshot.Take(source + "/dir1"));
         Directory.Exists(subtree + source + "/dir2").ShouldBeFalse("only the asked-for subtree is restored");
+
+        // The folder's contents straight into the target (restic alone would add the original path below it).
+        var contents = backups.Stack.Root.Of("restored-contents");
+        var flat = await BackupApi.RunJobAsync(backups.Admin, new { kind = "restore", repositoryId = backups.RepositoryId, snapshotId, host = "web2", target = contents, path = source + "/dir1", contentsOnly = true });
+        flat.Str("status").ShouldBe("succeeded", flat.ToString());
+        DirectorySnapshot.Take(contents).ShouldBe(DirectorySnapshot.Take(source + "/dir1"), "nothing else is left in the target, no staging directory either");
+
+        // A snapshot id that the repository does not have is a 404, not an empty directory.
+        using var unknown = await backups.Admin.GetAsync($"/api/v1/repositories/{backups.RepositoryId}/snapshots/deadbeefdeadbeef/tree?path=/");
+        unknown.StatusCode.ShouldBe(System.Net.HttpStatusCode.NotFound);
+        (await unknown.JsonAsync()).GetProperty("error").Str("code").ShouldBe("not_found");
+
+        // A plan with no schedule runs on demand.
+        var onDemand = await backups.PlanAsync("on demand", ["web2"], new() { ["schedule"] = null });
+        using var run = await backups.Admin.PostAsync($"/api/v1/plans/{onDemand}/run", null);
+        run.IsSuccessStatusCode.ShouldBeTrue(await run.Content.ReadAsStringAsync());
+        var ran = await BackupApi.WaitForJobAsync(backups.Admin, (await run.JsonAsync())[0].Str("id"), TimeSpan.FromSeconds(90));
+        ran.Str("status").ShouldBe("succeeded", ran.ToString());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace RestikManager.Tests.Infrastructure;
@@ -38,11 +39,22 @@ internal sealed class BackupStack : IAsyncDisposable
 
         await Api.WaitForHostsAsync(backups.Admin, h => h.Count(x => x.GetProperty("status").GetString() == "online") == hosts.Length,
             TimeSpan.FromSeconds(60), "all hosts online");
-        backups.RepositoryId = await BackupApi.CreateRepositoryAsync(backups.Admin, "main", repositoryUrl?.Invoke(backups.RepositoryPath) ?? backups.RepositoryPath);
+        var url = repositoryUrl?.Invoke(backups.RepositoryPath) ?? backups.RepositoryPath;
         if (init)
         {
-            var job = await BackupApi.RunJobAsync(backups.Admin, new { kind = "init", repositoryId = backups.RepositoryId, host = hosts[0] });
+            // Created and initialised in one request (restic init as a job on the first host).
+            using var created = await backups.Admin.PostAsJsonAsync("/api/v1/repositories",
+                new { name = "main", url, password = BackupApi.RepoPassword, init = true, initHost = hosts[0] });
+            var body = await created.JsonAsync();
+            created.StatusCode.ShouldBe(System.Net.HttpStatusCode.Created, body.ToString());
+            backups.RepositoryId = body.Str("id");
+            var job = await BackupApi.WaitForJobAsync(backups.Admin, body.Str("initJob"), TimeSpan.FromSeconds(90));
             job.Str("status").ShouldBe("succeeded", job.ToString());
+            job.Str("kind").ShouldBe("init");
+        }
+        else
+        {
+            backups.RepositoryId = await BackupApi.CreateRepositoryAsync(backups.Admin, "main", url);
         }
 
         return backups;

@@ -16,6 +16,8 @@ public sealed class DashboardBrowserTests(PublishedTree tree)
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await Chromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync();
+        var console = new List<string>();
+        page.Console += (_, message) => console.Add(message.Text);
 
         await page.GotoAsync($"{stack.Url}/");
         page.Url.ShouldStartWith($"{stack.Url}/signin");
@@ -30,6 +32,9 @@ public sealed class DashboardBrowserTests(PublishedTree tree)
         (await row.Locator("td").Nth(1).InnerTextAsync()).ShouldBe("online");
         (await row.Locator("td").Nth(2).InnerTextAsync()).ShouldBe("not protected\nin no enabled plan");
         (await row.InnerTextAsync()).ShouldContain(PublishedTree.Version);
+        (await page.EvalOnSelectorAsync<string>("header", "h => getComputedStyle(h).backgroundColor"))
+            .ShouldBe("rgb(29, 43, 58)", "the stylesheet is served from wwwroot by the published server");
+        console.ShouldNotContain(m => m.Contains("Content Security Policy", StringComparison.Ordinal), string.Join('\n', console));
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Join(AppContext.BaseDirectory, "dashboard.png"), FullPage = true });
 
         await page.ClickAsync("header button[type=submit]");
