@@ -139,12 +139,12 @@ internal static partial class PlanValidation
 
     /// <summary>Why <paramref name="path"/> is refused: not absolute, or not in its one canonical spelling (then which that is).</summary>
     public static string PathProblem(string path) => WireValues.Canonical(path) is { } canonical && !path.Any(char.IsControl)
-        ? $"'{Short(path)}' is not canonical ('.', '..', doubled or trailing separators); write '{Short(canonical)}'"
+        ? $"'{Short(path, 300)}' is not canonical ('.', '..', doubled or trailing separators); write '{Short(canonical, 300)}'"
         : $"'{Short(path)}' is not an absolute path (restic stores relative paths under a different tree)";
 
     private static (Plan?, PlanProblem?) Fail(string field, string message) => (null, new PlanProblem(field, $"{field}: {message}"));
 
-    private static string Short(string? value) => value is null ? "" : value.Length <= 60 ? value : value[..60] + "…";
+    private static string Short(string? value, int max = 60) => value is null ? "" : value.Length <= max ? value : value[..max] + "…";
 
     [GeneratedRegex(@"^[A-Za-z0-9._:@-]{1,64}$")]
     private static partial Regex TagPattern();

@@ -41,9 +41,13 @@ public sealed class BrowseIndexTests(PublishedTree tree)
         var first = await backups.BrowseAsync(snapshot, wide, limit: 10);
         first.GetProperty("entries").EnumerateArray().Select(e => e.Str("name")).ShouldBe(Enumerable.Range(0, 10).Select(d => $"d{d:00}"));
         first.GetProperty("more").GetBoolean().ShouldBeTrue();
-        var last = await backups.BrowseAsync(snapshot, wide + "/", offset: 20, limit: 10);
+        var last = await backups.BrowseAsync(snapshot, wide, offset: 20, limit: 10);
         last.GetProperty("entries").EnumerateArray().Select(e => e.Str("name")).ShouldBe(["d20"]);
         last.GetProperty("more").GetBoolean().ShouldBeFalse();
+        using var trailing = await backups.Admin.GetAsync(
+            $"/api/v1/repositories/{backups.RepositoryId}/snapshots/{snapshot}/tree?path={Uri.EscapeDataString(wide + "/")}");
+        trailing.StatusCode.ShouldBe(System.Net.HttpStatusCode.BadRequest, "one spelling per directory");
+        (await trailing.JsonAsync()).GetProperty("error").Str("message").ShouldContain($"write '{wide}'");
 
         var page = await backups.BrowseAsync(snapshot, Path.Join(wide, "d05"), offset: 985, limit: 20);
         var fromIndex = page.GetProperty("entries").EnumerateArray().Select(e => e.ToString()).ToList();
