@@ -14,6 +14,10 @@ command -v rclone >/dev/null 2>&1 || need_packages+=(rclone)
 command -v setpriv >/dev/null 2>&1 || need_packages+=(util-linux)
 command -v sha256sum >/dev/null 2>&1 || need_packages+=(coreutils)
 command -v git >/dev/null 2>&1 || need_packages+=(git)
+# The linux-arm64 agent is smoke-tested under emulation, with the arm64 C/C++ runtime as its sysroot.
+[ -x /usr/bin/qemu-aarch64-static ] || need_packages+=(qemu-user-static)
+[ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] || need_packages+=(libc6-arm64-cross)
+[ -e /usr/aarch64-linux-gnu/lib/libstdc++.so.6 ] || need_packages+=(libstdc++6-arm64-cross)
 
 if [ ${#need_packages[@]} -gt 0 ]; then
   sudo=""
@@ -30,6 +34,12 @@ fi
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "test.sh: the .NET SDK is missing (global.json asks for 10.0.100 or a later 10.0 feature band)" >&2
   exit 1
+fi
+
+# PowerShell, to run install.ps1 for real: a .NET tool in .tools/ (7.7.0 fails here; 7.6.10 is pinned).
+if ! command -v pwsh >/dev/null 2>&1 && [ ! -x .tools/pwsh ]; then
+  echo "test.sh: installing PowerShell 7.6.10 (dotnet tool) into .tools/"
+  dotnet tool install --tool-path .tools PowerShell --version 7.6.10 >/dev/null
 fi
 
 results=$(mktemp -d)

@@ -18,6 +18,7 @@ public sealed class PublishedTreeTests(PublishedTree tree)
         [
             "SHA256SUMS 644",
             "agent-binaries/restic-manager-agent-linux-amd64 755",
+            "agent-binaries/restic-manager-agent-linux-arm64 755",
             "agent-binaries/restic-manager-agent-windows-amd64.exe 755",
             "install/install.ps1 644",
             "install/install.sh 755",
@@ -62,6 +63,25 @@ public sealed class PublishedTreeTests(PublishedTree tree)
         {
             new FileInfo(tree.Agent(target)).Length.ShouldBeLessThan(20L * 1024 * 1024, target);
         }
+    }
+
+    [Fact]
+    public async Task TheArm64AgentRunsUnderEmulationAndCarriesItsStamp()
+    {
+        // Debian's qemu-user-static with the arm64 C runtime of the cross packages (test.sh installs both).
+        const string qemu = "/usr/bin/qemu-aarch64-static";
+        const string sysroot = "/usr/aarch64-linux-gnu";
+        File.Exists(qemu).ShouldBeTrue("qemu-user-static is missing: apt-get install qemu-user-static (test.sh does)");
+        File.Exists(Path.Join(sysroot, "lib", "libstdc++.so.6")).ShouldBeTrue(
+            "the arm64 C/C++ runtime is missing: apt-get install libc6-arm64-cross libstdc++6-arm64-cross (test.sh does)");
+
+        var (code, output) = await ChildProcess.RunAsync(qemu, ["-L", sysroot, tree.Agent("linux-arm64"), "--version"], timeout: TimeSpan.FromMinutes(2));
+
+        code.ShouldBe(0, output);
+        output.Trim().ShouldBe($"restic-manager-agent {PublishedTree.Version} (commit {PublishedTree.Commit}, built {PublishedTree.Date})");
+        var elf = File.ReadAllBytes(tree.Agent("linux-arm64"))[..20];
+        elf[..4].ShouldBe("\u007fELF"u8.ToArray());
+        BitConverter.ToUInt16(elf, 18).ShouldBe((ushort)183, "machine type AArch64");
     }
 
     [Fact]

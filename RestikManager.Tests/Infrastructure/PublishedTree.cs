@@ -1,15 +1,15 @@
 namespace RestikManager.Tests.Infrastructure;
 
 /// <summary>
-/// Runs <c>deploy/publish.sh</c> once per test run, with a known build stamp, for the targets this
-/// machine can publish (linux-arm64 publishes in the release workflow only; see DESIGN.md).
+/// Runs <c>deploy/publish.sh</c> once per test run, with a known build stamp, for all three agent targets and the
+/// linux-amd64 server.
 /// </summary>
 public sealed class PublishedTree : IAsyncLifetime, IDisposable
 {
     public const string Version = "9.8.7-test";
     public const string Commit = "c0ffee1";
     public const string Date = "2026-01-02T03:04:05Z";
-    public static readonly string[] Targets = ["linux-amd64", "windows-amd64"];
+    public static readonly string[] Targets = ["linux-amd64", "linux-arm64", "windows-amd64"];
 
     private readonly TempDir _dir = new("rm-publish");
 

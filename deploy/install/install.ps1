@@ -21,15 +21,49 @@ $Config = Join-Path $ConfigDir 'agent.json'
 
 function Fail([string]$Message) { Write-Error "install.ps1: $Message"; exit 1 }
 
-$principal = New-Object Security.Principal.WindowsPrincipal([Security.Principal.WindowsIdentity]::GetCurrent())
-if (-not $principal.IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)) {
+# The steps only Windows can take (elevation, the service manager, ACLs) and running the agent, each one small
+# function. A function of the same name defined before this script runs takes its place: the test suite runs this
+# script under PowerShell on Linux that way (RestikManager.Tests/Install/InstallPs1Tests.cs); nothing else does.
+if (-not (Test-Path Function:\Test-RmElevated)) {
+    function Test-RmElevated {
+        $principal = New-Object Security.Principal.WindowsPrincipal([Security.Principal.WindowsIdentity]::GetCurrent())
+        $principal.IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)
+    }
+}
+if (-not (Test-Path Function:\Get-RmService)) {
+    function Get-RmService { Get-Service -Name $ServiceName -ErrorAction SilentlyContinue }
+}
+if (-not (Test-Path Function:\Stop-RmService)) {
+    function Stop-RmService { Stop-Service -Name $ServiceName -Force -ErrorAction SilentlyContinue }
+}
+if (-not (Test-Path Function:\Remove-RmService)) {
+    function Remove-RmService { sc.exe delete $ServiceName | Out-Null }
+}
+if (-not (Test-Path Function:\Register-RmService)) {
+    function Register-RmService([string]$CommandLine) {
+        New-Service -Name $ServiceName -DisplayName 'restic-manager agent' -StartupType Automatic -BinaryPathName $CommandLine | Out-Null
+        sc.exe failure $ServiceName reset= 86400 actions= restart/5000/restart/30000/restart/300000 | Out-Null
+    }
+}
+if (-not (Test-Path Function:\Start-RmService)) {
+    function Start-RmService { Start-Service -Name $ServiceName }
+}
+if (-not (Test-Path Function:\Protect-RmConfigDir)) {
+    # SYSTEM and Administrators only, no inheritance.
+    function Protect-RmConfigDir([string]$Path) { icacls $Path /inheritance:r /grant:r 'SYSTEM:(OI)(CI)F' 'Administrators:(OI)(CI)F' | Out-Null }
+}
+if (-not (Test-Path Function:\Invoke-RmAgent)) {
+    function Invoke-RmAgent { & $Binary @args }
+}
+
+if (-not (Test-RmElevated)) {
     Fail 'run this in an elevated (Administrator) PowerShell'
 }
 
 if ($Uninstall) {
-    if (Get-Service -Name $ServiceName -ErrorAction SilentlyContinue) {
-        Stop-Service -Name $ServiceName -Force -ErrorAction SilentlyContinue
-        sc.exe delete $ServiceName | Out-Null
+    if (Get-RmService) {
+        Stop-RmService
+        Remove-RmService
     }
     Remove-Item -Recurse -Force -ErrorAction SilentlyContinue $InstallDir, $ConfigDir
     Write-Host 'install.ps1: removed the agent, its service and its configuration'
@@ -58,28 +92,25 @@ try {
     $actual = (Get-FileHash -Algorithm SHA256 -Path $download).Hash.ToLowerInvariant()
     if ($actual -ne $expected.ToLowerInvariant()) { Fail "checksum mismatch (expected $expected, got $actual); nothing was installed" }
 
-    $existing = Get-Service -Name $ServiceName -ErrorAction SilentlyContinue
-    if ($existing) { Stop-Service -Name $ServiceName -Force }
+    $existing = Get-RmService
+    if ($existing) { Stop-RmService }
     New-Item -ItemType Directory -Force -Path $InstallDir | Out-Null
     Copy-Item -Force $download $Binary
 
     if ($Token) {
         New-Item -ItemType Directory -Force -Path $ConfigDir | Out-Null
-        # SYSTEM and Administrators only, no inheritance.
-        icacls $ConfigDir /inheritance:r /grant:r 'SYSTEM:(OI)(CI)F' 'Administrators:(OI)(CI)F' | Out-Null
+        Protect-RmConfigDir $ConfigDir
         $enrollArgs = @('enroll', '--server', $Server, '--token', $Token, '--config', $Config)
         if ($Reenroll) { $enrollArgs += '--force' }
-        & $Binary @enrollArgs
+        Invoke-RmAgent @enrollArgs
         if ($LASTEXITCODE -ne 0) { Fail 'enrollment failed (see the message above)' }
     }
 
     if (-not $existing) {
-        New-Service -Name $ServiceName -DisplayName 'restic-manager agent' -StartupType Automatic `
-            -BinaryPathName "`"$Binary`" run --config `"$Config`"" | Out-Null
-        sc.exe failure $ServiceName reset= 86400 actions= restart/5000/restart/30000/restart/300000 | Out-Null
+        Register-RmService "`"$Binary`" run --config `"$Config`""
     }
-    Start-Service -Name $ServiceName
-    Write-Host "install.ps1: $(& $Binary --version); the service runs at boot as LocalSystem"
+    Start-RmService
+    Write-Host "install.ps1: $(Invoke-RmAgent --version); the service runs at boot as LocalSystem"
 }
 finally {
     Remove-Item -Recurse -Force -ErrorAction SilentlyContinue $temp
