@@ -24,7 +24,7 @@ internal static class ServerHost
         var settings = ServerSettings.Load(builder.Configuration);
         var adminPassword = AdminBootstrap.ReadAdminPassword(builder.Configuration);
         builder.Services.AddSingleton(settings);
-        builder.AddServiceDefaults();
+        builder.AddServerDefaults();
         builder.AddListener(settings);
         var secretKey = builder.AddData(settings);
         builder.AddSecrets(settings, secretKey);
@@ -38,14 +38,13 @@ internal static class ServerHost
         var app = builder.Build();
         app.Services.GetRequiredService<AdminBootstrap>().Run(adminPassword, settings.BaseUrl);
         app.Services.GetRequiredService<AgentStore>().RememberLiveCredentials();
-        app.UseTelemetry();
         app.UseSecurityHeaders();
         app.UseErrorEnvelopes();
         app.UseStaticFiles();
         app.UseWebSockets();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.MapDefaultEndpoints();
+        app.MapServerEndpoints();
         app.MapDistributionApi();
         app.MapAccountsApi();
         app.MapAgentsApi();

@@ -1,8 +1,9 @@
 namespace RestikManager.ServiceDefaults.Telemetry;
 
 /// <summary>
-/// The ActivitySources and Meters a process subscribes to: its own, plus the ones ASP.NET Core, Kestrel,
-/// HttpClient and the runtime publish themselves (taken by name; the instrumentation packages are not used).
+/// The ActivitySources and Meters of our processes, and the framework ones the agent's lean telemetry
+/// (<see cref="ServiceTelemetry"/>) subscribes to by name. The server gets the framework's through the
+/// instrumentation packages (<see cref="Extensions.AddServiceDefaults{TBuilder}"/>).
 /// </summary>
 public static class TelemetryNames
 {
@@ -12,19 +13,9 @@ public static class TelemetryNames
     /// <summary>The agent's own ActivitySource and Meter.</summary>
     public const string Agent = "RestikManager.Agent";
 
-    /// <summary>Framework ActivitySources: incoming requests (ASP.NET Core) and outgoing HTTP.</summary>
-    public static IReadOnlyList<string> FrameworkSources { get; } = ["Microsoft.AspNetCore", "System.Net.Http"];
+    /// <summary>Framework ActivitySources of the agent: outgoing HTTP (enrollment).</summary>
+    public static IReadOnlyList<string> FrameworkSources { get; } = ["System.Net.Http"];
 
-    /// <summary>Framework Meters: requests, Kestrel connections, outgoing HTTP, DNS and the runtime (GC, threads, CPU).</summary>
-    public static IReadOnlyList<string> FrameworkMeters { get; } =
-    [
-        "Microsoft.AspNetCore.Hosting",
-        "Microsoft.AspNetCore.Server.Kestrel",
-        "Microsoft.AspNetCore.Routing",
-        "Microsoft.AspNetCore.Diagnostics",
-        "Microsoft.AspNetCore.Authentication",
-        "System.Net.Http",
-        "System.Net.NameResolution",
-        "System.Runtime",
-    ];
+    /// <summary>Framework Meters of the agent: outgoing HTTP, DNS and the runtime (GC, threads, CPU).</summary>
+    public static IReadOnlyList<string> FrameworkMeters { get; } = ["System.Net.Http", "System.Net.NameResolution", "System.Runtime"];
 }

@@ -39,14 +39,16 @@ public sealed class PublishedServerTests(PublishedTree tree) : IDisposable
     }
 
     [Fact]
-    public async Task ArmAgentIsNotPublishedHereAndSaysSo()
+    public async Task TheArmAgentIsServedByteForByteWithItsChecksum()
     {
         using var server = await Start();
 
         using var response = await server.Http.GetAsync("/agent/binary?os=linux&arch=arm64");
 
-        response.StatusCode.ShouldBe(System.Net.HttpStatusCode.NotFound);
-        (await AgentBinaryEndpointTests.ErrorCode(response)).ShouldBe("binary_not_published");
+        response.StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        bytes.ShouldBe(File.ReadAllBytes(tree.Agent("linux-arm64")));
+        response.Headers.GetValues("X-Checksum-Sha256").Single().ShouldBe(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)));
     }
 
     [Fact]
