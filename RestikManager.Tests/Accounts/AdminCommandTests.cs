@@ -6,6 +6,7 @@ namespace RestikManager.Tests.Accounts;
 
 /// <summary><c>restic-manager-server admin …</c> run on the host, next to a running server.</summary>
 [Collection(PublishedTreeGroup.Name)]
+[Trait("Category", PublishedTreeGroup.Category)]
 public sealed class AdminCommandTests(PublishedTree tree)
 {
     [Fact]

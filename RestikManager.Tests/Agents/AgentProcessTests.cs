@@ -6,6 +6,7 @@ namespace RestikManager.Tests.Agents;
 
 /// <summary>The published agent and server as real processes: join, reconnect, revocation, and no leaked secrets.</summary>
 [Collection(PublishedTreeGroup.Name)]
+[Trait("Category", PublishedTreeGroup.Category)]
 public sealed class AgentProcessTests(PublishedTree tree)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);

@@ -5,6 +5,7 @@ namespace RestikManager.Tests.Backups;
 
 /// <summary>Results are never lost and never doubled: the server killed, the agent killed, the server away for a while.</summary>
 [Collection(PublishedTreeGroup.Name)]
+[Trait("Category", PublishedTreeGroup.Category)]
 public sealed class BackupDurabilityTests(PublishedTree tree)
 {
     [Fact]

@@ -6,6 +6,7 @@ namespace RestikManager.Tests.Backups;
 
 /// <summary>Each fault ends in a job result that says exactly what went wrong, and the next run works.</summary>
 [Collection(PublishedTreeGroup.Name)]
+[Trait("Category", PublishedTreeGroup.Category)]
 public sealed class BackupFaultTests(PublishedTree tree)
 {
     [Fact]

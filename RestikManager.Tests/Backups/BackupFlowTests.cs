@@ -8,6 +8,7 @@ namespace RestikManager.Tests.Backups;
 /// host byte for byte, and retention removing exactly what the policy says.
 /// </summary>
 [Collection(PublishedTreeGroup.Name)]
+[Trait("Category", PublishedTreeGroup.Category)]
 public sealed class BackupFlowTests(PublishedTree tree)
 {
     [Fact]

@@ -7,6 +7,7 @@ namespace RestikManager.Tests.Backups;
 /// the same entries, in the same order, with the same paging as restic's own listing.
 /// </summary>
 [Collection(PublishedTreeGroup.Name)]
+[Trait("Category", PublishedTreeGroup.Category)]
 public sealed class BrowseIndexTests(PublishedTree tree)
 {
     [Fact]

@@ -7,6 +7,7 @@ namespace RestikManager.Tests.Backups;
 /// progress): the agent asks restore for JSON and reports its progress like a backup's.
 /// </summary>
 [Collection(PublishedTreeGroup.Name)]
+[Trait("Category", PublishedTreeGroup.Category)]
 public sealed class NewerResticTests(PublishedTree tree)
 {
     [Fact]

@@ -5,6 +5,7 @@ namespace RestikManager.Tests.Backups;
 
 /// <summary>A repository password reaches restic through its environment only: never argv, a log line or a file left behind.</summary>
 [Collection(PublishedTreeGroup.Name)]
+[Trait("Category", PublishedTreeGroup.Category)]
 public sealed class SecretLeakTests(PublishedTree tree)
 {
     [Fact]

@@ -4,6 +4,7 @@ namespace RestikManager.Tests.Distribution;
 
 /// <summary>The published server executable, started as a process against the published tree and an empty data dir.</summary>
 [Collection(PublishedTreeGroup.Name)]
+[Trait("Category", PublishedTreeGroup.Category)]
 public sealed class PublishedServerTests(PublishedTree tree) : IDisposable
 {
     private readonly TempDir _data = new("rm-data");

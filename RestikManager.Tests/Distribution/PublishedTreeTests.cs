@@ -5,6 +5,7 @@ namespace RestikManager.Tests.Distribution;
 
 /// <summary>What <c>deploy/publish.sh</c> lays out: DESIGN.md's tree, modes, checksums and stamped agents.</summary>
 [Collection(PublishedTreeGroup.Name)]
+[Trait("Category", PublishedTreeGroup.Category)]
 public sealed class PublishedTreeTests(PublishedTree tree)
 {
     [Fact]

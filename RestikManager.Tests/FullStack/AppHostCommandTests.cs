@@ -3,6 +3,7 @@ using RestikManager.Tests.Infrastructure;
 namespace RestikManager.Tests.FullStack;
 
 /// <summary>The AppHost's own command line: bad options and a missing restic stop it before anything starts.</summary>
+[Trait("Category", PublishedTreeGroup.Category)]
 public sealed class AppHostCommandTests
 {
     private static readonly string AppHost = Path.Join(AppContext.BaseDirectory, "RestikManager.AppHost.dll");

@@ -7,6 +7,7 @@ namespace RestikManager.Tests.FullStack;
 /// back while they run, an agent dies mid-backup. Real processes, real restic, real files.
 /// </summary>
 [Collection(PublishedTreeGroup.Name)]
+[Trait("Category", PublishedTreeGroup.Category)]
 public sealed class FullStackTests(PublishedTree tree)
 {
     private const string Every10Seconds = "0/10 * * * * ?";

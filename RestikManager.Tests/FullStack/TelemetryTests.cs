@@ -4,6 +4,7 @@ namespace RestikManager.Tests.FullStack;
 
 /// <summary>With an OTLP endpoint set, the server and agents export their spans, metrics and logs; probes stay out.</summary>
 [Collection(PublishedTreeGroup.Name)]
+[Trait("Category", PublishedTreeGroup.Category)]
 public sealed class TelemetryTests(PublishedTree tree)
 {
     [Fact]

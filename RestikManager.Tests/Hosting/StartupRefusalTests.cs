@@ -10,6 +10,7 @@ namespace RestikManager.Tests.Hosting;
 /// non-zero exit, and leaves the data directory exactly as it found it.
 /// </summary>
 [Collection(PublishedTreeGroup.Name)]
+[Trait("Category", PublishedTreeGroup.Category)]
 public sealed class StartupRefusalTests(PublishedTree tree) : IDisposable
 {
     private readonly TempDir _root = new("rm-refusal");

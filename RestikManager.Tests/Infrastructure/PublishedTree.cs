@@ -48,4 +48,10 @@ public sealed class PublishedTree : IAsyncLifetime, IDisposable
 public sealed class PublishedTreeGroup : ICollectionFixture<PublishedTree>
 {
     public const string Name = "published tree";
+
+    /// <summary>
+    /// The trait of every test that runs published executables (server, agents, scripts, the browser): the slow part.
+    /// The fast in-process subset is <c>dotnet test RestikManager.Tests --filter "Category!=Process"</c>.
+    /// </summary>
+    public const string Category = "Process";
 }

@@ -8,6 +8,7 @@ namespace RestikManager.Tests.Install;
 /// stub runs the Linux agent with the same arguments): download, checksum, install, enrollment, service registration.
 /// </summary>
 [Collection(PublishedTreeGroup.Name)]
+[Trait("Category", PublishedTreeGroup.Category)]
 public sealed class InstallPs1Tests(PublishedTree tree) : IAsyncLifetime, IDisposable
 {
     // Each replaces the script's function of the same name (see install.ps1) and writes what it was asked to the log.

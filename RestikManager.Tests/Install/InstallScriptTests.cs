@@ -7,6 +7,7 @@ namespace RestikManager.Tests.Install;
 /// (<c>--prefix</c>) with a <c>systemctl</c> on PATH that records what it is asked to do.
 /// </summary>
 [Collection(PublishedTreeGroup.Name)]
+[Trait("Category", PublishedTreeGroup.Category)]
 public sealed class InstallScriptTests(PublishedTree tree) : IAsyncLifetime, IDisposable
 {
     private PublishedStack _stack = null!;

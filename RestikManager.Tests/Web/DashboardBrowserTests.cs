@@ -5,6 +5,7 @@ namespace RestikManager.Tests.Web;
 
 /// <summary>The web UI in a real browser (Debian's Chromium driven by Playwright) against the published server and agent.</summary>
 [Collection(PublishedTreeGroup.Name)]
+[Trait("Category", PublishedTreeGroup.Category)]
 public sealed class DashboardBrowserTests(PublishedTree tree)
 {
     [Fact]
