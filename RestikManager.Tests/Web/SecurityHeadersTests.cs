@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using RestikManager.Tests.Infrastructure;
 
@@ -45,5 +46,33 @@ public sealed class SecurityHeadersTests : IDisposable
         html.ShouldNotContain("<script>", Case.Insensitive);
         html.ShouldContain("href=\"/css/site.css?v=");
         (await http.GetAsync("/css/site.css")).Content.Headers.ContentType!.MediaType.ShouldBe("text/css");
+    }
+}
+
+/// <summary>Served over TLS by the server itself (<c>RM_TLS_CERT</c>/<c>RM_TLS_KEY</c>), answers also carry HSTS.</summary>
+public sealed class HstsOverTlsTests
+{
+    [Fact]
+    public async Task AnswersOverTlsCarryStrictTransportSecurity()
+    {
+        using var certs = new TempDir("rm-tls");
+        using (var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256))
+        {
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=127.0.0.1", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            certs.Write("cert.pem", certificate.ExportCertificatePem());
+            certs.Write("key.pem", key.ExportPkcs8PrivateKeyPem());
+        }
+
+        using var server = ServerFactory.OnKestrel(new() { ["RM_TLS_CERT"] = certs.Of("cert.pem"), ["RM_TLS_KEY"] = certs.Of("key.pem") });
+        var port = server.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a).Port).First();
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
+        using var https = new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{port}") };
+
+        using var response = await https.GetAsync("/signin");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        response.Headers.GetValues("Strict-Transport-Security").ShouldBe(["max-age=31536000"]);
     }
 }
