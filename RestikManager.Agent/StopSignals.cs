@@ -12,6 +12,7 @@ internal sealed partial class StopSignals : IDisposable
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly PosixSignalRegistration[] _registrations;
     private readonly ILogger _logger;
+    private int _signalled;
 
     public StopSignals(ILogger logger)
     {
@@ -27,7 +28,8 @@ internal sealed partial class StopSignals : IDisposable
     private void OnSignal(PosixSignalContext context)
     {
         context.Cancel = true;
-        if (!_stop.IsCancellationRequested)
+        // SIGINT and SIGTERM may arrive together (a service manager signals the process and its group): act once.
+        if (Interlocked.Exchange(ref _signalled, 1) == 0)
         {
             LogStopping(_logger, context.Signal.ToString());
             _stop.Cancel();
