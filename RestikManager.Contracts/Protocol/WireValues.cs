@@ -59,6 +59,16 @@ public static partial class WireValues
         return path[..(root - 1)] + separator + string.Join(separator, segments);
     }
 
+    /// <summary>
+    /// Why <paramref name="path"/> is refused, for an error message: not absolute, or not in its one canonical spelling
+    /// (then which that is).
+    /// </summary>
+    public static string PathProblem(string path) => Canonical(path) is { } canonical && !path.Any(char.IsControl)
+        ? $"'{Short(path, 300)}' is not canonical ('.', '..', doubled or trailing separators); write '{Short(canonical, 300)}'"
+        : $"'{Short(path, 60)}' is not an absolute path (restic stores relative paths under a different tree)";
+
+    private static string Short(string value, int max) => value.Length <= max ? value : value[..max] + "…";
+
     // "/" → 1; "C:\" or "C:/" → 3; anything else (relative, "C:foo", UNC) → 0.
     private static int RootLength(string path) =>
         path.StartsWith('/') ? 1 : WindowsAbsolute().IsMatch(path) ? 3 : 0;

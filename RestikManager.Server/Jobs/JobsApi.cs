@@ -67,13 +67,13 @@ internal static class JobsApi
             if (!WireValues.IsAbsolutePath(request.Target))
             {
                 return Invalid("target", request.Target is null ? "target: give an absolute directory on the host to restore into"
-                    : "target: " + PlanValidation.PathProblem(request.Target));
+                    : "target: " + WireValues.PathProblem(request.Target));
             }
 
             if (request.Path is not null && !WireValues.IsAbsolutePath(request.Path))
             {
                 return Invalid("path", "path: the part of the snapshot to restore is an absolute path such as /home/alice; "
-                    + PlanValidation.PathProblem(request.Path));
+                    + WireValues.PathProblem(request.Path));
             }
         }
 

@@ -77,7 +77,7 @@ internal static partial class PlanValidation
 
         if (paths.FirstOrDefault(p => !WireValues.IsAbsolutePath(p)) is { } bad)
         {
-            return Fail("paths", PathProblem(bad));
+            return Fail("paths", WireValues.PathProblem(bad));
         }
 
         var excludes = request.Excludes ?? [];
@@ -137,14 +137,9 @@ internal static partial class PlanValidation
             request.LimitUploadKiB, request.LimitDownloadKiB, request.Enabled ?? true, "", ""), null);
     }
 
-    /// <summary>Why <paramref name="path"/> is refused: not absolute, or not in its one canonical spelling (then which that is).</summary>
-    public static string PathProblem(string path) => WireValues.Canonical(path) is { } canonical && !path.Any(char.IsControl)
-        ? $"'{Short(path, 300)}' is not canonical ('.', '..', doubled or trailing separators); write '{Short(canonical, 300)}'"
-        : $"'{Short(path)}' is not an absolute path (restic stores relative paths under a different tree)";
-
     private static (Plan?, PlanProblem?) Fail(string field, string message) => (null, new PlanProblem(field, $"{field}: {message}"));
 
-    private static string Short(string? value, int max = 60) => value is null ? "" : value.Length <= max ? value : value[..max] + "…";
+    private static string Short(string? value) => value is null ? "" : value.Length <= 60 ? value : value[..60] + "…";
 
     [GeneratedRegex(@"^[A-Za-z0-9._:@-]{1,64}$")]
     private static partial Regex TagPattern();

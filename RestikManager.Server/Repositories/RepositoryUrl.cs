@@ -39,9 +39,9 @@ internal static partial class RepositoryUrl
             return null;
         }
 
-        if (WireValues.Canonical(url) is { } canonical)
+        if (WireValues.Canonical(url) is not null)
         {
-            return $"'{Mask(url)}' is not canonical ('.', '..', doubled or trailing separators); write '{Mask(canonical)}'";
+            return Mask(WireValues.PathProblem(url));
         }
 
         var scheme = Schemes.FirstOrDefault(s => url.StartsWith(s, StringComparison.Ordinal));

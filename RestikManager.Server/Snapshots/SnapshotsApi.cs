@@ -76,7 +76,7 @@ internal static class SnapshotsApi
         if (!WireValues.IsAbsolutePath(path))
         {
             return ApiErrors.Create(StatusCodes.Status400BadRequest, "invalid_path",
-                "path: give an absolute path inside the snapshot, such as /home; " + Plans.PlanValidation.PathProblem(path), "path");
+                "path: give an absolute path inside the snapshot, such as /home; " + WireValues.PathProblem(path), "path");
         }
 
         if (offset is < 0 || limit is < 1 or > SnapshotService.MaxPage)
