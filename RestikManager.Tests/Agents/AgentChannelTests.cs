@@ -225,13 +225,7 @@ public sealed class AgentChannelTests : IDisposable
         (await Api.HostsAsync(admin))[0].GetProperty("status").GetString().ShouldBe("online");
     }
 
-    internal async Task<(string AgentId, string Credential)> EnrollAsync(HttpClient admin, string hostname)
-    {
-        var token = await Api.EnrollmentTokenAsync(admin);
-        using var response = await EnrollmentTests.Enroll(_server.CreateClient(), token, hostname);
-        var body = await response.JsonAsync();
-        return (body.GetProperty("agentId").GetString()!, body.GetProperty("credential").GetString()!);
-    }
+    private Task<(string AgentId, string Credential)> EnrollAsync(HttpClient admin, string hostname) => Api.EnrollAsync(_server, admin, hostname);
 
     internal static Uri WsUri(ServerFactory server) =>
         new($"ws://{server.ClientOptions.BaseAddress.Authority}/agent/ws");

@@ -32,8 +32,8 @@ public sealed class AgentTrustTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _admin = await Api.AdminAsync(_server);
-        (_victimId, _victimCredential) = await EnrollAsync("victim");
-        (_attackerId, _attackerCredential) = await EnrollAsync("attacker");
+        (_victimId, _victimCredential) = await Api.EnrollAsync(_server, _admin, "victim");
+        (_attackerId, _attackerCredential) = await Api.EnrollAsync(_server, _admin, "attacker");
         _victimRepo = await BackupApi.CreateRepositoryAsync(_admin, "victim-repo", "/srv/victim-repo", OtherPassword);
         _attackerRepo = await BackupApi.CreateRepositoryAsync(_admin, "attacker-repo", "/srv/attacker-repo");
         _victimPlan = await BackupApi.CreatePlanAsync(_admin, Plan("victim-plan", _victimRepo, _victimId));
@@ -199,13 +199,6 @@ public sealed class AgentTrustTests : IAsyncLifetime
         entries.ShouldContain(e => e.Action == action && e.Outcome == "denied" && e.Actor == $"agent:{_attackerId}");
         _server.Logs.Lines.ShouldContain(l => l.StartsWith("Warning ", StringComparison.Ordinal)
             && l.Contains(": Refused ", StringComparison.Ordinal) && l.Contains($"from agent {_attackerId}", StringComparison.Ordinal));
-    }
-
-    private async Task<(string, string)> EnrollAsync(string hostname)
-    {
-        using var response = await EnrollmentTests.Enroll(_server.CreateClient(), await Api.EnrollmentTokenAsync(_admin), hostname);
-        var body = await response.JsonAsync();
-        return (body.Str("agentId"), body.Str("credential"));
     }
 
     /// <summary>Connects, says hello, and reads the welcome and the plan set that follow it.</summary>

@@ -18,7 +18,7 @@ public sealed class StrictInputTests : IDisposable
     {
         using var admin = await Api.AdminAsync(_server);
         var repository = await BackupApi.CreateRepositoryAsync(admin, "main", "/srv/restic/main");
-        await EnrollAsync(admin, "web1");
+        await Api.EnrollAsync(_server, admin, "web1");
 
         var id = await BackupApi.CreatePlanAsync(admin, new { name = "on demand", repositoryId = repository, hosts = new[] { "web1" }, paths = new[] { "/srv/www" } });
 
@@ -31,7 +31,7 @@ public sealed class StrictInputTests : IDisposable
     public async Task InitOnCreateNeedsAnOnlineHostAndOtherwiseCreatesNothing()
     {
         using var admin = await Api.AdminAsync(_server);
-        await EnrollAsync(admin, "web1");
+        await Api.EnrollAsync(_server, admin, "web1");
 
         using var noneOnline = await admin.PostAsJsonAsync("/api/v1/repositories", new { name = "r", url = "/srv/r", password = "pw", init = true });
         using var offline = await admin.PostAsJsonAsync("/api/v1/repositories", new { name = "r", url = "/srv/r", password = "pw", init = true, initHost = "web1" });
@@ -92,8 +92,8 @@ public sealed class StrictInputTests : IDisposable
         var token = await Api.TokenAsync(_server.CreateClient());
         var port = _server.ClientOptions.BaseAddress.Port;
 
-        var script = await RawGetAsync(port, "/install/install.sh", host, null);
-        var enrollment = await RawGetAsync(port, "/api/v1/enrollment-tokens", host, token, post: true);
+        var script = await RawRequestAsync(port, "/install/install.sh", host, null);
+        var enrollment = await RawRequestAsync(port, "/api/v1/enrollment-tokens", host, token, post: true);
 
         script.ShouldStartWith("HTTP/1.1 400");
         enrollment.ShouldStartWith("HTTP/1.1 400");
@@ -108,7 +108,7 @@ public sealed class StrictInputTests : IDisposable
     }
 
     /// <summary>A request written byte for byte, so the Host header reaches the server exactly as given.</summary>
-    private static async Task<string> RawGetAsync(int port, string path, string host, string? bearer, bool post = false)
+    private static async Task<string> RawRequestAsync(int port, string path, string host, string? bearer, bool post = false)
     {
         using var client = new TcpClient();
         await client.ConnectAsync(IPAddress.Loopback, port);
@@ -119,13 +119,5 @@ public sealed class StrictInputTests : IDisposable
         await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
         using var reader = new StreamReader(stream, Encoding.UTF8);
         return await reader.ReadToEndAsync();
-    }
-
-    private async Task EnrollAsync(HttpClient admin, string hostname)
-    {
-        var token = await Api.EnrollmentTokenAsync(admin);
-        using var http = _server.CreateClient();
-        (await http.PostAsJsonAsync("/agent/enroll", new { token, hostname, os = "linux", arch = "amd64", agentVersion = "1" }))
-            .StatusCode.ShouldBe(HttpStatusCode.Created);
     }
 }

@@ -41,6 +41,16 @@ internal static class Api
         return json.RootElement.GetProperty("token").GetString()!;
     }
 
+    /// <summary>Enrolls <paramref name="hostname"/> through <c>/agent/enroll</c> with a fresh token; returns its id and credential.</summary>
+    public static async Task<(string AgentId, string Credential)> EnrollAsync(ServerFactory server, HttpClient admin, string hostname)
+    {
+        using var response = await Agents.EnrollmentTests.Enroll(server.CreateClient(), await EnrollmentTokenAsync(admin), hostname);
+        var body = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(System.Net.HttpStatusCode.Created, body);
+        using var json = JsonDocument.Parse(body);
+        return (json.RootElement.GetProperty("agentId").GetString()!, json.RootElement.GetProperty("credential").GetString()!);
+    }
+
     public static async Task<JsonElement> JsonAsync(this HttpResponseMessage response)
     {
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
