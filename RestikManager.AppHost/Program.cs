@@ -1,22 +1,41 @@
-using System.CommandLine;
-using RestikManager.AppHost;
+namespace RestikManager.AppHost;
 
-var port = new Option<int>("--port") { Description = "Port for the server (0 picks a free one).", DefaultValueFactory = _ => 0 };
-var hosts = new Option<int>("--hosts") { Description = "How many simulated hosts (real agent processes) to start.", DefaultValueFactory = _ => 3 };
-var dataDir = new Option<string?>("--data-dir") { Description = "Keep the stack's state (server data, host homes) here instead of a temporary directory removed at exit." };
-var root = new RootCommand("restic-manager development stack: publishes with deploy/publish.sh, runs the server and simulated hosts.") { port, hosts, dataDir };
-root.Validators.Add(result =>
+/// <summary>
+/// The development stack: the server (a project resource), N simulated hosts running the real agent, the Aspire
+/// dashboard over all of them, and sample backups made through the real API. Options: README "Dev stack".
+/// </summary>
+internal static class Program
 {
-    if (result.GetValue(hosts) is < 0 or > 50)
+    public static async Task<int> Main(string[] args)
     {
-        result.AddError("--hosts must be from 0 to 50");
-    }
+        var builder = DistributedApplication.CreateBuilder(args);
+        if (DevStackSettings.Read(builder.Configuration, builder.AppHostDirectory) is not { } settings)
+        {
+            return 1;
+        }
 
-    if (result.GetValue(port) is < 0 or > 65535)
-    {
-        result.AddError("--port must be from 0 to 65535");
+        var password = builder.AddParameter("admin-password", () => settings.AdminPassword, secret: true);
+        var server = builder.AddProject<Projects.RestikManager_Server>("server")
+            .WithHttpEndpoint(name: "http")
+            .WithEnvironment("RM_DATA_DIR", builder.AddParameter("data-dir", () => settings.ServerDataDir))
+            .WithEnvironment("RM_BUNDLED_ASSETS_DIR", builder.AddParameter("bundled-assets-dir", () => settings.BundledAssetsDir))
+            .WithEnvironment("RM_ADMIN_PASSWORD", password)
+            .WithHttpHealthCheck("/health")
+            .WithOtlpExporter(OtlpProtocol.HttpProtobuf);
+        var url = server.GetEndpoint("http");
+        server.WithEnvironment(context => context.EnvironmentVariables["RM_LISTEN"] =
+            ReferenceExpression.Create($"127.0.0.1:{url.Property(EndpointProperty.TargetPort)}"));
+
+        using var admin = new DevAdmin(url, password.Resource);
+        builder.AddSimulatedHosts(settings, server, admin);
+        builder.AddSampleBackups(settings, server, admin);
+
+        await using (var app = builder.Build())
+        {
+            await app.RunAsync();
+        }
+
+        settings.RemoveTemporaryState();
+        return 0;
     }
-});
-root.SetAction((result, cancellationToken) => DevStack.RunAsync(
-    new DevStackOptions(result.GetValue(port), result.GetValue(hosts), result.GetValue(dataDir)), cancellationToken));
-return await root.Parse(args).InvokeAsync();
+}

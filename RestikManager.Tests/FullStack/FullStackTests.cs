@@ -3,27 +3,27 @@ using RestikManager.Tests.Infrastructure;
 namespace RestikManager.Tests.FullStack;
 
 /// <summary>
-/// The AppHost's model, started whole: plans run on their schedules on every host, the server dies and comes
-/// back while they run, an agent dies mid-backup. Real processes, real restic, real files.
+/// The AppHost, started whole through Aspire.Hosting.Testing: plans run on their schedules on every host, the server
+/// dies and comes back while they run, an agent dies mid-backup. Real processes, real restic, real files.
 /// </summary>
-[Collection(PublishedTreeGroup.Name)]
+[Collection(AspireStackGroup.Name)]
 [Trait("Category", PublishedTreeGroup.Category)]
-public sealed class FullStackTests(PublishedTree tree)
+public sealed class FullStackTests
 {
     private const string Every10Seconds = "0/10 * * * * ?";
 
     [Fact]
     public async Task EveryHostsScheduledBackupMakesASnapshotThatRestoresByteForByte()
     {
-        await using var app = await TestApp.StartAsync(tree, hosts: 3, schedule: Every10Seconds);
+        await using var app = await AspireStack.StartAsync(hosts: 3, schedule: Every10Seconds);
 
         foreach (var host in app.Hosts)
         {
-            var jobs = await BackupApi.WaitForJobsAsync(app.Admin, $"&plan={host.PlanId}",
+            var jobs = await BackupApi.WaitForJobsAsync(app.Admin, $"&plan={app.PlanId(host)}",
                 j => j.Any(x => x.Str("trigger") == "schedule" && x.Str("status") == "succeeded"), TimeSpan.FromSeconds(60), host.Name + "'s scheduled backup");
             var job = jobs.First(x => x.Str("trigger") == "schedule" && x.Str("status") == "succeeded");
             job.Str("snapshotId").ShouldMatch("^[0-9a-f]{64}$");
-            var snapshots = await BackupApi.SnapshotsAsync(app.Admin, host.RepositoryId);
+            var snapshots = await BackupApi.SnapshotsAsync(app.Admin, app.RepositoryId(host));
             snapshots.Select(s => s.Str("id")).ShouldContain(job.Str("snapshotId"));
             snapshots.ShouldAllBe(s => s.Str("hostname") == host.Name);
 
@@ -31,7 +31,7 @@ public sealed class FullStackTests(PublishedTree tree)
             var other = app.Hosts.First(h => h != host);
             var target = Path.Join(other.Home, "restored-from-" + host.Name);
             var restore = await BackupApi.RunJobAsync(app.Admin,
-                new { kind = "restore", repositoryId = host.RepositoryId, snapshotId = job.Str("snapshotId"), host = other.Name, target });
+                new { kind = "restore", repositoryId = app.RepositoryId(host), snapshotId = job.Str("snapshotId"), host = other.Name, target });
             restore.Str("status").ShouldBe("succeeded", restore.ToString());
             DirectorySnapshot.Take(target + host.Data).ShouldBe(DirectorySnapshot.Take(host.Data));
         }
@@ -40,14 +40,14 @@ public sealed class FullStackTests(PublishedTree tree)
     [Fact]
     public async Task TheServerKilledWhileBackupsRunGetsEveryResultOnceAndEveryHostBack()
     {
-        await using var app = await TestApp.StartAsync(tree, hosts: 2, schedule: Every10Seconds);
+        await using var app = await AspireStack.StartAsync(hosts: 2, schedule: Every10Seconds);
         foreach (var host in app.Hosts)
         {
-            await BackupApi.WaitForJobsAsync(app.Admin, $"&plan={host.PlanId}", j => j.Any(x => x.Str("status") == "succeeded"),
+            await BackupApi.WaitForJobsAsync(app.Admin, $"&plan={app.PlanId(host)}", j => j.Any(x => x.Str("status") == "succeeded"),
                 TimeSpan.FromSeconds(60), host.Name + "'s first scheduled backup");
         }
 
-        app.App.KillServer();
+        await app.KillAsync("server");
         var before = app.JobsTheAgentsEnded("backup").Count;
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (app.JobsTheAgentsEnded("backup").Count < before + 4 && DateTime.UtcNow < deadline)
@@ -55,16 +55,13 @@ public sealed class FullStackTests(PublishedTree tree)
             await Task.Delay(250);
         }
 
-        app.JobsTheAgentsEnded("backup").Count.ShouldBeGreaterThanOrEqualTo(before + 4, "backups go on while the server is away:\n" + app.App.Output);
-        using (var restart = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-        {
-            await app.App.StartServerAsync(restart.Token);
-        }
+        app.JobsTheAgentsEnded("backup").Count.ShouldBeGreaterThanOrEqualTo(before + 4, "backups go on while the server is away:\n" + app.Output);
+        await app.StartAgainAsync("server");
 
         await app.WaitForAllOnlineAsync(TimeSpan.FromSeconds(90));
         foreach (var host in app.Hosts)
         {
-            await app.DisablePlanAsync(host);
+            await BackupApi.DisablePlanAsync(app.Admin, app.PlanId(host));
         }
 
         // Once the agents have the plans off and their last runs are in, every run has exactly one record.
@@ -78,8 +75,8 @@ public sealed class FullStackTests(PublishedTree tree)
         jobs.Select(j => j.Str("id")).Order().ShouldBe(ended.Order(), "one record per run: none lost, none doubled");
         foreach (var host in app.Hosts)
         {
-            var snapshots = await BackupApi.SnapshotsAsync(app.Admin, host.RepositoryId);
-            jobs.Where(j => j.Str("planId") == host.PlanId && j.Str("snapshotId") != "").Select(j => j.Str("snapshotId")).Order()
+            var snapshots = await BackupApi.SnapshotsAsync(app.Admin, app.RepositoryId(host));
+            jobs.Where(j => j.Str("planId") == app.PlanId(host) && j.Str("snapshotId") != "").Select(j => j.Str("snapshotId")).Order()
                 .ShouldBe(snapshots.Select(s => s.Str("id")).Order(), $"every snapshot of {host.Name} has its job");
         }
     }
@@ -87,32 +84,37 @@ public sealed class FullStackTests(PublishedTree tree)
     [Fact]
     public async Task AnAgentKilledMidBackupEndsInterruptedAndItsNextRunSucceeds()
     {
-        await using var app = await TestApp.StartAsync(tree, hosts: 2);
+        await using var app = await AspireStack.StartAsync(hosts: 2);
         var host = app.Host("host-1");
         var big = new byte[16 * 1024 * 1024];
         Random.Shared.NextBytes(big);
         File.WriteAllBytes(Path.Join(host.Data, "big.bin"), big);
         var slow = await BackupApi.CreatePlanAsync(app.Admin, new
         {
-            name = "slow", repositoryId = host.RepositoryId, hosts = new[] { host.Name }, paths = new[] { host.Data },
+            name = "slow", repositoryId = app.RepositoryId(host), hosts = new[] { host.Name }, paths = new[] { host.Data },
             schedule = "0 0 3 * * ?", limitUploadKiB = 256,
         });
         var id = await BackupApi.StartJobAsync(app.Admin, new { kind = "backup", planId = slow, host = host.Name });
         await BackupApi.WaitForJobsAsync(app.Admin, "", j => j.Any(x => x.Str("id") == id && x.Str("progress") != ""), TimeSpan.FromSeconds(60), "progress");
 
-        app.App.KillAgent(host.Name);
+        await app.KillAsync(host.Name);
         await app.WaitForOfflineAsync(host.Name);
-        app.App.StartAgent(host.Name);
+        await app.StartAgainAsync(host.Name);
 
         var interrupted = await BackupApi.WaitForJobAsync(app.Admin, id, TimeSpan.FromSeconds(60));
         interrupted.Str("status").ShouldBe("interrupted", interrupted.ToString());
         Directory.GetFiles(Path.Join(host.Repository, "locks")).ShouldBeEmpty("the dead restic's lock was removed");
-        var next = await BackupApi.RunJobAsync(app.Admin, new { kind = "backup", planId = host.PlanId, host = host.Name });
+        var next = await BackupApi.RunJobAsync(app.Admin, new { kind = "backup", planId = app.PlanId(host), host = host.Name });
         next.Str("status").ShouldBe("succeeded", next.ToString());
         (await app.WaitForAllOnlineAsync()).Length.ShouldBe(2);
 
-        // Stopping the model leaves nothing behind: no process, no file.
-        var pids = app.App.Resources.Select(r => r.Pid).ToList();
+        // Stopping the stack leaves nothing behind: no process, no file.
+        var pids = new List<int>();
+        foreach (var resource in app.Hosts.Select(h => h.Name).Prepend("server"))
+        {
+            pids.Add(await app.PidAsync(resource));
+        }
+
         app.ProcessesOfThisStack().Count.ShouldBeGreaterThanOrEqualTo(2, "the agents' command lines name the stack's root");
         await app.DisposeAsync();
         app.ProcessesOfThisStack().ShouldBeEmpty();

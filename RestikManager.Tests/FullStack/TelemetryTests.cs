@@ -3,18 +3,18 @@ using RestikManager.Tests.Infrastructure;
 namespace RestikManager.Tests.FullStack;
 
 /// <summary>With an OTLP endpoint set, the server and agents export their spans, metrics and logs; probes stay out.</summary>
-[Collection(PublishedTreeGroup.Name)]
+[Collection(AspireStackGroup.Name)]
 [Trait("Category", PublishedTreeGroup.Category)]
-public sealed class TelemetryTests(PublishedTree tree)
+public sealed class TelemetryTests
 {
     [Fact]
     public async Task JobSpansMetricsAndLogsReachTheOtlpEndpointAndHealthProbesDoNot()
     {
         await using var receiver = await OtlpReceiver.StartAsync();
-        await using var app = await TestApp.StartAsync(tree, hosts: 1, environment: receiver.ExporterEnvironment);
+        await using var app = await AspireStack.StartAsync(hosts: 1, configure: receiver.ReceiveFrom);
         var host = app.Host("host-1");
 
-        var job = await BackupApi.RunJobAsync(app.Admin, new { kind = "backup", planId = host.PlanId, host = host.Name });
+        var job = await BackupApi.RunJobAsync(app.Admin, new { kind = "backup", planId = app.PlanId(host), host = host.Name });
         job.Str("status").ShouldBe("succeeded", job.ToString());
 
         var span = await receiver.WaitForSpanAsync(s => s.Name == "job backup" && s["rm.job.id"] == job.Str("id"), TimeSpan.FromSeconds(30), "job backup");
@@ -57,11 +57,11 @@ public sealed class TelemetryTests(PublishedTree tree)
     [Fact]
     public async Task MetricsAreServedInPrometheusTextToViewersOnlyWithoutAnyCollector()
     {
-        await using var app = await TestApp.StartAsync(tree, hosts: 1);
+        await using var app = await AspireStack.StartAsync(hosts: 1);
         var host = app.Host("host-1");
-        (await BackupApi.RunJobAsync(app.Admin, new { kind = "backup", planId = host.PlanId, host = host.Name })).Str("status").ShouldBe("succeeded");
+        (await BackupApi.RunJobAsync(app.Admin, new { kind = "backup", planId = app.PlanId(host), host = host.Name })).Str("status").ShouldBe("succeeded");
 
-        using var anonymous = new HttpClient { BaseAddress = app.App.Url };
+        using var anonymous = new HttpClient { BaseAddress = app.ServerUrl };
         (await anonymous.GetAsync("/metrics")).StatusCode.ShouldBe(System.Net.HttpStatusCode.Unauthorized);
         using var response = await app.Admin.GetAsync("/metrics");
         var text = await response.Content.ReadAsStringAsync();

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
-using RestikManager.AppHost;
 
 namespace RestikManager.Tests.Infrastructure;
 
@@ -133,7 +132,7 @@ internal sealed partial class ChildProcess : IDisposable
 
     /// <summary>SIGKILL to the process and everything it started, as a service manager stops a whole unit.</summary>
     /// <summary>SIGKILL to the whole tree, waiting until every process of it is gone (see <see cref="ProcessTree"/>).</summary>
-    public void KillTree() => ProcessTree.KillAndWait(_process);
+    public void KillTree() => ProcessTree.KillAndWait(_process.Id);
 
     public void Dispose()
     {

@@ -1,4 +1,3 @@
-using RestikManager.AppHost;
 
 namespace RestikManager.Tests.Infrastructure;
 
@@ -38,7 +37,7 @@ internal sealed class PublishedStack : IAsyncDisposable
 
     public static async Task<PublishedStack> StartAsync(PublishedTree tree)
     {
-        var stack = new PublishedStack(tree, RunningApp.FreePort());
+        var stack = new PublishedStack(tree, FreePort());
         await stack.StartServerAsync();
         stack.AdminToken = await Api.TokenAsync(stack.Server!.Http);
         stack.Admin = new HttpClient { BaseAddress = new Uri(stack.Url) }.WithBearer(stack.AdminToken);
@@ -112,5 +111,13 @@ internal sealed class PublishedStack : IAsyncDisposable
         Admin?.Dispose();
         Root.Dispose();
         await Task.CompletedTask;
+    }
+
+    /// <summary>A loopback port nothing listens on now.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

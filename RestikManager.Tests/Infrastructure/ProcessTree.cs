@@ -1,20 +1,19 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace RestikManager.AppHost;
+namespace RestikManager.Tests.Infrastructure;
 
 /// <summary>Kills a process and all its descendants the way a service manager does (Linux, through /proc).</summary>
-public static partial class ProcessTree
+internal static partial class ProcessTree
 {
     /// <summary>
     /// SIGSTOP to the whole tree (so nothing acts on its parent's death), SIGKILL to all, then waits up to 10 s until
     /// every one is gone (reaped), not merely killed: until then restic would still see a killed restic's lock as live.
     /// </summary>
-    public static void KillAndWait(System.Diagnostics.Process root)
+    public static void KillAndWait(int root)
     {
-        ArgumentNullException.ThrowIfNull(root);
         // Collect the whole tree first: once the parent is dead its children belong to init and cannot be found.
-        var tree = new List<int> { root.Id };
+        var tree = new List<int> { root };
         for (var i = 0; i < tree.Count; i++)
         {
             tree.AddRange(ChildrenOf(tree[i]));
@@ -30,7 +29,6 @@ public static partial class ProcessTree
             _ = kill(pid, 9);
         }
 
-        root.WaitForExit(10_000);
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (tree.Any(pid => Directory.Exists($"/proc/{pid}")) && DateTime.UtcNow < deadline)
         {
