@@ -63,7 +63,7 @@ public static class Extensions
         where TBuilder : IHostApplicationBuilder
     {
         var telemetry = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService(serviceName, serviceVersion: Contracts.BuildInfo.Current.Version, serviceInstanceId: Environment.MachineName))
+            .ConfigureResource(r => r.AddServiceIdentity(serviceName))
             .WithMetrics(metrics => metrics
                 .AddMeter(ownSource)
                 .AddAspNetCoreInstrumentation()

@@ -69,9 +69,7 @@ public sealed class ServiceTelemetry : IDisposable
     }
 
     /// <summary>The resource every signal of <paramref name="serviceName"/> carries: name, version, host.</summary>
-    public static ResourceBuilder Resource(string serviceName) =>
-        ResourceBuilder.CreateDefault().AddService(serviceName, serviceVersion: BuildInfo.Current.Version,
-            serviceInstanceId: Environment.MachineName);
+    public static ResourceBuilder Resource(string serviceName) => ResourceBuilder.CreateDefault().AddServiceIdentity(serviceName);
 
     public void Dispose()
     {

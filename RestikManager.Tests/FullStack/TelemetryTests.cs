@@ -18,12 +18,12 @@ public sealed class TelemetryTests
         job.Str("status").ShouldBe("succeeded", job.ToString());
 
         var span = await receiver.WaitForSpanAsync(s => s.Name == "job backup" && s["rm.job.id"] == job.Str("id"), TimeSpan.FromSeconds(30), "job backup");
-        span.Service.ShouldBe("restic-manager-server");
+        span.Service.ShouldBe("server", "Aspire names each process after its resource (OTEL_SERVICE_NAME)");
         span["rm.job.status"].ShouldBe("succeeded");
         span["rm.snapshot.id"].ShouldBe(job.Str("snapshotId"));
         long.Parse(span["rm.backup.bytes_added"]!, System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThan(0);
         var agentSpan = await receiver.WaitForSpanAsync(s => s.Name == "restic backup" && s["rm.job.id"] == job.Str("id"), TimeSpan.FromSeconds(30), "restic backup");
-        agentSpan.Service.ShouldBe("restic-manager-agent");
+        agentSpan.Service.ShouldBe("host-1");
         var request = await receiver.WaitForSpanAsync(s => s.Name == "POST /api/v1/jobs", TimeSpan.FromSeconds(30), "the job request");
         request["http.response.status_code"].ShouldBe("202");
         await receiver.WaitForSpanAsync(s => s.Name == "agent connection" || s.Name.StartsWith("GET /api/v1/jobs", StringComparison.Ordinal),
@@ -48,7 +48,7 @@ public sealed class TelemetryTests
         (await app.Admin.GetAsync("/alive")).EnsureSuccessStatusCode();
         (await app.Admin.GetAsync("/api/v1/repositories")).EnsureSuccessStatusCode();
         await receiver.WaitForSpanAsync(s => s.Name == "GET /api/v1/repositories", TimeSpan.FromSeconds(30), "the request after the probes");
-        receiver.Spans.Where(s => s.Service == "restic-manager-server")
+        receiver.Spans.Where(s => s.Service == "server")
             .ShouldNotContain(s => s.Name == "GET" || s.Name.Contains("/health", StringComparison.Ordinal) || s.Name.Contains("/alive", StringComparison.Ordinal),
                 "probes stay out of traces");
         receiver.AllText.ShouldNotContain("dev-host-1-repository-password", Case.Sensitive, "no secret leaves in telemetry");
