@@ -6,7 +6,8 @@ namespace RestikManager.AppHost;
 /// The dev stack's settings, from configuration (command line <c>--hosts 5</c>, <c>--Parameters:data-dir …</c>,
 /// environment or appsettings). Without a data dir the stack lives in a temporary directory removed at exit.
 /// </summary>
-public sealed record DevStackSettings(string Root, bool Temporary, int Hosts, string PlanSchedule, string BundledAssetsDir, string AdminPassword)
+public sealed record DevStackSettings(
+    string Root, bool Temporary, int Hosts, string PlanSchedule, string BundledAssetsDir, string AdminPassword, Uri? OtlpEndpoint)
 {
     /// <summary>The dev login's password unless <c>Parameters:admin-password</c> says otherwise.</summary>
     public const string DevAdminPassword = "restic-manager-dev";
@@ -28,6 +29,20 @@ public sealed record DevStackSettings(string Root, bool Temporary, int Hosts, st
             problems.Add($"--hosts must be from 0 to 50 (got '{hostsText}')");
         }
 
+        var otlp = configuration["otlp-endpoint"];
+        Uri? otlpEndpoint = null;
+        if (otlp is { Length: > 0 } && (!Uri.TryCreate(otlp, UriKind.Absolute, out otlpEndpoint) || otlpEndpoint.Scheme is not ("http" or "https")))
+        {
+            problems.Add($"--otlp-endpoint must be an http(s) URL of an OTLP/HTTP receiver (got '{otlp}')");
+        }
+
+        var assetsGiven = Value(configuration, "bundled-assets-dir");
+        var assets = Path.GetFullPath(assetsGiven ?? Path.Join(appHostDirectory, "..", ".tmp", "apphost", "dist"));
+        if (assetsGiven is not null && !Directory.Exists(assets))
+        {
+            problems.Add($"--Parameters:bundled-assets-dir: {assets} does not exist");
+        }
+
         if (!OnPath("restic"))
         {
             problems.Add("restic is not installed; install it first (Debian/Ubuntu: sudo apt-get install restic)");
@@ -45,9 +60,28 @@ public sealed record DevStackSettings(string Root, bool Temporary, int Hosts, st
 
         var given = Value(configuration, "data-dir");
         var root = given is null ? Path.Join(Path.GetTempPath(), $"restic-manager-dev-{Guid.NewGuid():N}") : Path.GetFullPath(given);
-        var assets = Value(configuration, "bundled-assets-dir") ?? Path.Join(appHostDirectory, "..", ".tmp", "apphost", "dist");
+        if (assetsGiven is null && !Directory.Exists(assets))
+        {
+            // The server refuses a bundled-assets dir that is missing; an empty one only means nothing to download.
+            Directory.CreateDirectory(assets);
+            Console.WriteLine($"apphost: no agent downloads in {assets} (deploy/publish.sh --out {Path.GetDirectoryName(assets)} fills it)");
+        }
+
         return new DevStackSettings(root, given is null, hosts, configuration["plan-schedule"] ?? "0 */5 * * * ?",
-            Path.GetFullPath(assets), Value(configuration, "admin-password") ?? DevAdminPassword);
+            assets, Value(configuration, "admin-password") ?? DevAdminPassword, otlpEndpoint);
+    }
+
+    /// <summary>
+    /// Where a process of the stack sends its telemetry: the dashboard (what Aspire hands it), or with
+    /// <c>--otlp-endpoint</c> the given OTLP/HTTP receiver instead (set after Aspire's own variables, so it wins).
+    /// </summary>
+    public IResourceBuilder<T> WithTelemetry<T>(IResourceBuilder<T> resource) where T : IResourceWithEnvironment
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        resource.WithOtlpExporter(OtlpProtocol.HttpProtobuf);
+        return OtlpEndpoint is null ? resource : resource
+            .WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", OtlpEndpoint.ToString().TrimEnd('/'))
+            .WithEnvironment("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
     }
 
     /// <summary>Removes the temporary root once every process has stopped (a given data dir is kept).</summary>

@@ -20,8 +20,8 @@ internal static class Program
             .WithEnvironment("RM_DATA_DIR", builder.AddParameter("data-dir", () => settings.ServerDataDir))
             .WithEnvironment("RM_BUNDLED_ASSETS_DIR", builder.AddParameter("bundled-assets-dir", () => settings.BundledAssetsDir))
             .WithEnvironment("RM_ADMIN_PASSWORD", password)
-            .WithHttpHealthCheck("/health")
-            .WithOtlpExporter(OtlpProtocol.HttpProtobuf);
+            .WithHttpHealthCheck("/health");
+        settings.WithTelemetry(server);
         var url = server.GetEndpoint("http");
         server.WithEnvironment(context => context.EnvironmentVariables["RM_LISTEN"] =
             ReferenceExpression.Create($"127.0.0.1:{url.Property(EndpointProperty.TargetPort)}"));

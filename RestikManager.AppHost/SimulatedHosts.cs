@@ -38,8 +38,7 @@ internal static class SimulatedHosts
         foreach (var host in settings.SimulatedHosts)
         {
             Directory.CreateDirectory(host.Home);
-            var run = builder.AddExecutable(host.Name, "dotnet", host.Home, agent, "run", "--config", host.Config, "--state-dir", host.StateDir)
-                .WithOtlpExporter(OtlpProtocol.HttpProtobuf)
+            var run = settings.WithTelemetry(builder.AddExecutable(host.Name, "dotnet", host.Home, agent, "run", "--config", host.Config, "--state-dir", host.StateDir))
                 .WaitFor(server);
             if (File.Exists(host.Config))
             {

@@ -13,6 +13,8 @@ public sealed class AppHostCommandTests
     [InlineData("--hosts", "-1", "apphost: --hosts must be from 0 to 50 (got '-1')")]
     [InlineData("--hosts", "many", "apphost: --hosts must be from 0 to 50 (got 'many')")]
     [InlineData("--Parameters:hosts", "1.5", "apphost: --hosts must be from 0 to 50 (got '1.5')")]
+    [InlineData("--Parameters:bundled-assets-dir", "/nonexistent/dist", "apphost: --Parameters:bundled-assets-dir: /nonexistent/dist does not exist")]
+    [InlineData("--otlp-endpoint", "collector:4318", "apphost: --otlp-endpoint must be an http(s) URL of an OTLP/HTTP receiver (got 'collector:4318')")]
     public async Task BadOptionsAreRefused(string option, string value, string message)
     {
         var (code, output) = await ChildProcess.RunAsync("dotnet", [AppHost, option, value], timeout: TimeSpan.FromSeconds(60));

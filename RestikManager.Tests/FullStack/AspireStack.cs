@@ -53,11 +53,10 @@ internal sealed class AspireStack : IAsyncDisposable
     public string PlanId(SimulatedHost host) => _ids[host.Name].Plan;
 
     /// <summary>
-    /// Starts the AppHost with <paramref name="hosts"/> hosts whose plans run on <paramref name="schedule"/>;
-    /// <paramref name="configure"/> may change the model first (a test's own configuration, say).
+    /// Starts the AppHost with <paramref name="hosts"/> hosts whose plans run on <paramref name="schedule"/>, and
+    /// the AppHost settings in <paramref name="appHostSettings"/> (<c>--otlp-endpoint URL</c>, say).
     /// </summary>
-    public static async Task<AspireStack> StartAsync(int hosts = 2, string schedule = "0 0 3 * * ?",
-        Action<IDistributedApplicationTestingBuilder>? configure = null)
+    public static async Task<AspireStack> StartAsync(int hosts = 2, string schedule = "0 0 3 * * ?", params string[] appHostSettings)
     {
         var root = new TempDir("rm-app");
         DistributedApplication? app = null;
@@ -65,9 +64,8 @@ internal sealed class AspireStack : IAsyncDisposable
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
             var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.RestikManager_AppHost>(
-                ["--hosts", hosts.ToString(CultureInfo.InvariantCulture), "--plan-schedule", schedule, "--Parameters:data-dir", root.Path],
+                ["--hosts", hosts.ToString(CultureInfo.InvariantCulture), "--plan-schedule", schedule, "--Parameters:data-dir", root.Path, .. appHostSettings],
                 timeout.Token);
-            configure?.Invoke(builder);
             app = await builder.BuildAsync(timeout.Token);
             var settings = DevStackSettings.Read(builder.Configuration, builder.AppHostDirectory)!;
             var stack = new AspireStack(root, app, settings.SimulatedHosts);

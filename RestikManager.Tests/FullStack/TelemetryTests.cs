@@ -11,7 +11,7 @@ public sealed class TelemetryTests
     public async Task JobSpansMetricsAndLogsReachTheOtlpEndpointAndHealthProbesDoNot()
     {
         await using var receiver = await OtlpReceiver.StartAsync();
-        await using var app = await AspireStack.StartAsync(hosts: 1, configure: receiver.ReceiveFrom);
+        await using var app = await AspireStack.StartAsync(1, "0 0 3 * * ?", "--otlp-endpoint", receiver.Endpoint);
         var host = app.Host("host-1");
 
         var job = await BackupApi.RunJobAsync(app.Admin, new { kind = "backup", planId = app.PlanId(host), host = host.Name });

@@ -41,16 +41,6 @@ internal sealed class OtlpReceiver : IAsyncDisposable
         ["OTEL_BLRP_SCHEDULE_DELAY"] = "200",
     };
 
-    /// <summary>
-    /// Makes an Aspire app's resources export here: Aspire hands every resource the dashboard's OTLP endpoint, so the
-    /// receiver stands in for the dashboard's OTLP/HTTP endpoint.
-    /// </summary>
-    public void ReceiveFrom(Aspire.Hosting.Testing.IDistributedApplicationTestingBuilder builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Configuration["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"] = Endpoint;
-    }
-
     public static async Task<OtlpReceiver> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
