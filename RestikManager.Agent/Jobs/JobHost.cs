@@ -13,6 +13,7 @@ namespace RestikManager.Agent.Jobs;
 /// </summary>
 internal sealed partial class JobHost(
     AgentState state, JobRunner runner, QueryRunner queries, SnapshotIndexer indexes, string hostname, TimeProvider time, ILogger logger)
+    : Schedule.IScheduledJobs
 {
     private readonly ConcurrentDictionary<string, RunningJob> _running = new(StringComparer.Ordinal);
     private Func<AgentMessage, bool>? _send;

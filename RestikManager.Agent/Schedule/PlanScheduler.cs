@@ -11,7 +11,8 @@ namespace RestikManager.Agent.Schedule;
 /// is due while the previous one of the same plan still runs is skipped. Runs missed while the agent was down are
 /// not made up.
 /// </summary>
-internal sealed partial class PlanScheduler(AgentState state, JobHost jobs, TimeProvider time, ILogger logger)
+/// <remarks><see cref="Replace"/> (the connection's thread) and <see cref="FireDue"/> (the schedule loop) meet under one lock.</remarks>
+internal sealed partial class PlanScheduler(AgentState state, IScheduledJobs jobs, TimeProvider time, ILogger logger)
 {
     private readonly object _gate = new();
     private Dictionary<string, (AgentPlan Plan, CronSchedule Schedule, DateTimeOffset? Next)> _plans = [];
@@ -36,8 +37,7 @@ internal sealed partial class PlanScheduler(AgentState state, JobHost jobs, Time
             state.SavePlans(plans);
         }
 
-        var now = time.GetUtcNow();
-        var next = new Dictionary<string, (AgentPlan, CronSchedule, DateTimeOffset?)>(StringComparer.Ordinal);
+        List<(AgentPlan Plan, CronSchedule Schedule)> usable = [];
         foreach (var plan in plans)
         {
             if (!CronSchedule.TryParse(plan.Schedule, plan.TimeZone, out var schedule, out var error, out _))
@@ -46,14 +46,23 @@ internal sealed partial class PlanScheduler(AgentState state, JobHost jobs, Time
                 continue;
             }
 
-            // An unchanged schedule keeps its next time; a new or changed one starts from now.
-            var kept = _plans.TryGetValue(plan.Id, out var old) && old.Plan.Schedule == plan.Schedule && old.Plan.TimeZone == plan.TimeZone
-                ? old.Next : schedule!.NextAfter(now);
-            next[plan.Id] = (plan, schedule!, kept);
+            usable.Add((plan, schedule!));
         }
 
+        // Read the old set and swap in the new one under the same lock FireDue takes: a run fired in between would
+        // otherwise be carried over with its old, already-fired time, and fire again.
+        var now = time.GetUtcNow();
+        var next = new Dictionary<string, (AgentPlan, CronSchedule, DateTimeOffset?)>(StringComparer.Ordinal);
         lock (_gate)
         {
+            foreach (var (plan, schedule) in usable)
+            {
+                // An unchanged schedule keeps its next time; a new or changed one starts from now.
+                var kept = _plans.TryGetValue(plan.Id, out var old) && old.Plan.Schedule == plan.Schedule && old.Plan.TimeZone == plan.TimeZone
+                    ? old.Next : schedule.NextAfter(now);
+                next[plan.Id] = (plan, schedule, kept);
+            }
+
             _plans = next;
             _changed.TrySetResult();
         }
@@ -102,7 +111,8 @@ internal sealed partial class PlanScheduler(AgentState state, JobHost jobs, Time
         }
     }
 
-    private void FireDue(DateTimeOffset now)
+    /// <summary>Starts every plan whose time has come at <paramref name="now"/> and moves it to its next time.</summary>
+    internal void FireDue(DateTimeOffset now)
     {
         List<AgentPlan> due = [];
         lock (_gate)
