@@ -5,7 +5,7 @@ using RestikManager.Tests.Infrastructure;
 namespace RestikManager.Tests.Accounts;
 
 /// <summary><c>restic-manager-server admin …</c> run on the host, next to a running server.</summary>
-[Collection(PublishedTreeGroup.Name)]
+[Collection(PublishedTreeGroup.InstallAndWeb)]
 [Trait("Category", PublishedTreeGroup.Category)]
 public sealed class AdminCommandTests(PublishedTree tree)
 {

@@ -5,7 +5,7 @@ using RestikManager.Tests.Infrastructure;
 namespace RestikManager.Tests.Backups;
 
 /// <summary>Each fault ends in a job result that says exactly what went wrong, and the next run works.</summary>
-[Collection(PublishedTreeGroup.Name)]
+[Collection(PublishedTreeGroup.Backups)]
 [Trait("Category", PublishedTreeGroup.Category)]
 public sealed class BackupFaultTests(PublishedTree tree)
 {

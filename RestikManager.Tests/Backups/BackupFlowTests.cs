@@ -7,7 +7,7 @@ namespace RestikManager.Tests.Backups;
 /// The whole way with real restic on real files: init through an agent, back up, list, browse, restore on another
 /// host byte for byte, and retention removing exactly what the policy says.
 /// </summary>
-[Collection(PublishedTreeGroup.Name)]
+[Collection(PublishedTreeGroup.Backups)]
 [Trait("Category", PublishedTreeGroup.Category)]
 public sealed class BackupFlowTests(PublishedTree tree)
 {

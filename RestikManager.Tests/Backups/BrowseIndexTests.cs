@@ -6,7 +6,7 @@ namespace RestikManager.Tests.Backups;
 /// A large snapshot is indexed by its agent after the backup, and browsing it is then answered from the index:
 /// the same entries, in the same order, with the same paging as restic's own listing.
 /// </summary>
-[Collection(PublishedTreeGroup.Name)]
+[Collection(PublishedTreeGroup.Backups)]
 [Trait("Category", PublishedTreeGroup.Category)]
 public sealed class BrowseIndexTests(PublishedTree tree)
 {

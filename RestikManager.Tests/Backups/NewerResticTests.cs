@@ -6,7 +6,7 @@ namespace RestikManager.Tests.Backups;
 /// What restic 0.16+ does differently, played by a wrapper around the real restic 0.14 (which prints no restore
 /// progress): the agent asks restore for JSON and reports its progress like a backup's.
 /// </summary>
-[Collection(PublishedTreeGroup.Name)]
+[Collection(PublishedTreeGroup.Backups)]
 [Trait("Category", PublishedTreeGroup.Category)]
 public sealed class NewerResticTests(PublishedTree tree)
 {

@@ -4,7 +4,7 @@ using RestikManager.Tests.Infrastructure;
 namespace RestikManager.Tests.Backups;
 
 /// <summary>A repository password reaches restic through its environment only: never argv, a log line or a file left behind.</summary>
-[Collection(PublishedTreeGroup.Name)]
+[Collection(PublishedTreeGroup.Backups)]
 [Trait("Category", PublishedTreeGroup.Category)]
 public sealed class SecretLeakTests(PublishedTree tree)
 {

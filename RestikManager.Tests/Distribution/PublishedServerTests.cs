@@ -3,7 +3,7 @@ using RestikManager.Tests.Infrastructure;
 namespace RestikManager.Tests.Distribution;
 
 /// <summary>The published server executable, started as a process against the published tree and an empty data dir.</summary>
-[Collection(PublishedTreeGroup.Name)]
+[Collection(PublishedTreeGroup.InstallAndWeb)]
 [Trait("Category", PublishedTreeGroup.Category)]
 public sealed class PublishedServerTests(PublishedTree tree) : IDisposable
 {

@@ -2,16 +2,18 @@ namespace RestikManager.Tests.Infrastructure;
 
 /// <summary>
 /// Runs <c>deploy/publish.sh</c> once per test run, with a known build stamp, for all three agent targets and the
-/// linux-amd64 server.
+/// linux-amd64 server. Every collection that uses it shares that one publish (read-only); it is removed when the
+/// test process exits.
 /// </summary>
-public sealed class PublishedTree : IAsyncLifetime, IDisposable
+public sealed class PublishedTree : IAsyncLifetime
 {
     public const string Version = "9.8.7-test";
     public const string Commit = "c0ffee1";
     public const string Date = "2026-01-02T03:04:05Z";
     public static readonly string[] Targets = ["linux-amd64", "linux-arm64", "windows-amd64"];
 
-    private readonly TempDir _dir = new("rm-publish");
+    private static readonly Lazy<Task<TempDir>> Shared = new(PublishAsync);
+    private TempDir _dir = null!;
 
     /// <summary>The publish output: server/ and dist/.</summary>
     public string Root => _dir.Path;
@@ -23,31 +25,37 @@ public sealed class PublishedTree : IAsyncLifetime, IDisposable
     public string Agent(string target) =>
         _dir.Of("dist", "agent-binaries", $"restic-manager-agent-{target}{(target.StartsWith("windows", StringComparison.Ordinal) ? ".exe" : "")}");
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => _dir = await Shared.Value;
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private static async Task<TempDir> PublishAsync()
     {
+        var dir = new TempDir("rm-publish");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => dir.Dispose();
         var (code, output) = await ChildProcess.RunAsync("bash",
-            [RepoPaths.Of("deploy", "publish.sh"), "--out", _dir.Path, "--targets", string.Join(',', Targets),
+            [RepoPaths.Of("deploy", "publish.sh"), "--out", dir.Path, "--targets", string.Join(',', Targets),
              "--server", "linux-amd64", "--version", Version, "--commit", Commit, "--date", Date],
             timeout: TimeSpan.FromMinutes(10));
         if (code != 0)
         {
             throw new InvalidOperationException($"deploy/publish.sh failed ({code}):\n{output}");
         }
-    }
 
-    public Task DisposeAsync()
-    {
-        Dispose();
-        return Task.CompletedTask;
+        return dir;
     }
-
-    public void Dispose() => _dir.Dispose();
 }
 
+/// <summary>
+/// The process tests that use the published tree, in three collections that run side by side (each serial inside):
+/// the agent process and durability, backups on published executables, and install scripts and the web pages.
+/// </summary>
 [CollectionDefinition(Name)]
 public sealed class PublishedTreeGroup : ICollectionFixture<PublishedTree>
 {
     public const string Name = "published tree";
+    public const string Backups = "published tree: backups";
+    public const string InstallAndWeb = "published tree: install and web";
 
     /// <summary>
     /// The trait of every test that runs published executables (server, agents, scripts, the browser): the slow part.
@@ -55,3 +63,9 @@ public sealed class PublishedTreeGroup : ICollectionFixture<PublishedTree>
     /// </summary>
     public const string Category = "Process";
 }
+
+[CollectionDefinition(PublishedTreeGroup.Backups)]
+public sealed class PublishedTreeBackupsGroup : ICollectionFixture<PublishedTree>;
+
+[CollectionDefinition(PublishedTreeGroup.InstallAndWeb)]
+public sealed class PublishedTreeInstallAndWebGroup : ICollectionFixture<PublishedTree>;

@@ -6,7 +6,7 @@ namespace RestikManager.Tests.Web;
 /// <summary>
 /// The dashboard tells the truth about what is protected: real backups with real restic, read in a real browser.
 /// </summary>
-[Collection(PublishedTreeGroup.Name)]
+[Collection(PublishedTreeGroup.InstallAndWeb)]
 [Trait("Category", PublishedTreeGroup.Category)]
 public sealed class ProtectionDashboardTests(PublishedTree tree)
 {
