@@ -63,20 +63,29 @@ internal sealed class JobStore(Database database, TimeProvider time)
     /// </summary>
     public IReadOnlyDictionary<(string AgentId, string PlanId), LastBackup> LastBackups(IEnumerable<(string AgentId, string PlanId)> pairs)
     {
-        const string finished = $"SELECT {Columns} FROM jobs WHERE agent_id = @agentId AND plan_id = @planId AND kind = 'backup' AND finished_at IS NOT NULL";
-        using var connection = database.Open();
-        var found = new Dictionary<(string, string), LastBackup>();
-        foreach (var (agentId, planId) in pairs)
+        // One pass over the finished backups in the order of jobs_by_agent_plan_finished_backup (one window, so no
+        // sort): per (host, plan) the newest row, with the newest successful one's time beside it.
+        const string newest = $"""
+            SELECT {Columns}, last_succeeded_at AS LastSucceededAt FROM (
+                SELECT *,
+                       ROW_NUMBER() OVER pair AS newness,
+                       MAX(CASE WHEN status = '{JobStatuses.Succeeded}' THEN finished_at END)
+                           OVER (pair ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS last_succeeded_at
+                FROM jobs WHERE kind = '{JobKinds.Backup}' AND finished_at IS NOT NULL
+                WINDOW pair AS (PARTITION BY agent_id, plan_id ORDER BY finished_at DESC))
+            WHERE newness = 1
+            """;
+        var wanted = pairs.ToHashSet();
+        if (wanted.Count == 0)
         {
-            if (connection.QuerySingleOrDefault<JobRecord>($"{finished} ORDER BY finished_at DESC LIMIT 1", new { agentId, planId }) is { } latest)
-            {
-                var succeeded = latest.Status == JobStatuses.Succeeded ? latest
-                    : connection.QuerySingleOrDefault<JobRecord>($"{finished} AND status = 'succeeded' ORDER BY finished_at DESC LIMIT 1", new { agentId, planId });
-                found[(agentId, planId)] = new LastBackup(latest, succeeded?.FinishedAt);
-            }
+            return new Dictionary<(string, string), LastBackup>();
         }
 
-        return found;
+        using var connection = database.Open();
+        return connection.Query<JobRecord, string?, (JobRecord Job, string? LastSucceededAt)>(newest, (job, succeeded) => (job, succeeded),
+                splitOn: "LastSucceededAt")
+            .Where(x => x.Job.PlanId is not null && wanted.Contains((x.Job.AgentId, x.Job.PlanId)))
+            .ToDictionary(x => (x.Job.AgentId, x.Job.PlanId!), x => new LastBackup(x.Job, x.LastSucceededAt));
     }
 
     /// <summary>Jobs of a repository that are queued or running, oldest first.</summary>
