@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using RestikManager.Agent.State;
+using RestikManager.Contracts.Files;
 
 namespace RestikManager.Agent.Config;
 

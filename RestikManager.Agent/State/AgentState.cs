@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using RestikManager.Contracts.Files;
 using RestikManager.Contracts.Protocol;
 
 namespace RestikManager.Agent.State;

@@ -6,7 +6,7 @@ namespace RestikManager.Server.Agents;
 /// <summary>The live sessions, one per agent: a new connection from the same agent replaces the old one.</summary>
 internal sealed class AgentConnections
 {
-    private readonly ConcurrentDictionary<string, AgentSession> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, AgentConnection> _sessions = new(StringComparer.Ordinal);
 
     public bool IsOnline(string agentId) => _sessions.ContainsKey(agentId);
 
@@ -16,9 +16,9 @@ internal sealed class AgentConnections
     public bool TrySend(string agentId, Contracts.Protocol.ServerMessage message) =>
         _sessions.TryGetValue(agentId, out var session) && session.TrySend(message);
 
-    public void Add(AgentSession session)
+    public void Add(AgentConnection session)
     {
-        AgentSession? previous = null;
+        AgentConnection? previous = null;
         _sessions.AddOrUpdate(session.AgentId, session, (_, old) =>
         {
             previous = old;
@@ -27,8 +27,8 @@ internal sealed class AgentConnections
         previous?.Close(WebSocketCloseStatus.PolicyViolation, "replaced by a newer connection from the same agent");
     }
 
-    public void Remove(AgentSession session) =>
-        _sessions.TryRemove(new KeyValuePair<string, AgentSession>(session.AgentId, session));
+    public void Remove(AgentConnection session) =>
+        _sessions.TryRemove(new KeyValuePair<string, AgentConnection>(session.AgentId, session));
 
     /// <summary>Closes the agent's live connection, if any (revocation).</summary>
     public void Drop(string agentId, string reason)

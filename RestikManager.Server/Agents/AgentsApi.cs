@@ -102,7 +102,7 @@ internal static class AgentsApi
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.FromSeconds(30) });
-        using var session = new AgentSession(agent, socket, connections, presence, agents, events, time, loggers.CreateLogger("RestikManager.Server.Agents"));
+        using var session = new AgentConnection(agent, socket, connections, presence, agents, events, time, loggers.CreateLogger("RestikManager.Server.Agents"));
         var connectedAt = time.GetUtcNow();
         telemetry.AgentConnected();
         try

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using RestikManager.Contracts.Files;
 using RestikManager.Server.Configuration;
 
 namespace RestikManager.Server.Data;

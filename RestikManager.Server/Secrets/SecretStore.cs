@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using RestikManager.Contracts.Files;
 using RestikManager.Server.Configuration;
 using RestikManager.Server.Data;
 

@@ -15,7 +15,7 @@ internal sealed record SessionOutcome(bool Welcomed, string Reason, bool Credent
 /// One connection to the server: hello, welcome, heartbeats. Everything sent goes through one
 /// <see cref="SocketWriter{T}"/>, so only one task ever writes to the socket.
 /// </summary>
-internal sealed partial class AgentSession(AgentConfig config, Hello hello, AgentWork work, ILogger logger)
+internal sealed partial class ServerSession(AgentConfig config, Hello hello, AgentWork work, ILogger logger)
 {
     private static readonly TimeSpan OutboxResendEvery = TimeSpan.FromSeconds(30);
 

@@ -13,7 +13,7 @@ namespace RestikManager.Server.Agents;
 /// size limit) and one <see cref="SocketWriter{T}"/>, so only one task ever sends on the socket.
 /// Any breach closes this connection with a reason; it never touches any other.
 /// </summary>
-internal sealed partial class AgentSession(
+internal sealed partial class AgentConnection(
     AgentRecord agent, WebSocket socket, AgentConnections connections, AgentPresence presence, AgentStore agents,
     IAgentEvents events, TimeProvider time, ILogger logger) : IDisposable
 {
