@@ -10,11 +10,18 @@ namespace RestikManager.Server.Accounts;
 /// </summary>
 internal static class PasswordHasher
 {
-    public const int Iterations = 600_000;
+    public const int DefaultIterations = 600_000;
     public const int MinimumLength = 12;
     private const int SaltBytes = 16;
     private const int HashBytes = 32;
     private const string Scheme = "pbkdf2-sha256";
+
+    /// <summary>
+    /// Iterations for new hashes: always <see cref="DefaultIterations"/> in the product. The in-process tests lower it
+    /// (their module initializer) so that hundreds of server starts and sign-ins do not spend minutes in PBKDF2; a
+    /// stored hash names its own count, so verification is unchanged.
+    /// </summary>
+    internal static int Iterations { get; set; } = DefaultIterations;
 
     // Verified against when the account does not exist, so a miss costs as much as a hit.
     private static readonly string Decoy = Hash("decoy password that never matches");

@@ -125,6 +125,26 @@ public sealed class PublishedServerTests(PublishedTree tree) : IDisposable
         Directory.EnumerateFileSystemEntries(_data.Path).ShouldBeEmpty();
     }
 
+    [Fact]
+    public async Task TheBootstrappedAdminPasswordIsHashedWithTheFullPbkdf2Count()
+    {
+        // The in-process tests lower the count (FastPasswordHashing); the product never does.
+        using (var server = await ServerProcess.StartAsync(tree.ServerExecutable, new()
+               {
+                   ["RM_DATA_DIR"] = _data.Path, ["RM_BUNDLED_ASSETS_DIR"] = tree.Dist, ["RM_ADMIN_PASSWORD"] = Api.AdminPassword,
+               }))
+        {
+            (await Api.TokenAsync(server.Http)).ShouldStartWith("rmt_");
+        }
+
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Join(_data.Path, RestikManager.Server.Data.Database.FileName)};Mode=ReadOnly");
+        connection.Open();
+        using var query = connection.CreateCommand();
+        query.CommandText = "SELECT password_hash FROM users WHERE username = 'admin'";
+        ((string)query.ExecuteScalar()!).ShouldStartWith($"pbkdf2-sha256${RestikManager.Server.Accounts.PasswordHasher.DefaultIterations}$");
+        RestikManager.Server.Accounts.PasswordHasher.DefaultIterations.ShouldBe(600_000);
+    }
+
     private Task<ServerProcess> Start() => ServerProcess.StartAsync(tree.ServerExecutable, new()
     {
         ["RM_DATA_DIR"] = _data.Path,

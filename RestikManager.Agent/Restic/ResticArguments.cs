@@ -1,7 +1,7 @@
 using System.Globalization;
 using RestikManager.Contracts.Protocol;
 
-namespace RestikManager.Agent.Jobs;
+namespace RestikManager.Agent.Restic;
 
 /// <summary>
 /// restic's command line for each job: long flags only, never a secret (those are in the environment).

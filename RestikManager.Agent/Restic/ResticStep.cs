@@ -1,6 +1,5 @@
-using RestikManager.Agent.Restic;
 
-namespace RestikManager.Agent.Jobs;
+namespace RestikManager.Agent.Restic;
 
 /// <summary>What one restic command printed: its JSON lines went to the handler; text is kept (the tail) for errors.</summary>
 internal sealed class ResticStep
