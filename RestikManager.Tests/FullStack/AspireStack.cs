@@ -6,6 +6,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using RestikManager.AppHost;
 using RestikManager.Tests.Infrastructure;
 
@@ -66,6 +67,10 @@ internal sealed class AspireStack : IAsyncDisposable
             var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.RestikManager_AppHost>(
                 ["--hosts", hosts.ToString(CultureInfo.InvariantCulture), "--plan-schedule", schedule, "--Parameters:data-dir", root.Path, .. appHostSettings],
                 timeout.Token);
+            // The resources' output is collected below (Output, for failure messages), not echoed into the test log.
+            builder.Services.AddLogging(logging => logging
+                .AddFilter("RestikManager.AppHost.Resources", LogLevel.None)
+                .AddFilter("Aspire.Hosting", LogLevel.Warning));
             app = await builder.BuildAsync(timeout.Token);
             var settings = DevStackSettings.Read(builder.Configuration, builder.AppHostDirectory)!;
             var stack = new AspireStack(root, app, settings.SimulatedHosts);

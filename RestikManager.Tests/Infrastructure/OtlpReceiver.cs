@@ -31,16 +31,6 @@ internal sealed class OtlpReceiver : IAsyncDisposable
 
     public IReadOnlyList<OtlpSpan> Spans => [.. _spans];
 
-    /// <summary>The environment that makes a process export here, quickly.</summary>
-    public Dictionary<string, string?> ExporterEnvironment => new()
-    {
-        ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Endpoint,
-        ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
-        ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
-        ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000",
-        ["OTEL_BLRP_SCHEDULE_DELAY"] = "200",
-    };
-
     public static async Task<OtlpReceiver> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
