@@ -63,19 +63,23 @@ internal sealed class JobStore(Database database, TimeProvider time)
     /// </summary>
     public IReadOnlyDictionary<(string AgentId, string PlanId), LastBackup> LastBackups(IEnumerable<(string AgentId, string PlanId)> pairs)
     {
-        // One pass over the finished backups in the order of jobs_by_agent_plan_finished_backup (one window, so no
-        // sort): per (host, plan) the newest row, with the newest successful one's time beside it.
+        // One query: for each asked pair, two seeks in jobs_by_agent_plan_finished_backup (the newest finished backup,
+        // the newest successful one's time), not two round trips per pair and not a pass over the whole history.
         const string newest = $"""
-            SELECT {Columns}, last_succeeded_at AS LastSucceededAt FROM (
-                SELECT *,
-                       ROW_NUMBER() OVER pair AS newness,
-                       MAX(CASE WHEN status = '{JobStatuses.Succeeded}' THEN finished_at END)
-                           OVER (pair ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS last_succeeded_at
-                FROM jobs WHERE kind = '{JobKinds.Backup}' AND finished_at IS NOT NULL
-                WINDOW pair AS (PARTITION BY agent_id, plan_id ORDER BY finished_at DESC))
-            WHERE newness = 1
+            SELECT {Columns}, LastSucceededAt FROM (
+                SELECT j.*,
+                       (SELECT s.finished_at FROM jobs s
+                        WHERE s.agent_id = j.agent_id AND s.plan_id = j.plan_id AND s.kind = '{JobKinds.Backup}'
+                          AND s.finished_at IS NOT NULL AND s.status = '{JobStatuses.Succeeded}'
+                        ORDER BY s.finished_at DESC LIMIT 1) AS LastSucceededAt
+                FROM json_each(@pairs) AS pair
+                JOIN jobs j ON j.id = (
+                    SELECT x.id FROM jobs x
+                    WHERE x.agent_id = json_extract(pair.value, '$[0]') AND x.plan_id = json_extract(pair.value, '$[1]')
+                      AND x.kind = '{JobKinds.Backup}' AND x.finished_at IS NOT NULL
+                    ORDER BY x.finished_at DESC LIMIT 1))
             """;
-        var wanted = pairs.ToHashSet();
+        var wanted = pairs.Distinct().Select(p => new[] { p.AgentId, p.PlanId }).ToList();
         if (wanted.Count == 0)
         {
             return new Dictionary<(string, string), LastBackup>();
@@ -83,8 +87,7 @@ internal sealed class JobStore(Database database, TimeProvider time)
 
         using var connection = database.Open();
         return connection.Query<JobRecord, string?, (JobRecord Job, string? LastSucceededAt)>(newest, (job, succeeded) => (job, succeeded),
-                splitOn: "LastSucceededAt")
-            .Where(x => x.Job.PlanId is not null && wanted.Contains((x.Job.AgentId, x.Job.PlanId)))
+                new { pairs = JsonSerializer.Serialize(wanted, Json) }, splitOn: "LastSucceededAt")
             .ToDictionary(x => (x.Job.AgentId, x.Job.PlanId!), x => new LastBackup(x.Job, x.LastSucceededAt));
     }
 
