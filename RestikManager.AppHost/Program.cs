@@ -30,12 +30,15 @@ internal static class Program
         builder.AddSimulatedHosts(settings, server, admin);
         builder.AddSampleBackups(settings, server, admin);
 
-        await using (var app = builder.Build())
+        try
         {
+            await using var app = builder.Build();
             await app.RunAsync();
+            return 0;
         }
-
-        settings.RemoveTemporaryState();
-        return 0;
+        finally
+        {
+            settings.RemoveTemporaryState();
+        }
     }
 }
