@@ -50,7 +50,8 @@ internal static class SimulatedHosts
                 {
                     var token = await admin.EnrollmentTokenAsync(host.Name, context.CancellationToken);
                     context.Args.Add("enroll");
-                    foreach (var arg in new[] { "--server", url.Url, "--token", token, "--config", host.Config, "--hostname", host.Name })
+                    // --force: a kept data dir whose host the server knows but whose agent.json is gone enrolls again.
+                    foreach (var arg in new[] { "--server", url.Url, "--token", token, "--config", host.Config, "--hostname", host.Name, "--force" })
                     {
                         context.Args.Add(arg);
                     }
