@@ -2,6 +2,8 @@ using RestikManager.Agent.Browse;
 using RestikManager.Agent.Config;
 using RestikManager.Agent.Connection;
 using RestikManager.Agent.Jobs;
+using RestikManager.Agent.Queries;
+using RestikManager.Agent.Restic;
 using RestikManager.Agent.Schedule;
 using RestikManager.Agent.State;
 using RestikManager.Contracts;
@@ -47,15 +49,15 @@ internal static partial class RunCommand
         }
 
         var time = TimeProvider.System;
-        var runner = new JobRunner(restic, state.CacheDir, lockWait, time, logger);
-        using var indexes = new SnapshotIndexer(restic, state.CacheDir, state.IndexDir, logger);
-        var jobs = new JobHost(state, runner, new QueryRunner(restic, state.CacheDir, indexes), indexes, config.Hostname, time, logger);
+        var resticRunner = new ResticRunner(restic, state.CacheDir, lockWait, time, logger);
+        using var indexes = new SnapshotIndexer(resticRunner, state.IndexDir, logger);
+        var jobs = new JobHost(state, new JobRunner(resticRunner, time, logger), resticRunner, indexes, config.Hostname, time, logger);
         await jobs.RecoverAsync();
         var plans = new PlanScheduler(state, jobs, time, logger);
         using var shutdown = new StopSignals(logger);
         using var connection = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var schedule = plans.RunAsync(shutdown.Token);
-        var loop = new ReconnectLoop(config, ct => HostFacts.HelloAsync(config.Hostname, restic, ct), new AgentWork(jobs, plans), Backoff.Default(), time, logger)
+        var loop = new ReconnectLoop(config, ct => HostFacts.HelloAsync(config.Hostname, restic, ct), new AgentWork(jobs, plans, new QueryRunner(resticRunner, indexes)), Backoff.Default(), time, logger)
             .RunAsync(connection.Token);
         await Task.WhenAny(loop, shutdown.Stopped);
 

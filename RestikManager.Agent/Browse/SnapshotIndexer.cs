@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using RestikManager.Agent.Jobs;
 using RestikManager.Agent.Restic;
 using RestikManager.Contracts.Protocol;
 
@@ -12,7 +11,7 @@ namespace RestikManager.Agent.Browse;
 /// One build at a time; the newest <see cref="Kept"/> indexes are kept. A build is written aside and moved into
 /// place whole, so a browse never reads half an index.
 /// </summary>
-internal sealed partial class SnapshotIndexer(string restic, string cacheDir, string root, ILogger logger) : IDisposable
+internal sealed partial class SnapshotIndexer(ResticRunner restic, string root, ILogger logger) : IDisposable
 {
     /// <summary>Snapshots of this many files or more are indexed right after their backup.</summary>
     public const int LargeSnapshotFiles = 20_000;
@@ -77,7 +76,7 @@ internal sealed partial class SnapshotIndexer(string restic, string cacheDir, st
             ResticStep step;
             using (var builder = new SnapshotIndex.Builder(aside))
             {
-                step = await ResticStep.RunAsync(restic, ResticArguments.Ls(snapshotId), JobRunner.Environment(repository), cacheDir, line =>
+                step = await restic.RunAsync(ResticArguments.Ls(snapshotId), repository, line =>
                 {
                     if (line.Kind == "node" && line.Path is { } path && line.Name is { } name && line.Type is { } type && !malformed)
                     {

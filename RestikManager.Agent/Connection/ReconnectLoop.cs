@@ -14,7 +14,7 @@ internal sealed partial class ReconnectLoop(AgentConfig config, Func<Cancellatio
         var attempt = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var session = new ServerSession(config, await hello(cancellationToken), work, logger);
+            var session = new ServerSession(config, await hello(cancellationToken), work, time, logger);
             var outcome = await session.RunAsync(cancellationToken);
             if (cancellationToken.IsCancellationRequested)
             {

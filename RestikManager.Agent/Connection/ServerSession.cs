@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
@@ -15,11 +14,8 @@ internal sealed record SessionOutcome(bool Welcomed, string Reason, bool Credent
 /// One connection to the server: hello, welcome, heartbeats. Everything sent goes through one
 /// <see cref="SocketWriter{T}"/>, so only one task ever writes to the socket.
 /// </summary>
-internal sealed partial class ServerSession(AgentConfig config, Hello hello, AgentWork work, ILogger logger)
+internal sealed partial class ServerSession(AgentConfig config, Hello hello, AgentWork work, TimeProvider time, ILogger logger)
 {
-    private static readonly TimeSpan OutboxResendEvery = TimeSpan.FromSeconds(30);
-
-
     public static Uri WebSocketUri(string server)
     {
         var builder = new UriBuilder(new Uri(new Uri(server.TrimEnd('/') + "/"), AgentProtocol.WebSocketPath.TrimStart('/')));
@@ -84,61 +80,46 @@ internal sealed partial class ServerSession(AgentConfig config, Hello hello, Age
     {
         var welcomed = false;
         Task? heartbeats = null;
-        var buffer = ArrayPool<byte>.Shared.Rent(AgentProtocol.MaxMessageBytes);
-        try
+        using var reader = new SocketReader(socket);
+        while (true)
         {
-            while (true)
+            var received = await reader.ReadAsync(CancellationToken.None);
+            if (received == Received.TooBig)
             {
-                var length = 0;
-                ValueWebSocketReceiveResult result;
-                do
-                {
-                    if (length == AgentProtocol.MaxMessageBytes)
-                    {
-                        writer.Close(WebSocketCloseStatus.MessageTooBig, "message too large");
-                        return (welcomed, "the server sent a message over the size limit", heartbeats);
-                    }
-
-                    result = await socket.ReceiveAsync(buffer.AsMemory(length, AgentProtocol.MaxMessageBytes - length), CancellationToken.None);
-                    length += result.Count;
-                }
-                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    var why = string.IsNullOrEmpty(socket.CloseStatusDescription) ? $"{socket.CloseStatus}" : socket.CloseStatusDescription;
-                    return (welcomed, $"the server closed the connection: {why}", heartbeats);
-                }
-
-                switch (Parse(buffer.AsSpan(0, length)))
-                {
-                    case Welcome welcome:
-                        welcomed = true;
-                        LogWelcome(logger, config.Server, welcome.AgentId, welcome.ServerVersion);
-                        heartbeats ??= HeartbeatLoopAsync(writer, TimeSpan.FromSeconds(Math.Clamp(welcome.HeartbeatSeconds, 1, 300)), work.Jobs, cancellationToken);
-                        work.Jobs.Connected(writer.TrySend);
-                        break;
-                    case PlanSet plans:
-                        work.Plans.Replace(plans.Plans, save: true);
-                        break;
-                    case RunJob run:
-                        work.Jobs.Start(run.Job);
-                        break;
-                    case CancelJob cancel:
-                        work.Jobs.Cancel(cancel.JobId);
-                        break;
-                    case ResultAck ack:
-                        work.Jobs.Acknowledged(ack.JobId, ack.Refused);
-                        break;
-                    case Query query:
-                        work.Jobs.Answer(query, reply => writer.TrySend(reply), cancellationToken);
-                        break;
-                }
+                writer.Close(WebSocketCloseStatus.MessageTooBig, "message too large");
+                return (welcomed, "the server sent a message over the size limit", heartbeats);
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+
+            if (received == Received.Close)
+            {
+                var why = string.IsNullOrEmpty(socket.CloseStatusDescription) ? $"{socket.CloseStatus}" : socket.CloseStatusDescription;
+                return (welcomed, $"the server closed the connection: {why}", heartbeats);
+            }
+
+            switch (received == Received.Text ? Parse(reader.Message.Span) : null)
+            {
+                case Welcome welcome:
+                    welcomed = true;
+                    LogWelcome(logger, config.Server, welcome.AgentId, welcome.ServerVersion);
+                    heartbeats ??= HeartbeatLoopAsync(writer, TimeSpan.FromSeconds(Math.Clamp(welcome.HeartbeatSeconds, 1, 300)), cancellationToken);
+                    work.Jobs.Connected(writer.TrySend);
+                    break;
+                case PlanSet plans:
+                    work.Plans.Replace(plans.Plans, save: true);
+                    break;
+                case RunJob run:
+                    work.Jobs.Start(run.Job, run.Repository);
+                    break;
+                case CancelJob cancel:
+                    work.Jobs.Cancel(cancel.JobId);
+                    break;
+                case ResultAck ack:
+                    work.Jobs.Acknowledged(ack.JobId, ack.Refused);
+                    break;
+                case Query query:
+                    work.Queries.Answer(query, reply => writer.TrySend(reply), cancellationToken);
+                    break;
+            }
         }
     }
 
@@ -156,20 +137,14 @@ internal sealed partial class ServerSession(AgentConfig config, Hello hello, Age
         }
     }
 
-    private static async Task HeartbeatLoopAsync(SocketWriter<AgentMessage> writer, TimeSpan every, Jobs.JobHost jobs, CancellationToken cancellationToken)
+    private async Task HeartbeatLoopAsync(SocketWriter<AgentMessage> writer, TimeSpan every, CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(every);
-        var lastResend = DateTimeOffset.UtcNow;
+        using var timer = new PeriodicTimer(every, time);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                writer.TrySend(new Heartbeat(DateTimeOffset.UtcNow));
-                if (DateTimeOffset.UtcNow - lastResend >= OutboxResendEvery)
-                {
-                    lastResend = DateTimeOffset.UtcNow;
-                    jobs.ResendOutbox();
-                }
+                writer.TrySend(new Heartbeat(time.GetUtcNow()));
             }
         }
         catch (OperationCanceledException)

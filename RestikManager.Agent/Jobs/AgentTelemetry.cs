@@ -22,7 +22,7 @@ internal static class AgentTelemetry
         var span = Source.StartActivity($"restic {job.Kind}");
         span?.SetTag("rm.job.id", job.JobId);
         span?.SetTag("rm.job.kind", job.Kind);
-        span?.SetTag("rm.repository.id", job.Repository.Id);
+        span?.SetTag("rm.repository.id", job.RepositoryId);
         return span;
     }
 

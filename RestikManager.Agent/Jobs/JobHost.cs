@@ -1,5 +1,6 @@
 using RestikManager.Agent.Browse;
 using System.Collections.Concurrent;
+using RestikManager.Agent.Restic;
 using RestikManager.Agent.State;
 using RestikManager.Contracts.Protocol;
 
@@ -12,16 +13,20 @@ namespace RestikManager.Agent.Jobs;
 /// interrupted when it starts again, after <c>restic unlock</c> has cleared the lock the dead restic left.
 /// </summary>
 internal sealed partial class JobHost(
-    AgentState state, JobRunner runner, QueryRunner queries, SnapshotIndexer indexes, string hostname, TimeProvider time, ILogger logger)
+    AgentState state, JobRunner runner, ResticRunner restic, SnapshotIndexer indexes, string hostname, TimeProvider time, ILogger logger)
     : Schedule.IScheduledJobs
 {
+    private static readonly TimeSpan OutboxResendEvery = TimeSpan.FromSeconds(30);
     private readonly ConcurrentDictionary<string, RunningJob> _running = new(StringComparer.Ordinal);
     private Func<AgentMessage, bool>? _send;
+    private CancellationTokenSource? _connection;
     private volatile bool _stopping;
 
-    private sealed class RunningJob(JobSpec job)
+    private sealed class RunningJob(JobSpec job, RepositoryAccess repository)
     {
         public JobSpec Job { get; } = job;
+
+        public RepositoryAccess Repository { get; } = repository;
         public CancellationTokenSource Stop { get; } = new();
         public JobRunner.StopReason Reason { get; set; }
         public Task Done { get; set; } = Task.CompletedTask;
@@ -35,9 +40,9 @@ internal sealed partial class JobHost(
         {
             if (!waiting.Contains(marker.Job.JobId))
             {
-                await runner.UnlockAsync(JobRunner.Environment(marker.Job.Repository));
+                await restic.UnlockAsync(marker.Repository);
                 var job = marker.Job;
-                state.AddToOutbox(new JobResult(job.JobId, job.Kind, job.Repository.Id, job.Trigger, job.PlanId, JobStatuses.Interrupted,
+                state.AddToOutbox(new JobResult(job.JobId, job.Kind, job.RepositoryId, job.Trigger, job.PlanId, JobStatuses.Interrupted,
                     marker.StartedAt, time.GetUtcNow(), ErrorClass: JobErrors.Interrupted,
                     Error: "interrupted: the agent stopped while restic ran; stale locks were removed"));
                 LogRecovered(logger, job.Kind, job.JobId);
@@ -47,22 +52,47 @@ internal sealed partial class JobHost(
         }
     }
 
-    /// <summary>A connection was welcomed: send what the outbox holds, then which jobs run now.</summary>
+    /// <summary>
+    /// A connection was welcomed: send what the outbox holds, then which jobs run now; while it lasts, what is still
+    /// unacknowledged is sent again every 30 s.
+    /// </summary>
     public void Connected(Func<AgentMessage, bool> send)
     {
         _send = send;
         ResendOutbox();
         send(new ActiveJobs([.. _running.Keys]));
+        var connection = new CancellationTokenSource();
+        Interlocked.Exchange(ref _connection, connection)?.Cancel();
+        _ = ResendLoopAsync(connection.Token);
     }
 
-    public void Disconnected() => _send = null;
+    public void Disconnected()
+    {
+        _send = null;
+        Interlocked.Exchange(ref _connection, null)?.Cancel();
+    }
 
     public bool IsRunning(string jobId) => _running.ContainsKey(jobId);
 
     /// <summary>Whether a job of <paramref name="planId"/> of <paramref name="kind"/> is running (the schedule skips a busy plan).</summary>
     public bool IsPlanBusy(string planId, string kind) => _running.Values.Any(r => r.Job.PlanId == planId && r.Job.Kind == kind);
 
-    public void ResendOutbox()
+    private async Task ResendLoopAsync(CancellationToken disconnected)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(OutboxResendEvery, time, disconnected);
+                ResendOutbox();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void ResendOutbox()
     {
         foreach (var result in state.Outbox())
         {
@@ -84,7 +114,7 @@ internal sealed partial class JobHost(
         state.RemoveFromOutbox(jobId);
     }
 
-    public void Start(JobSpec job)
+    public void Start(JobSpec job, RepositoryAccess repository)
     {
         if (_stopping)
         {
@@ -105,26 +135,26 @@ internal sealed partial class JobHost(
             return;
         }
 
-        var running = new RunningJob(job with { Hostname = hostname });
+        var running = new RunningJob(job with { Hostname = hostname }, repository);
         if (!_running.TryAdd(job.JobId, running))
         {
             return;
         }
 
         var startedAt = time.GetUtcNow();
-        state.MarkRunning(new RunningMarker(running.Job, startedAt));
-        _send?.Invoke(new JobStarted(job.JobId, job.Kind, job.Repository.Id, job.Trigger, job.PlanId, startedAt));
+        state.MarkRunning(new RunningMarker(running.Job, repository, startedAt));
+        _send?.Invoke(new JobStarted(job.JobId, job.Kind, job.RepositoryId, job.Trigger, job.PlanId, startedAt));
         running.Done = Task.Run(async () =>
         {
             JobResult result;
             using var span = AgentTelemetry.JobStarted(running.Job);
             try
             {
-                result = await runner.RunAsync(running.Job, startedAt, p => _send?.Invoke(p), () => running.Reason, running.Stop.Token);
+                result = await runner.RunAsync(running.Job, repository, startedAt, p => _send?.Invoke(p), () => running.Reason, running.Stop.Token);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                result = new JobResult(job.JobId, job.Kind, job.Repository.Id, job.Trigger, job.PlanId, JobStatuses.Failed,
+                result = new JobResult(job.JobId, job.Kind, job.RepositoryId, job.Trigger, job.PlanId, JobStatuses.Failed,
                     startedAt, time.GetUtcNow(), ErrorClass: JobErrors.Failed, Error: $"the agent failed to run restic: {e.Message}");
             }
 
@@ -136,7 +166,7 @@ internal sealed partial class JobHost(
             _send?.Invoke(result);
             if (result is { Backup.TotalFilesProcessed: >= SnapshotIndexer.LargeSnapshotFiles, SnapshotId: { } snapshot })
             {
-                _ = indexes.IndexLater(job.Repository, snapshot);
+                _ = indexes.IndexLater(repository, snapshot);
             }
         });
     }
@@ -149,19 +179,6 @@ internal sealed partial class JobHost(
             running.Stop.Cancel();
         }
     }
-
-    public void Answer(Query query, Action<QueryReply> reply, CancellationToken cancellationToken) =>
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                await queries.AnswerAsync(query, reply, cancellationToken);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                reply(new QueryReply(query.QueryId, true, ErrorClass: JobErrors.Failed, Error: e.Message));
-            }
-        }, CancellationToken.None);
 
     /// <summary>The agent is stopping: interrupt every job (SIGINT to restic) and wait until their results are in the outbox.</summary>
     public async Task StopAsync()

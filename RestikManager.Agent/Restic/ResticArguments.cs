@@ -9,8 +9,6 @@ namespace RestikManager.Agent.Restic;
 /// </summary>
 internal static class ResticArguments
 {
-    public const string PlanTagPrefix = "rm-plan:";
-
     public static List<string> Backup(JobSpec job)
     {
         var args = new List<string> { "backup", "--json" };
@@ -21,7 +19,7 @@ internal static class ResticArguments
 
         if (job.PlanId is not null)
         {
-            args.AddRange(["--tag", PlanTagPrefix + job.PlanId]);
+            args.AddRange(["--tag", SnapshotTags.ForPlan(job.PlanId)]);
         }
 
         foreach (var tag in job.Tags ?? [])
@@ -45,7 +43,7 @@ internal static class ResticArguments
         var args = new List<string> { "forget", "--json" };
         if (job.PlanId is not null)
         {
-            args.AddRange(["--tag", PlanTagPrefix + job.PlanId]);
+            args.AddRange(["--tag", SnapshotTags.ForPlan(job.PlanId)]);
         }
 
         var keep = job.Retention ?? new Retention();

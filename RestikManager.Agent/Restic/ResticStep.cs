@@ -1,3 +1,4 @@
+using RestikManager.Contracts.Protocol;
 
 namespace RestikManager.Agent.Restic;
 
@@ -27,6 +28,9 @@ internal sealed class ResticStep
     }
 
     public List<string> Skipped { get; } = [];
+
+    /// <summary>Why the command failed, as far as its exit code and output say (<see cref="JobErrors"/>).</summary>
+    public string ErrorClass => ExitCode == -1 ? JobErrors.ResticMissing : ResticErrors.Classify(ExitCode, Text);
 
     public static async Task<ResticStep> RunAsync(
         string restic, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment, string cacheDir,

@@ -7,5 +7,5 @@ internal interface IScheduledJobs
 {
     bool IsPlanBusy(string planId, string kind);
 
-    void Start(JobSpec job);
+    void Start(JobSpec job, RepositoryAccess repository);
 }

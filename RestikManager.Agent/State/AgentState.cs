@@ -6,7 +6,7 @@ using RestikManager.Contracts.Protocol;
 namespace RestikManager.Agent.State;
 
 /// <summary>A job the agent has started and not yet finished; left behind only if the agent died meanwhile.</summary>
-internal sealed record RunningMarker(JobSpec Job, DateTimeOffset StartedAt);
+internal sealed record RunningMarker(JobSpec Job, RepositoryAccess Repository, DateTimeOffset StartedAt);
 
 /// <summary>
 /// The agent's state directory (owner-only): <c>outbox/</c> results not yet acknowledged by the server,
@@ -124,7 +124,9 @@ internal sealed class AgentState
     }
 }
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+// RespectNullableAnnotations: a file of an older agent that lacks what this one needs is not read (as if not there).
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    RespectNullableAnnotations = true)]
 [JsonSerializable(typeof(JobResult))]
 [JsonSerializable(typeof(RunningMarker))]
 [JsonSerializable(typeof(IReadOnlyList<AgentPlan>))]

@@ -65,13 +65,15 @@ public sealed record Retention(
 }
 
 /// <summary>
-/// One job to run. Which fields matter depends on <see cref="Kind"/>. A restore puts files under <see cref="Target"/> +
-/// their original path; with <see cref="ContentsOnly"/>, the contents of <see cref="IncludePath"/> go straight into it.
+/// One job to run: the server keeps it with a queued job and sends it in <see cref="RunJob"/> beside the repository's
+/// <see cref="RepositoryAccess"/> (the secrets are added only then). Which fields matter depends on <see cref="Kind"/>.
+/// A restore puts files under <see cref="Target"/> + their original path; with <see cref="ContentsOnly"/>, the
+/// contents of <see cref="IncludePath"/> go straight into it. <see cref="Hostname"/> is the agent's own, set by it.
 /// </summary>
 public sealed record JobSpec(
     string JobId,
     string Kind,
-    RepositoryAccess Repository,
+    string RepositoryId,
     string Trigger,
     string? PlanId = null,
     IReadOnlyList<string>? Paths = null,
@@ -114,6 +116,19 @@ public sealed record SnapshotInfo(
 
 /// <summary>One entry of a directory in a snapshot.</summary>
 public sealed record TreeEntry(string Name, string Type, string Path, long? Size, DateTimeOffset? Mtime, string? Permissions);
+
+/// <summary>Tags restic-manager puts on snapshots.</summary>
+public static class SnapshotTags
+{
+    /// <summary>Every backup of a plan is tagged <c>rm-plan:&lt;id&gt;</c>, so the plan's forget touches only its own snapshots.</summary>
+    public const string PlanPrefix = "rm-plan:";
+
+    public static string ForPlan(string planId) => PlanPrefix + planId;
+
+    /// <summary>The plan a snapshot was made by, read from its tags; null when none says.</summary>
+    public static string? PlanOf(IEnumerable<string>? tags) =>
+        tags?.FirstOrDefault(t => t.StartsWith(PlanPrefix, StringComparison.Ordinal))?[PlanPrefix.Length..];
+}
 
 /// <summary>The kinds of <see cref="Query"/>.</summary>
 public static class QueryKinds

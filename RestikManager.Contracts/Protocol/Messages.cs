@@ -65,8 +65,8 @@ public sealed record Welcome(int ProtocolVersion, string AgentId, string ServerV
 /// <summary>Every enabled plan this agent runs (the whole set: plans not in it are dropped). Sent after welcome and on change.</summary>
 public sealed record PlanSet(IReadOnlyList<AgentPlan> Plans) : ServerMessage;
 
-/// <summary>Run this job now.</summary>
-public sealed record RunJob(JobSpec Job) : ServerMessage;
+/// <summary>Run this job now, on the repository that <paramref name="Repository"/> opens (its secrets travel only here).</summary>
+public sealed record RunJob(JobSpec Job, RepositoryAccess Repository) : ServerMessage;
 
 /// <summary>Stop this job: SIGINT to restic, kill after a grace period, then unlock.</summary>
 public sealed record CancelJob(string JobId) : ServerMessage;

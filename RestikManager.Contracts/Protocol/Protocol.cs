@@ -1,10 +1,16 @@
+using System.Reflection;
+using System.Text.Json.Serialization;
+
 namespace RestikManager.Contracts.Protocol;
 
 /// <summary>Fixed facts of the agent ⇄ server protocol.</summary>
 public static class AgentProtocol
 {
-    /// <summary>The protocol version this build speaks; the agent sends it in its hello.</summary>
-    public const int Version = 1;
+    /// <summary>
+    /// The protocol version this build speaks; the agent sends it in its hello. 2: <c>runJob</c> carries the repository's
+    /// access beside the job instead of inside it.
+    /// </summary>
+    public const int Version = 2;
 
     /// <summary>Largest message either side accepts; a larger one closes the connection.</summary>
     public const int MaxMessageBytes = 64 * 1024;
@@ -17,4 +23,10 @@ public static class AgentProtocol
 
     /// <summary>Prefix of an enrollment token (<c>rme_…</c>).</summary>
     public const string EnrollmentTokenPrefix = "rme_";
+
+    /// <summary>The <c>type</c> of every agent-to-server message, read from <see cref="AgentMessage"/>'s attributes.</summary>
+    public static readonly IReadOnlySet<string> AgentMessageTypes = TypesOf<AgentMessage>();
+
+    private static HashSet<string> TypesOf<T>() =>
+        [.. typeof(T).GetCustomAttributes<JsonDerivedTypeAttribute>(false).Select(a => (string)a.TypeDiscriminator!)];
 }

@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using RestikManager.Contracts;
 using RestikManager.Contracts.Protocol;
@@ -15,7 +13,7 @@ namespace RestikManager.Server.Agents;
 /// </summary>
 internal sealed partial class AgentConnection(
     AgentRecord agent, WebSocket socket, AgentConnections connections, AgentPresence presence, AgentStore agents,
-    IAgentEvents events, TimeProvider time, ILogger logger) : IDisposable
+    AgentEventRouter events, TimeProvider time, ILogger logger) : IDisposable
 {
     public const int HeartbeatSeconds = 15;
     private readonly SocketWriter<ServerMessage> _writer = new(socket, ProtocolJsonContext.Default.ServerMessage, 64, BoundedChannelFullMode.Wait);
@@ -78,54 +76,23 @@ internal sealed partial class AgentConnection(
 
     private async Task<(WebSocketCloseStatus, string)> ReceiveLoopAsync()
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(4096);
-        try
+        using var reader = new SocketReader(socket);
+        while (true)
         {
-            while (true)
+            switch (await reader.ReadAsync())
             {
-                var length = 0;
-                ValueWebSocketReceiveResult result;
-                do
-                {
-                    var capacity = Math.Min(buffer.Length, AgentProtocol.MaxMessageBytes);
-                    if (length == capacity)
-                    {
-                        if (capacity >= AgentProtocol.MaxMessageBytes)
-                        {
-                            return (WebSocketCloseStatus.MessageTooBig, $"message larger than {AgentProtocol.MaxMessageBytes} bytes");
-                        }
-
-                        var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, AgentProtocol.MaxMessageBytes));
-                        buffer.AsSpan(0, length).CopyTo(bigger);
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = bigger;
-                        capacity = Math.Min(buffer.Length, AgentProtocol.MaxMessageBytes);
-                    }
-
-                    result = await socket.ReceiveAsync(buffer.AsMemory(length, capacity - length), CancellationToken.None);
-                    length += result.Count;
-                }
-                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
+                case Received.Close:
                     return (WebSocketCloseStatus.NormalClosure, "agent closed the connection");
-                }
-
-                if (result.MessageType != WebSocketMessageType.Text)
-                {
+                case Received.TooBig:
+                    return (WebSocketCloseStatus.MessageTooBig, $"message larger than {AgentProtocol.MaxMessageBytes} bytes");
+                case Received.Binary:
                     return (WebSocketCloseStatus.InvalidMessageType, "only text (JSON) messages are accepted");
-                }
-
-                if (Handle(buffer.AsSpan(0, length)) is { } breach)
-                {
-                    return breach;
-                }
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+
+            if (Handle(reader.Message.Span) is { } breach)
+            {
+                return breach;
+            }
         }
     }
 
@@ -143,7 +110,7 @@ internal sealed partial class AgentConnection(
             return (WebSocketCloseStatus.InvalidPayloadData, "message is not JSON");
         }
 
-        if (type is null || !KnownTypes.Contains(type))
+        if (type is null || !AgentProtocol.AgentMessageTypes.Contains(type))
         {
             return (WebSocketCloseStatus.InvalidPayloadData, $"unknown message type '{Truncate(type)}'");
         }
@@ -202,10 +169,6 @@ internal sealed partial class AgentConnection(
     private static bool IsPlainHello(Hello hello) =>
         new[] { hello.AgentVersion, hello.Commit, hello.BuildDate, hello.Os, hello.Arch, hello.Hostname }.All(v => HostViews.IsPlainText(v))
         && (hello.ResticVersion is null || HostViews.IsPlainText(hello.ResticVersion));
-
-    // The message types of the contract, read from its polymorphism attributes: one list, kept by Contracts.
-    private static readonly HashSet<string> KnownTypes = [.. typeof(AgentMessage).GetCustomAttributes(typeof(JsonDerivedTypeAttribute), false)
-        .Cast<JsonDerivedTypeAttribute>().Select(a => (string)a.TypeDiscriminator!)];
 
     private static string Truncate(string? value) => value is null ? "" : value.Length <= 40 ? value : value[..40] + "…";
 

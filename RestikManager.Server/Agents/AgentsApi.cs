@@ -85,7 +85,7 @@ internal static class AgentsApi
 
     private static async Task<IResult> ConnectAsync(
         HttpContext context, AgentStore agents, AgentConnections connections, AgentPresence presence, AuditLog audit,
-        IAgentEvents events, ServerTelemetry telemetry, TimeProvider time, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
+        AgentEventRouter events, ServerTelemetry telemetry, TimeProvider time, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {

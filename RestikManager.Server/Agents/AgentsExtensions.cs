@@ -8,6 +8,7 @@ internal static class AgentsExtensions
         builder.Services.AddSingleton<EnrollmentTokens>();
         builder.Services.AddSingleton<AgentConnections>();
         builder.Services.AddSingleton<AgentPresence>();
+        builder.Services.AddSingleton<AgentEventRouter>();
         builder.Services.AddHostedService<LastSeenFlusher>();
         return builder;
     }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using RestikManager.Contracts;
-using RestikManager.Server.Configuration;
 
 namespace RestikManager.Server.Hosting;
 
@@ -13,7 +12,8 @@ internal static class ServerCommandLine
 {
     public const string ProgramName = "restic-manager-server";
 
-    public static RootCommand Create()
+    /// <param name="runServer">Runs the server with its host configuration arguments; returns the exit code.</param>
+    public static RootCommand Create(Func<string[], Task<int>> runServer)
     {
         var root = new RootCommand("restic-manager server: plans, repositories, secrets, history and the agent hub. Configured by RM_* environment variables.");
         root.Options.Remove(root.Options.OfType<VersionOption>().Single());
@@ -38,7 +38,7 @@ internal static class ServerCommandLine
                 return 2;
             }
 
-            return await RunServerAsync([.. result.UnmatchedTokens]);
+            return await runServer([.. result.UnmatchedTokens]);
         });
 
         var health = new Command("health", "Probe the local server's /health (at RM_LISTEN); exit 0 when ready, 1 otherwise.");
@@ -46,20 +46,5 @@ internal static class ServerCommandLine
         root.Subcommands.Add(health);
         root.Subcommands.Add(AdminCommands.Create());
         return root;
-    }
-
-    private static async Task<int> RunServerAsync(string[] args)
-    {
-        try
-        {
-            var app = ServerHost.Build(args);
-            await ServerHost.RunAsync(app);
-            return 0;
-        }
-        catch (StartupRefusedException e)
-        {
-            await Console.Error.WriteLineAsync($"{ProgramName}: {e.Message}");
-            return 1;
-        }
     }
 }

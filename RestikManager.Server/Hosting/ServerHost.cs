@@ -9,7 +9,10 @@ using RestikManager.Server.Configuration;
 using RestikManager.Server.Data;
 using RestikManager.Server.Distribution;
 using RestikManager.Server.Jobs;
+using RestikManager.Server.Plans;
+using RestikManager.Server.Repositories;
 using RestikManager.Server.Secrets;
+using RestikManager.Server.Snapshots;
 using RestikManager.Server.Web;
 
 namespace RestikManager.Server.Hosting;
@@ -31,7 +34,10 @@ internal static class ServerHost
         builder.AddAudit(settings);
         builder.AddAccounts(settings);
         builder.AddAgents();
-        builder.AddBackups();
+        builder.AddRepositories();
+        builder.AddPlans();
+        builder.AddJobs();
+        builder.AddSnapshots();
         builder.AddDistribution(settings);
         builder.AddWeb();
 
@@ -48,12 +54,30 @@ internal static class ServerHost
         app.MapDistributionApi();
         app.MapAccountsApi();
         app.MapAgentsApi();
-        app.MapBackupsApi();
+        app.MapRepositoriesApi();
+        app.MapPlansApi();
+        app.MapJobsApi();
+        app.MapSnapshotsApi();
         app.MapRazorPages();
         return app;
     }
 
-    public static async Task RunAsync(WebApplication app)
+    /// <summary>Builds and runs the server until it is stopped; a refused start is one line on stderr and exit code 1.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        try
+        {
+            await RunAsync(Build(args));
+            return 0;
+        }
+        catch (StartupRefusedException e)
+        {
+            await Console.Error.WriteLineAsync($"{ServerCommandLine.ProgramName}: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static async Task RunAsync(WebApplication app)
     {
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("RestikManager.Server");
         var settings = app.Services.GetRequiredService<ServerSettings>();

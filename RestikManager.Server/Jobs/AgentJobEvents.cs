@@ -2,31 +2,27 @@ using System.Collections.Concurrent;
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Agents;
 using RestikManager.Server.Audit;
-using RestikManager.Server.Plans;
 using RestikManager.Server.Snapshots;
 using RestikManager.Server.Telemetry;
 
 namespace RestikManager.Server.Jobs;
 
 /// <summary>
-/// What agents say about jobs and queries. Every job message is first judged by <see cref="JobClaims"/>: only an
+/// What agents say about jobs. Every job message is first judged by <see cref="JobClaims"/>: only an
 /// agent's own work is recorded. A result is recorded once and always acknowledged (a repeat is acknowledged again, so
 /// the agent can let go of it; a refused one is acknowledged as refused); after a backup or forget the snapshot list is
 /// refreshed through the same agent. When an agent reconnects, its jobs that it neither reported nor still runs are
 /// marked interrupted.
 /// </summary>
 internal sealed partial class AgentJobEvents(
-    JobStore jobs, JobClaims claims, JobDispatcher dispatcher, PlanDistributor plans, SnapshotService snapshots, QueryBroker queries,
-    AgentConnections connections, AuditLog audit, ServerTelemetry telemetry, ILogger<AgentJobEvents> logger) : IAgentEvents
+    JobStore jobs, JobClaims claims, JobDispatcher dispatcher, JobViews views, SnapshotService snapshots, AgentConnections connections, AuditLog audit, ServerTelemetry telemetry, ILogger<AgentJobEvents> logger) : IAgentEvents
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _connectedAt = new(StringComparer.Ordinal);
 
-    /// <summary>Sends the agent its plans. Jobs queued for it go out on the dispatcher's next pass (every few seconds).</summary>
-    public void Online(AgentRecord agent, DateTimeOffset connectedAt)
-    {
-        _connectedAt[agent.Id] = connectedAt;
-        plans.Push(agent);
-    }
+    public IReadOnlyCollection<Type> Handles { get; } = [typeof(JobStarted), typeof(JobProgress), typeof(JobResult), typeof(ActiveJobs)];
+
+    /// <summary>Notes when the connection began. Jobs queued for the agent go out on the dispatcher's next pass (every few seconds).</summary>
+    public void Online(AgentRecord agent, DateTimeOffset connectedAt) => _connectedAt[agent.Id] = connectedAt;
 
     public Breach? Received(string agentId, AgentMessage message)
     {
@@ -41,19 +37,13 @@ internal sealed partial class AgentJobEvents(
 
                 return claim.Verdict == ClaimVerdict.Forged ? Breach.Forged($"jobStarted refused: {claim.Why}") : null;
             case JobProgress progress:
-                if (jobs.Find(progress.JobId) is { Status: JobStatuses.Running } job && job.AgentId == agentId)
-                {
-                    dispatcher.Progress[progress.JobId] = progress with { CurrentFile = Clip(progress.CurrentFile, 300) };
-                }
-
+                views.Progressed(agentId, progress);
                 return null;
             case JobResult result:
                 return Record(agentId, result);
             case ActiveJobs active:
                 MarkLost(agentId, active.JobIds);
                 return null;
-            case QueryReply reply:
-                return queries.Accept(agentId, reply) is { } problem ? Breach.Forged(problem) : null;
             default:
                 return Breach.Malformed("unexpected message");
         }
@@ -77,7 +67,7 @@ internal sealed partial class AgentJobEvents(
         // From here on the job's own facts come from the server's record where it has one, never from the claim.
         var repositoryId = claim.Known?.RepositoryId ?? result.RepositoryId;
         var recorded = jobs.RecordResult(agentId, result with { Error = Clip(result.Error, 8000), ErrorClass = Clip(result.ErrorClass, 40) });
-        dispatcher.Progress.TryRemove(result.JobId, out _);
+        views.Ended(result.JobId);
         connections.TrySend(agentId, new ResultAck(result.JobId));
         if (!recorded)
         {
@@ -122,6 +112,7 @@ internal sealed partial class AgentJobEvents(
                 "the host no longer runs this job and had no result for it (it restarted before the job began)", [JobStatuses.Running]))
             {
                 LogLost(logger, id, agentId);
+                views.Ended(id);
                 if (jobs.Find(id) is { } job)
                 {
                     dispatcher.TryDispatch(job.RepositoryId);

@@ -12,7 +12,7 @@ namespace RestikManager.Server.Jobs;
 /// at once (<c>activeJobs</c>, in <see cref="AgentJobEvents"/>).
 /// </summary>
 internal sealed partial class AwayHostJobs(
-    JobStore jobs, AgentStore agents, AgentConnections connections, AgentPresence presence, JobDispatcher dispatcher,
+    JobStore jobs, AgentStore agents, AgentConnections connections, AgentPresence presence, JobDispatcher dispatcher, JobViews views,
     TimeProvider time, ILogger<AwayHostJobs> logger)
 {
     public static readonly TimeSpan Deadline = TimeSpan.FromHours(1);
@@ -34,6 +34,7 @@ internal sealed partial class AwayHostJobs(
             if (jobs.Finish(job.Id, JobStatuses.Interrupted, JobErrors.HostAway, why, [JobStatuses.Running]))
             {
                 LogAway(logger, job.Id, job.AgentId);
+                views.Ended(job.Id);
                 dispatcher.TryDispatch(job.RepositoryId);
             }
         }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Agents;
 using System.Globalization;
@@ -19,14 +18,12 @@ internal sealed partial class JobDispatcher(
 {
     private readonly Lock _gate = new();
 
-    /// <summary>Latest progress of running jobs (memory only: progress is not history).</summary>
-    public ConcurrentDictionary<string, JobProgress> Progress { get; } = new(StringComparer.Ordinal);
-
-    public JobView Enqueue(JobRequest request)
+    /// <summary>Queues <paramref name="job"/> for <paramref name="agentId"/> and sends it if it may run now.</summary>
+    public JobRecord Enqueue(JobSpec job, string agentId)
     {
-        var job = jobs.Enqueue(request);
-        TryDispatch(request.RepositoryId);
-        return View(jobs.Find(job.Id)!);
+        jobs.Enqueue(job, agentId);
+        TryDispatch(job.RepositoryId);
+        return jobs.Find(job.JobId)!;
     }
 
     /// <summary>Sends whatever queued jobs of <paramref name="repositoryId"/> may run now.</summary>
@@ -50,7 +47,7 @@ internal sealed partial class JobDispatcher(
                     continue;
                 }
 
-                if (!connections.IsOnline(job.AgentId) || JobStore.Request(job) is not { } request
+                if (!connections.IsOnline(job.AgentId) || JobStore.Spec(job) is not { } spec
                     || repositories.Access(job.RepositoryId) is not { } access)
                 {
                     if (exclusive)
@@ -62,7 +59,7 @@ internal sealed partial class JobDispatcher(
                 }
 
                 jobs.MarkDispatched(job.Id);
-                if (!connections.TrySend(job.AgentId, new RunJob(request.ToSpec(job.Id, access))))
+                if (!connections.TrySend(job.AgentId, new RunJob(spec, access)))
                 {
                     // The connection's queue is full or it just closed: try again on the next pass.
                     jobs.Requeue(job.Id);
@@ -106,14 +103,6 @@ internal sealed partial class JobDispatcher(
         return connections.TrySend(job.AgentId, new CancelJob(id))
             ? (true, true, "cancelling: the agent stops restic (SIGINT, then kill) and unlocks the repository")
             : (true, false, "The job's host is offline; it cannot be cancelled until it is back.");
-    }
-
-    public JobView View(JobRecord job)
-    {
-        var (backup, forget) = JobStore.Summary(job);
-        return new JobView(job.Id, job.Kind, job.Status, job.RepositoryId, job.PlanId, job.AgentId, job.Trigger, job.CreatedAt,
-            job.StartedAt, job.FinishedAt, (int?)job.ExitCode, job.ErrorClass, job.Error, job.SnapshotId, backup, forget,
-            job.Status == JobStatuses.Running && Progress.TryGetValue(job.Id, out var progress) ? progress : null);
     }
 
     [LoggerMessage(60, LogLevel.Information, "Sent {Kind} job {JobId} to agent {AgentId}")]

@@ -19,8 +19,6 @@ internal sealed record LastBackup(JobRecord Latest, string? LastSucceededAt);
 /// </summary>
 internal sealed class JobStore(Database database, TimeProvider time)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     private const string Columns =
         "id, kind, repository_id AS RepositoryId, plan_id AS PlanId, agent_id AS AgentId, trigger, status, spec, created_at AS CreatedAt, " +
         "dispatched_at AS DispatchedAt, started_at AS StartedAt, finished_at AS FinishedAt, exit_code AS ExitCode, " +
@@ -28,16 +26,16 @@ internal sealed class JobStore(Database database, TimeProvider time)
 
     private static readonly string[] UnfinishedStatuses = [JobStatuses.Queued, JobStatuses.Running];
 
-    public JobRecord Enqueue(JobRequest request)
+    /// <summary>Queues <paramref name="job"/> (its spec kept without secrets) to run on <paramref name="agentId"/>.</summary>
+    public JobRecord Enqueue(JobSpec job, string agentId)
     {
-        var id = Guid.NewGuid().ToString("N");
         using var connection = database.Open();
-        connection.Execute("""
+        connection.Execute($"""
             INSERT INTO jobs (id, kind, repository_id, plan_id, agent_id, trigger, status, spec, created_at)
-            VALUES (@id, @Kind, @RepositoryId, @PlanId, @AgentId, @Trigger, 'queued', @spec, @now)
-            """, new { id, request.Kind, request.RepositoryId, request.PlanId, request.AgentId, request.Trigger,
-                spec = JsonSerializer.Serialize(request, Json), now = Now() });
-        return Find(id)!;
+            VALUES (@JobId, @Kind, @RepositoryId, @PlanId, @agentId, @Trigger, '{JobStatuses.Queued}', @spec, @now)
+            """, new { job.JobId, job.Kind, job.RepositoryId, job.PlanId, agentId, job.Trigger,
+                spec = JsonSerializer.Serialize(job, StoredJson.Default.JobSpec), now = Now() });
+        return Find(job.JobId)!;
     }
 
     public JobRecord? Find(string id)
@@ -87,7 +85,7 @@ internal sealed class JobStore(Database database, TimeProvider time)
 
         using var connection = database.Open();
         return connection.Query<JobRecord, string?, (JobRecord Job, string? LastSucceededAt)>(newest, (job, succeeded) => (job, succeeded),
-                new { pairs = JsonSerializer.Serialize(wanted, Json) }, splitOn: "LastSucceededAt")
+                new { pairs = JsonSerializer.Serialize(wanted, StoredJson.Default.ListStringArray) }, splitOn: "LastSucceededAt")
             .ToDictionary(x => (x.Job.AgentId, x.Job.PlanId!), x => new LastBackup(x.Job, x.LastSucceededAt));
     }
 
@@ -102,32 +100,37 @@ internal sealed class JobStore(Database database, TimeProvider time)
     public IReadOnlyList<string> RepositoriesWithQueuedJobs()
     {
         using var connection = database.Open();
-        return connection.Query<string>("SELECT DISTINCT repository_id FROM jobs WHERE status = 'queued'").ToList();
+        return connection.Query<string>($"SELECT DISTINCT repository_id FROM jobs WHERE status = '{JobStatuses.Queued}'").ToList();
     }
 
-    public static JobRequest? Request(JobRecord job) => job.Spec is null ? null : JsonSerializer.Deserialize<JobRequest>(job.Spec, Json);
+    /// <summary>What a queued job runs (null for a job the agent's own schedule started: the server never sends it).</summary>
+    public static JobSpec? Spec(JobRecord job) =>
+        job.Spec is null ? null : JsonSerializer.Deserialize(job.Spec, StoredJson.Default.JobSpec) is { } spec ? spec with { JobId = job.Id } : null;
 
     public void MarkDispatched(string id)
     {
         using var connection = database.Open();
-        connection.Execute("UPDATE jobs SET status = 'running', dispatched_at = @now WHERE id = @id AND status = 'queued'", new { id, now = Now() });
+        connection.Execute($"UPDATE jobs SET status = '{JobStatuses.Running}', dispatched_at = @now WHERE id = @id AND status = '{JobStatuses.Queued}'",
+            new { id, now = Now() });
     }
 
     public void Requeue(string id)
     {
         using var connection = database.Open();
-        connection.Execute("UPDATE jobs SET status = 'queued', dispatched_at = NULL WHERE id = @id AND status = 'running' AND started_at IS NULL", new { id });
+        connection.Execute(
+            $"UPDATE jobs SET status = '{JobStatuses.Queued}', dispatched_at = NULL WHERE id = @id AND status = '{JobStatuses.Running}' AND started_at IS NULL",
+            new { id });
     }
 
     /// <summary>A job began: the server's (queued or dispatched) or one the agent's schedule started (new row).</summary>
     public void Started(string agentId, JobStarted started)
     {
         using var connection = database.Open();
-        connection.Execute("""
+        connection.Execute($"""
             INSERT INTO jobs (id, kind, repository_id, plan_id, agent_id, trigger, status, created_at, dispatched_at, started_at)
-            VALUES (@JobId, @Kind, @RepositoryId, @PlanId, @agentId, @Trigger, 'running', @at, @at, @at)
-            ON CONFLICT (id) DO UPDATE SET status = 'running', started_at = excluded.started_at
-                WHERE jobs.agent_id = @agentId AND jobs.status IN ('queued', 'running')
+            VALUES (@JobId, @Kind, @RepositoryId, @PlanId, @agentId, @Trigger, '{JobStatuses.Running}', @at, @at, @at)
+            ON CONFLICT (id) DO UPDATE SET status = '{JobStatuses.Running}', started_at = excluded.started_at
+                WHERE jobs.agent_id = @agentId AND jobs.status IN ('{JobStatuses.Queued}', '{JobStatuses.Running}')
             """, new { started.JobId, started.Kind, started.RepositoryId, started.PlanId, agentId, started.Trigger, at = started.StartedAt.ToString("O") });
     }
 
@@ -137,9 +140,8 @@ internal sealed class JobStore(Database database, TimeProvider time)
     /// </summary>
     public bool RecordResult(string agentId, JobResult result)
     {
-        object? summary = (object?)result.Backup ?? result.Forget;
         using var connection = database.Open();
-        return connection.Execute("""
+        return connection.Execute($"""
             INSERT INTO jobs (id, kind, repository_id, plan_id, agent_id, trigger, status, created_at, dispatched_at, started_at,
                               finished_at, exit_code, error_class, error, snapshot_id, summary)
             VALUES (@JobId, @Kind, @RepositoryId, @PlanId, @agentId, @Trigger, @Status, @startedAt, @startedAt, @startedAt,
@@ -147,13 +149,14 @@ internal sealed class JobStore(Database database, TimeProvider time)
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, started_at = coalesce(jobs.started_at, excluded.started_at),
                 finished_at = excluded.finished_at, exit_code = excluded.exit_code, error_class = excluded.error_class,
                 error = excluded.error, snapshot_id = excluded.snapshot_id, summary = excluded.summary
-                WHERE jobs.agent_id = @agentId AND (jobs.finished_at IS NULL OR jobs.error_class = 'host_away')
+                WHERE jobs.agent_id = @agentId AND (jobs.finished_at IS NULL OR jobs.error_class = '{JobErrors.HostAway}')
             """, new
         {
             result.JobId, result.Kind, result.RepositoryId, result.PlanId, agentId, result.Trigger, result.Status,
             startedAt = result.StartedAt.ToString("O"), finishedAt = result.FinishedAt.ToString("O"), result.ExitCode,
             result.ErrorClass, result.Error, result.SnapshotId,
-            summary = summary is null ? null : JsonSerializer.Serialize(summary, summary.GetType(), Json),
+            summary = result.Backup is { } backup ? JsonSerializer.Serialize(backup, StoredJson.Default.BackupSummary)
+                : result.Forget is { } forget ? JsonSerializer.Serialize(forget, StoredJson.Default.ForgetSummary) : null,
         }) > 0;
     }
 
@@ -171,20 +174,20 @@ internal sealed class JobStore(Database database, TimeProvider time)
     public IReadOnlyList<JobRecord> Running()
     {
         using var connection = database.Open();
-        return connection.Query<JobRecord>($"SELECT {Columns} FROM jobs WHERE status = 'running'").ToList();
+        return connection.Query<JobRecord>($"SELECT {Columns} FROM jobs WHERE status = '{JobStatuses.Running}'").ToList();
     }
 
     /// <summary>Running jobs of an agent, sent to it before <paramref name="before"/>.</summary>
     public IReadOnlyList<string> RunningOn(string agentId, DateTimeOffset before)
     {
         using var connection = database.Open();
-        return connection.Query<string>("SELECT id FROM jobs WHERE agent_id = @agentId AND status = 'running' AND dispatched_at < @before",
+        return connection.Query<string>($"SELECT id FROM jobs WHERE agent_id = @agentId AND status = '{JobStatuses.Running}' AND dispatched_at < @before",
             new { agentId, before = before.ToString("O") }).ToList();
     }
 
     public static (BackupSummary? Backup, ForgetSummary? Forget) Summary(JobRecord job) => job.Summary is null ? (null, null)
-        : job.Kind == JobKinds.Backup ? (JsonSerializer.Deserialize<BackupSummary>(job.Summary, Json), null)
-        : (null, JsonSerializer.Deserialize<ForgetSummary>(job.Summary, Json));
+        : job.Kind == JobKinds.Backup ? (JsonSerializer.Deserialize(job.Summary, StoredJson.Default.BackupSummary), null)
+        : (null, JsonSerializer.Deserialize(job.Summary, StoredJson.Default.ForgetSummary));
 
     private string Now() => time.GetUtcNow().ToString("O");
 }

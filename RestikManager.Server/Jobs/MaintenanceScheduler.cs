@@ -12,7 +12,7 @@ namespace RestikManager.Server.Jobs;
 /// Maintenance that falls due while no host of the plan is online is skipped until its next time.
 /// </summary>
 internal sealed partial class MaintenanceScheduler(
-    PlanStore plans, PlanDistributor distributor, AgentConnections connections, JobDispatcher dispatcher, AwayHostJobs away, TimeProvider time,
+    PlanStore plans, PlanDistributor distributor, JobDispatcher dispatcher, AwayHostJobs away, TimeProvider time,
     ILogger<MaintenanceScheduler> logger) : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(5);
@@ -66,9 +66,9 @@ internal sealed partial class MaintenanceScheduler(
                 }
 
                 _next[key] = schedule!.NextAfter(now);
-                if (distributor.HostsOf(plan).FirstOrDefault(a => connections.IsOnline(a.Id)) is { } host)
+                if (distributor.FirstOnlineHost([plan]) is { } host)
                 {
-                    dispatcher.Enqueue(JobRequest.ForPlan(kind, plan, host.Id, "schedule"));
+                    dispatcher.Enqueue(JobSpecs.ForPlan(kind, plan, JobTriggers.Schedule), host.Id);
                 }
                 else
                 {

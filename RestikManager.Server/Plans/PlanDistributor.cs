@@ -10,6 +10,7 @@ namespace RestikManager.Server.Plans;
 /// to back up on schedule while the server is away.
 /// </summary>
 internal sealed class PlanDistributor(PlanStore plans, RepositoryStore repositories, AgentStore agents, AgentConnections connections)
+    : IAgentEvents
 {
     // The plan list as last read: every change goes through PushAll, which reads it again, so an agent coming
     // online (a whole fleet, after a restart) costs no database read for it.
@@ -19,10 +20,22 @@ internal sealed class PlanDistributor(PlanStore plans, RepositoryStore repositor
         agent.RevokedAt is null && (plan.Hosts.Contains(agent.Id) || (agent.Label is not null && plan.Labels.Contains(agent.Label, StringComparer.OrdinalIgnoreCase)));
 
     /// <summary>The live hosts a plan runs on.</summary>
-    public IReadOnlyList<AgentRecord> HostsOf(Plan plan) => agents.List().Where(a => Targets(plan, a)).ToList();
+    public IReadOnlyList<AgentRecord> HostsOf(Plan plan) => HostsOf([plan]);
+
+    /// <summary>The live hosts any of <paramref name="some"/> runs on, each once, plan by plan.</summary>
+    public IReadOnlyList<AgentRecord> HostsOf(IEnumerable<Plan> some)
+    {
+        var all = agents.List();
+        return [.. some.SelectMany(plan => all.Where(a => Targets(plan, a))).DistinctBy(a => a.Id)];
+    }
+
+    /// <summary>The first online host any of <paramref name="some"/> runs on, or null.</summary>
+    public AgentRecord? FirstOnlineHost(IEnumerable<Plan> some) => HostsOf(some).FirstOrDefault(a => connections.IsOnline(a.Id));
+
+    public IReadOnlyCollection<Type> Handles => [];
 
     /// <summary>Sends <paramref name="agent"/> its plan set (it has just come online).</summary>
-    public void Push(AgentRecord agent) => Push(agent, _plans ??= plans.List());
+    public void Online(AgentRecord agent, DateTimeOffset connectedAt) => Push(agent, _plans ??= plans.List());
 
     /// <summary>After any change to plans or repositories: every online agent gets its new set.</summary>
     public void PushAll()

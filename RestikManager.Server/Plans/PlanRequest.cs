@@ -46,12 +46,10 @@ internal static partial class PlanValidation
             }
         }
 
-        var live = agents.List().Where(a => a.RevokedAt is null).ToList();
         var hosts = new List<string>();
         foreach (var host in request.Hosts ?? [])
         {
-            var agent = live.FirstOrDefault(a => a.Id == host) ?? live.FirstOrDefault(a => string.Equals(a.Hostname, host, StringComparison.OrdinalIgnoreCase));
-            if (agent is null)
+            if (agents.Resolve(host) is not { } agent)
             {
                 return Fail("hosts", $"no enrolled host '{Short(host)}'");
             }

@@ -15,8 +15,6 @@ internal sealed record Plan(
 /// <summary>The <c>plans</c> table; list-valued fields are JSON arrays; an on-demand plan's schedule column is ''.</summary>
 internal sealed class PlanStore(Database database, TimeProvider time)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     private sealed record Row(
         string Id, string Name, string RepositoryId, string Hosts, string Labels, string Paths, string Excludes, string Tags,
         string Schedule, string TimeZone, string Retention, string? ForgetSchedule, string? CheckSchedule,
@@ -31,6 +29,14 @@ internal sealed class PlanStore(Database database, TimeProvider time)
     {
         using var connection = database.Open();
         return connection.Query<Row>($"SELECT {Columns} FROM plans ORDER BY name").Select(ToPlan).ToList();
+    }
+
+    /// <summary>The plans that back up into <paramref name="repositoryId"/>, by name.</summary>
+    public IReadOnlyList<Plan> OfRepository(string repositoryId)
+    {
+        using var connection = database.Open();
+        return connection.Query<Row>($"SELECT {Columns} FROM plans WHERE repository_id = @repositoryId ORDER BY name", new { repositoryId })
+            .Select(ToPlan).ToList();
     }
 
     public Plan? Find(string id)
@@ -65,7 +71,7 @@ internal sealed class PlanStore(Database database, TimeProvider time)
             {
                 plan.Id, plan.Name, plan.RepositoryId, Hosts = Write(plan.Hosts), Labels = Write(plan.Labels), Paths = Write(plan.Paths),
                 Excludes = Write(plan.Excludes), Tags = Write(plan.Tags), Schedule = plan.Schedule ?? "", plan.TimeZone,
-                Retention = JsonSerializer.Serialize(plan.Retention, Json), plan.ForgetSchedule, plan.CheckSchedule,
+                Retention = JsonSerializer.Serialize(plan.Retention, StoredJson.Default.Retention), plan.ForgetSchedule, plan.CheckSchedule,
                 plan.LimitUploadKiB, plan.LimitDownloadKiB, Enabled = plan.Enabled ? 1 : 0, now,
             });
         return Find(plan.Id)!;
@@ -77,12 +83,12 @@ internal sealed class PlanStore(Database database, TimeProvider time)
         return connection.Execute("DELETE FROM plans WHERE id = @id", new { id }) > 0;
     }
 
-    private static string Write(IReadOnlyList<string> values) => JsonSerializer.Serialize(values, Json);
+    private static string Write(IReadOnlyList<string> values) => JsonSerializer.Serialize([.. values], StoredJson.Default.ListString);
 
-    private static List<string> Read(string json) => JsonSerializer.Deserialize<List<string>>(json, Json) ?? [];
+    private static List<string> Read(string json) => JsonSerializer.Deserialize(json, StoredJson.Default.ListString) ?? [];
 
     private static Plan ToPlan(Row r) => new(
         r.Id, r.Name, r.RepositoryId, Read(r.Hosts), Read(r.Labels), Read(r.Paths), Read(r.Excludes), Read(r.Tags),
-        r.Schedule is "" ? null : r.Schedule, r.TimeZone, JsonSerializer.Deserialize<Retention>(r.Retention, Json) ?? new Retention(),
+        r.Schedule is "" ? null : r.Schedule, r.TimeZone, JsonSerializer.Deserialize(r.Retention, StoredJson.Default.Retention) ?? new Retention(),
         r.ForgetSchedule, r.CheckSchedule, (int?)r.LimitUpload, (int?)r.LimitDownload, r.Enabled != 0, r.CreatedAt, r.UpdatedAt);
 }

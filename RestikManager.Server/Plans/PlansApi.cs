@@ -78,7 +78,8 @@ internal static class PlansApi
 
     /// <summary>Backs the plan up now on each of its hosts (or one, with <c>?host=</c>).</summary>
     private static Results<Accepted<List<JobView>>, JsonHttpResult<ErrorEnvelope>> Run(
-        string id, string? host, PlanStore plans, PlanDistributor distributor, JobDispatcher dispatcher, AgentConnections connections,
+        string id, string? host, PlanStore plans, PlanDistributor distributor, AgentStore agents, JobDispatcher dispatcher, JobViews views,
+        AgentConnections connections,
         ClaimsPrincipal user, AuditLog audit)
     {
         if (plans.Find(id) is not { } plan)
@@ -86,7 +87,8 @@ internal static class PlansApi
             return NotFound(id);
         }
 
-        var hosts = distributor.HostsOf(plan).Where(a => host is null || a.Id == host || string.Equals(a.Hostname, host, StringComparison.OrdinalIgnoreCase)).ToList();
+        var named = host is null ? null : agents.Resolve(host);
+        var hosts = distributor.HostsOf(plan).Where(a => host is null || a.Id == named?.Id).ToList();
         if (hosts.Count == 0)
         {
             return ApiErrors.Create(StatusCodes.Status409Conflict, "no_hosts", host is null
@@ -100,7 +102,7 @@ internal static class PlansApi
             return ApiErrors.Create(StatusCodes.Status409Conflict, "host_offline", $"No host of plan '{plan.Name}' is online.");
         }
 
-        var jobs = online.Select(a => dispatcher.Enqueue(JobRequest.ForPlan(JobKinds.Backup, plan, a.Id, "manual"))).ToList();
+        var jobs = online.Select(a => views.View(dispatcher.Enqueue(JobSpecs.ForPlan(JobKinds.Backup, plan, JobTriggers.Manual), a.Id))).ToList();
         audit.Append(user.Actor(), "plan.run", $"plan:{plan.Name}", detail: string.Join(",", jobs.Select(j => j.Id)));
         return TypedResults.Accepted("/api/v1/jobs", jobs);
     }

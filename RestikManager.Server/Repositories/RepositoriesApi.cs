@@ -78,7 +78,7 @@ internal static class RepositoriesApi
         string? initJob = null;
         if (initHost is not null)
         {
-            initJob = jobs.Enqueue(new JobRequest(JobKinds.Init, saved.Id, initHost.Id, JobTriggers.Manual)).Id;
+            initJob = jobs.Enqueue(JobSpecs.ForRepository(JobKinds.Init, saved.Id, JobTriggers.Manual), initHost.Id).Id;
             audit.Append(user.Actor(), "job.init", $"host:{initHost.Hostname}", detail: initJob);
         }
 

@@ -11,7 +11,7 @@ internal sealed record QueryAnswer(List<SnapshotInfo> Snapshots, List<TreeEntry>
 /// Asks an agent a read-only question and waits for the answer's parts. Only the agent that was asked can answer;
 /// an answer that does not arrive in time is a timeout, and late parts are dropped.
 /// </summary>
-internal sealed class QueryBroker(AgentConnections connections)
+internal sealed class QueryBroker(AgentConnections connections) : IAgentEvents
 {
     private readonly ConcurrentDictionary<string, Pending> _pending = new(StringComparer.Ordinal);
 
@@ -48,6 +48,12 @@ internal sealed class QueryBroker(AgentConnections connections)
             _pending.TryRemove(id, out _);
         }
     }
+
+    public IReadOnlyCollection<Type> Handles { get; } = [typeof(QueryReply)];
+
+    /// <summary>A part of an answer: one that no pending query of this agent asked for is a forged claim.</summary>
+    public Breach? Received(string agentId, AgentMessage message) =>
+        Accept(agentId, (QueryReply)message) is { } problem ? Breach.Forged(problem) : null;
 
     /// <summary>A part of an answer from <paramref name="agentId"/>; returns why it is refused, or null.</summary>
     public string? Accept(string agentId, QueryReply reply)

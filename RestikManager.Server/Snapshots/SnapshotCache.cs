@@ -15,8 +15,6 @@ internal sealed record SnapshotView(
 /// </summary>
 internal sealed class SnapshotCache(Database database, TimeProvider time)
 {
-    private const string PlanTag = "rm-plan:";
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private const string Columns = "id, short_id AS ShortId, time, hostname, paths, tags, plan_id AS PlanId";
 
@@ -33,9 +31,9 @@ internal sealed class SnapshotCache(Database database, TimeProvider time)
             """, snapshots.Select(s => new
         {
             repositoryId, s.Id, s.ShortId, Time = s.Time.ToUniversalTime().ToString("O"), s.Hostname,
-            Paths = JsonSerializer.Serialize(s.Paths, Json),
-            Tags = JsonSerializer.Serialize((s.Tags ?? []).Where(t => !t.StartsWith(PlanTag, StringComparison.Ordinal)).ToList(), Json),
-            PlanId = s.Tags?.FirstOrDefault(t => t.StartsWith(PlanTag, StringComparison.Ordinal))?[PlanTag.Length..],
+            Paths = JsonSerializer.Serialize([.. s.Paths], StoredJson.Default.ListString),
+            Tags = JsonSerializer.Serialize((s.Tags ?? []).Where(t => !t.StartsWith(SnapshotTags.PlanPrefix, StringComparison.Ordinal)).ToList(), StoredJson.Default.ListString),
+            PlanId = SnapshotTags.PlanOf(s.Tags),
         }), transaction);
         Refreshed(connection, transaction, repositoryId, null);
         transaction.Commit();
@@ -81,5 +79,5 @@ internal sealed class SnapshotCache(Database database, TimeProvider time)
 
     private static SnapshotView ToView(Row r) => new(r.Id, r.ShortId, r.Time, r.Hostname, Read(r.Paths), Read(r.Tags), r.PlanId);
 
-    private static List<string> Read(string json) => JsonSerializer.Deserialize<List<string>>(json, Json) ?? [];
+    private static List<string> Read(string json) => JsonSerializer.Deserialize(json, StoredJson.Default.ListString) ?? [];
 }

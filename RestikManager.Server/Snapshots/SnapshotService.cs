@@ -20,14 +20,12 @@ internal sealed partial class SnapshotService(
     /// <summary>An online agent to read <paramref name="repositoryId"/> through, preferring <paramref name="hostname"/>'s.</summary>
     public string? PickAgent(string repositoryId, string? hostname)
     {
-        var live = agents.List().Where(a => a.RevokedAt is null && connections.IsOnline(a.Id)).ToList();
-        if (hostname is not null && live.FirstOrDefault(a => a.Id == hostname || string.Equals(a.Hostname, hostname, StringComparison.OrdinalIgnoreCase)) is { } named)
+        if (hostname is not null && agents.Resolve(hostname) is { } named && connections.IsOnline(named.Id))
         {
             return named.Id;
         }
 
-        return plans.List().Where(p => p.RepositoryId == repositoryId)
-            .SelectMany(distributor.HostsOf).FirstOrDefault(a => connections.IsOnline(a.Id))?.Id;
+        return distributor.FirstOnlineHost(plans.OfRepository(repositoryId))?.Id;
     }
 
     /// <summary>Refreshes the cached list through <paramref name="agentId"/>; returns the error, or null.</summary>

@@ -70,6 +70,6 @@ public sealed class PlanSchedulerTests : IDisposable
 
         public bool IsPlanBusy(string planId, string kind) => false;
 
-        public void Start(JobSpec job) => Started.Enqueue(job);
+        public void Start(JobSpec job, RepositoryAccess repository) => Started.Enqueue(job);
     }
 }

@@ -9,7 +9,7 @@ namespace RestikManager.Tests.Agents;
 /// <summary>The agent WebSocket over real Kestrel: admission, hello, presence, and every protocol breach.</summary>
 public sealed class AgentChannelTests : IDisposable
 {
-    private const string Hello = """{"type":"hello","protocolVersion":1,"agentVersion":"1.2.3","commit":"abc1234","buildDate":"2026-01-01","os":"linux","arch":"amd64","hostname":"web1","resticVersion":"0.14.0"}""";
+    private const string Hello = """{"type":"hello","protocolVersion":2,"agentVersion":"1.2.3","commit":"abc1234","buildDate":"2026-01-01","os":"linux","arch":"amd64","hostname":"web1","resticVersion":"0.14.0"}""";
     private readonly ServerFactory _server = ServerFactory.OnKestrel();
 
     public void Dispose() => _server.Dispose();
@@ -72,10 +72,10 @@ public sealed class AgentChannelTests : IDisposable
     [InlineData("""{"no":"type"}""", null, WebSocketCloseStatus.InvalidPayloadData, "unknown message type ''")]
     [InlineData("""{"type":"heartbeat","sentAt":"2026-01-01T00:00:00Z"}""", null, WebSocketCloseStatus.ProtocolError, "the first message must be hello")]
     [InlineData(Hello, Hello, WebSocketCloseStatus.ProtocolError, "hello sent twice")]
-    [InlineData("""{"type":"hello","protocolVersion":99,"agentVersion":"9","commit":"x","buildDate":"x","os":"linux","arch":"amd64","hostname":"h"}""", null, WebSocketCloseStatus.PolicyViolation, "unsupported protocol version 99; this server speaks 1")]
+    [InlineData("""{"type":"hello","protocolVersion":99,"agentVersion":"9","commit":"x","buildDate":"x","os":"linux","arch":"amd64","hostname":"h"}""", null, WebSocketCloseStatus.PolicyViolation, "unsupported protocol version 99; this server speaks 2")]
     [InlineData("""{"type":"heartbeat","sentAt":"yesterday"}""", "after-hello", WebSocketCloseStatus.InvalidPayloadData, "malformed heartbeat message")]
-    [InlineData("""{"type":"hello","protocolVersion":1,"agentVersion":"1\nFAKE LOG LINE","commit":"x","buildDate":"x","os":"linux","arch":"amd64","hostname":"h"}""", null, WebSocketCloseStatus.InvalidPayloadData, "malformed hello message")]
-    [InlineData("""{"type":"hello","protocolVersion":1,"commit":"x","buildDate":"x","os":"linux","arch":"amd64","hostname":"h"}""", null, WebSocketCloseStatus.InvalidPayloadData, "malformed hello message")]
+    [InlineData("""{"type":"hello","protocolVersion":2,"agentVersion":"1\nFAKE LOG LINE","commit":"x","buildDate":"x","os":"linux","arch":"amd64","hostname":"h"}""", null, WebSocketCloseStatus.InvalidPayloadData, "malformed hello message")]
+    [InlineData("""{"type":"hello","protocolVersion":2,"commit":"x","buildDate":"x","os":"linux","arch":"amd64","hostname":"h"}""", null, WebSocketCloseStatus.InvalidPayloadData, "malformed hello message")]
     [InlineData("""{"type":"activeJobs","jobIds":null}""", "after-hello", WebSocketCloseStatus.InvalidPayloadData, "malformed activeJobs message")]
     [InlineData("""{"type":"activeJobs"}""", "after-hello", WebSocketCloseStatus.InvalidPayloadData, "malformed activeJobs message: bad job ids")]
     [InlineData("""{"type":"activeJobs","jobIds":[null]}""", "after-hello", WebSocketCloseStatus.InvalidPayloadData, "malformed activeJobs message: bad job ids")]

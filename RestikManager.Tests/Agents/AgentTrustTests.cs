@@ -188,7 +188,8 @@ public sealed class AgentTrustTests : IAsyncLifetime
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow + after);
         new AwayHostJobs(services.GetRequiredService<JobStore>(), services.GetRequiredService<AgentStore>(),
             services.GetRequiredService<AgentConnections>(), services.GetRequiredService<AgentPresence>(),
-            services.GetRequiredService<JobDispatcher>(), clock, services.GetRequiredService<ILogger<AwayHostJobs>>()).Sweep();
+            services.GetRequiredService<JobDispatcher>(), services.GetRequiredService<JobViews>(), clock,
+            services.GetRequiredService<ILogger<AwayHostJobs>>()).Sweep();
     }
 
     private async Task<JsonElement> JobAsync(string id) => await (await _admin.GetAsync($"/api/v1/jobs/{id}")).JsonAsync();
@@ -205,7 +206,7 @@ public sealed class AgentTrustTests : IAsyncLifetime
     private async Task<ClientWebSocket> OnlineAsync(string credential)
     {
         var socket = await ConnectAsync(_server, credential);
-        await SendAsync(socket, $$"""{"type":"hello","protocolVersion":1,"agentVersion":"1.0.0","commit":"c","buildDate":"d","os":"linux","arch":"amd64","hostname":"h","resticVersion":"0.14.0"}""");
+        await SendAsync(socket, $$"""{"type":"hello","protocolVersion":2,"agentVersion":"1.0.0","commit":"c","buildDate":"d","os":"linux","arch":"amd64","hostname":"h","resticVersion":"0.14.0"}""");
         await HeardUntilAsync(socket, m => m.Contains("\"type\":\"plans\"", StringComparison.Ordinal));
         return socket;
     }

@@ -36,23 +36,22 @@ internal static class SimulatedAgent
         using var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader("Authorization", $"Bearer {credential}");
         socket.Options.KeepAliveInterval = TimeSpan.Zero;
-        var buffer = new byte[4096];
+        using var reader = new SocketReader(socket);
         var online = false;
         try
         {
             await socket.ConnectAsync(uri, cancellationToken);
             var sent = Stopwatch.GetTimestamp();
             await socket.SendAsync(hello, WebSocketMessageType.Text, true, cancellationToken);
-            var result = await socket.ReceiveAsync(buffer, cancellationToken);
-            if (result.MessageType != WebSocketMessageType.Text)
+            if (await reader.ReadAsync(cancellationToken) != Received.Text)
             {
                 return false;
             }
 
-            var welcome = (Welcome)JsonSerializer.Deserialize(buffer.AsSpan(0, result.Count), ProtocolJsonContext.Default.ServerMessage)!;
+            var welcome = (Welcome)JsonSerializer.Deserialize(reader.Message.Span, ProtocolJsonContext.Default.ServerMessage)!;
             stats.Welcomed(Stopwatch.GetElapsedTime(sent));
             online = true;
-            var receive = socket.ReceiveAsync(new ArraySegment<byte>(buffer), cancellationToken);
+            var receive = reader.ReadAsync(cancellationToken).AsTask();
             var every = TimeSpan.FromSeconds(welcome.HeartbeatSeconds);
             while (true)
             {
@@ -60,12 +59,12 @@ internal static class SimulatedAgent
                 while (await Task.WhenAny(receive, tick) == receive)
                 {
                     // What the server sends after the welcome (the plan set, jobs) is read and let go; a close ends the session.
-                    if ((await receive).MessageType == WebSocketMessageType.Close)
+                    if (await receive != Received.Text)
                     {
                         return true;
                     }
 
-                    receive = socket.ReceiveAsync(new ArraySegment<byte>(buffer), cancellationToken);
+                    receive = reader.ReadAsync(cancellationToken).AsTask();
                 }
 
                 var heartbeat = JsonSerializer.SerializeToUtf8Bytes<AgentMessage>(new Heartbeat(DateTimeOffset.UtcNow), ProtocolJsonContext.Default.AgentMessage);

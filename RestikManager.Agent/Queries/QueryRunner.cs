@@ -3,27 +3,40 @@ using RestikManager.Agent.Browse;
 using RestikManager.Agent.Restic;
 using RestikManager.Contracts.Protocol;
 
-namespace RestikManager.Agent.Jobs;
+namespace RestikManager.Agent.Queries;
 
 /// <summary>
 /// Answers the server's read-only questions with restic: the snapshot list, and one page of one directory of a
 /// snapshot. A listing is streamed: only the page being collected is held, and restic is stopped once it is full.
 /// Answers are cut into parts that stay well under the message size limit.
 /// </summary>
-internal sealed class QueryRunner(string restic, string cacheDir, SnapshotIndexer indexes)
+internal sealed class QueryRunner(ResticRunner restic, SnapshotIndexer indexes)
 {
     private const int PartBudgetBytes = 40 * 1024;
 
+    /// <summary>Answers in the background; a fault of ours is answered as a failure, never left without a reply.</summary>
+    public void Answer(Query query, Action<QueryReply> reply, CancellationToken cancellationToken) =>
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await AnswerAsync(query, reply, cancellationToken);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                reply(new QueryReply(query.QueryId, true, ErrorClass: JobErrors.Failed, Error: e.Message));
+            }
+        }, CancellationToken.None);
+
     public async Task AnswerAsync(Query query, Action<QueryReply> reply, CancellationToken cancellationToken)
     {
-        var env = JobRunner.Environment(query.Repository);
         if (query.Kind == QueryKinds.Snapshots)
         {
-            await SnapshotsAsync(query, env, reply, cancellationToken);
+            await SnapshotsAsync(query, reply, cancellationToken);
         }
         else if (query.Kind == QueryKinds.Ls && query.SnapshotId is not null && query.Path is not null)
         {
-            await ListAsync(query, env, reply, cancellationToken);
+            await ListAsync(query, reply, cancellationToken);
         }
         else
         {
@@ -31,10 +44,10 @@ internal sealed class QueryRunner(string restic, string cacheDir, SnapshotIndexe
         }
     }
 
-    private async Task SnapshotsAsync(Query query, Dictionary<string, string> env, Action<QueryReply> reply, CancellationToken cancellationToken)
+    private async Task SnapshotsAsync(Query query, Action<QueryReply> reply, CancellationToken cancellationToken)
     {
         List<ResticSnapshot>? snapshots = null;
-        var step = await ResticStep.RunAsync(restic, ResticArguments.Snapshots(), env, cacheDir, line =>
+        var step = await restic.RunAsync(ResticArguments.Snapshots(), query.Repository, line =>
         {
             if (line.Kind == "array")
             {
@@ -58,7 +71,7 @@ internal sealed class QueryRunner(string restic, string cacheDir, SnapshotIndexe
         reply(new QueryReply(query.QueryId, true, Snapshots: parts.Current));
     }
 
-    private async Task ListAsync(Query query, Dictionary<string, string> env, Action<QueryReply> reply, CancellationToken cancellationToken)
+    private async Task ListAsync(Query query, Action<QueryReply> reply, CancellationToken cancellationToken)
     {
         var dir = query.Path!.Length > 1 ? query.Path.TrimEnd('/') : query.Path;
         var parts = new Parts<TreeEntry>(EntryCost, part => reply(new QueryReply(query.QueryId, false, Entries: part)));
@@ -73,7 +86,7 @@ internal sealed class QueryRunner(string restic, string cacheDir, SnapshotIndexe
         using var enough = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var seen = 0;
         var more = false;
-        var step = await ResticStep.RunAsync(restic, ResticArguments.Ls(query.SnapshotId!, dir), env, cacheDir, line =>
+        var step = await restic.RunAsync(ResticArguments.Ls(query.SnapshotId!, dir), query.Repository, line =>
         {
             if (line.Kind != "node" || line.Path is null || line.Path == dir || more)
             {
@@ -127,8 +140,7 @@ internal sealed class QueryRunner(string restic, string cacheDir, SnapshotIndexe
 
     private static QueryReply Failure(Query query, ResticStep step) => new(
         query.QueryId, true,
-        ErrorClass: step.ExitCode == -1 ? JobErrors.ResticMissing : ResticErrors.Classify(step.ExitCode, step.Text),
-        Error: step.ToString());
+        ErrorClass: step.ErrorClass, Error: step.ToString());
 
     /// <summary>Collects items into parts that stay well under the message size limit; a full part goes to <c>send</c>.</summary>
     private sealed class Parts<T>(Func<T, int> cost, Action<List<T>> send)

@@ -1,0 +1,15 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using RestikManager.Contracts.Protocol;
+
+namespace RestikManager.Server.Data;
+
+/// <summary>The JSON the server keeps in table columns (lists, retention, job specs and summaries), source-generated.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(List<string[]>))]
+[JsonSerializable(typeof(Retention))]
+[JsonSerializable(typeof(JobSpec))]
+[JsonSerializable(typeof(BackupSummary))]
+[JsonSerializable(typeof(ForgetSummary))]
+internal sealed partial class StoredJson : JsonSerializerContext;

@@ -1,0 +1,18 @@
+using RestikManager.Contracts.Protocol;
+using RestikManager.Server.Plans;
+
+namespace RestikManager.Server.Jobs;
+
+/// <summary>New jobs, as the wire's <see cref="JobSpec"/>: what the server keeps with a queued job and sends to run it.</summary>
+internal static class JobSpecs
+{
+    /// <summary>A job of <paramref name="plan"/>: its repository, paths, tags, retention and limits.</summary>
+    public static JobSpec ForPlan(string kind, Plan plan, string trigger) => new(
+        NewId(), kind, plan.RepositoryId, trigger, plan.Id, plan.Paths, plan.Excludes, plan.Tags, plan.Retention,
+        plan.LimitUploadKiB, plan.LimitDownloadKiB);
+
+    /// <summary>A job on a repository alone (unlock, init, or a check or prune not tied to a plan).</summary>
+    public static JobSpec ForRepository(string kind, string repositoryId, string trigger) => new(NewId(), kind, repositoryId, trigger);
+
+    private static string NewId() => Guid.NewGuid().ToString("N");
+}

@@ -1,0 +1,63 @@
+using System.Collections.Concurrent;
+using RestikManager.Contracts.Protocol;
+
+namespace RestikManager.Server.Jobs;
+
+/// <summary>A job as the API and the pages show it: its record, and its live progress while it runs.</summary>
+internal sealed record JobView(
+    string Id, string Kind, string Status, string RepositoryId, string? PlanId, string AgentId, string Trigger,
+    string CreatedAt, string? StartedAt, string? FinishedAt, int? ExitCode, string? ErrorClass, string? Error,
+    string? SnapshotId, BackupSummary? Backup, ForgetSummary? Forget, JobProgress? Progress);
+
+/// <summary>
+/// The read side of jobs: views of the history joined with the live progress of running jobs. Progress is memory
+/// only (it is not history): an agent's progress is kept for its own running job, which is looked up once per job,
+/// not once per message.
+/// </summary>
+internal sealed class JobViews(JobStore jobs)
+{
+    private const int CurrentFileChars = 300;
+    private readonly ConcurrentDictionary<string, JobProgress> _progress = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _runningOn = new(StringComparer.Ordinal);
+
+    public JobView? Find(string id) => jobs.Find(id) is { } job ? View(job) : null;
+
+    public IReadOnlyList<JobView> List(string? planId, string? agentId, string? repositoryId, string? status, int limit) =>
+        [.. jobs.List(planId, agentId, repositoryId, status, limit).Select(View)];
+
+    public JobView View(JobRecord job)
+    {
+        var (backup, forget) = JobStore.Summary(job);
+        return new JobView(job.Id, job.Kind, job.Status, job.RepositoryId, job.PlanId, job.AgentId, job.Trigger, job.CreatedAt,
+            job.StartedAt, job.FinishedAt, (int?)job.ExitCode, job.ErrorClass, job.Error, job.SnapshotId, backup, forget,
+            job.Status == JobStatuses.Running && _progress.TryGetValue(job.Id, out var progress) ? progress : null);
+    }
+
+    /// <summary>Keeps <paramref name="progress"/> if its job runs on <paramref name="agentId"/>; anything else is dropped.</summary>
+    public void Progressed(string agentId, JobProgress progress)
+    {
+        if (!_runningOn.TryGetValue(progress.JobId, out var owner))
+        {
+            if (jobs.Find(progress.JobId) is not { Status: JobStatuses.Running } job)
+            {
+                return;
+            }
+
+            owner = _runningOn[progress.JobId] = job.AgentId;
+        }
+
+        if (owner == agentId)
+        {
+            _progress[progress.JobId] = progress.CurrentFile is { Length: > CurrentFileChars } file
+                ? progress with { CurrentFile = file[..CurrentFileChars] + "…" }
+                : progress;
+        }
+    }
+
+    /// <summary>The job is no longer running: its progress is let go.</summary>
+    public void Ended(string jobId)
+    {
+        _progress.TryRemove(jobId, out _);
+        _runningOn.TryRemove(jobId, out _);
+    }
+}

@@ -1,0 +1,133 @@
+using RestikManager.Contracts.Protocol;
+using RestikManager.Server.Agents;
+using RestikManager.Server.Plans;
+using RestikManager.Server.Repositories;
+using RestikManager.Server.Snapshots;
+
+namespace RestikManager.Server.Jobs;
+
+/// <summary>
+/// Start a job. <c>backup</c>, <c>forget</c>, <c>prune</c>, <c>check</c> take a plan (or, except backup, a repository);
+/// <c>unlock</c> and <c>init</c> a repository; <c>restore</c> a repository, a snapshot, the host to restore on and an
+/// absolute target directory (and optionally the path inside the snapshot to restore). restic puts files under
+/// <c>target</c> + their original absolute path; <see cref="ContentsOnly"/> puts the contents of <c>path</c> straight into
+/// <c>target</c> instead.
+/// </summary>
+internal sealed record StartJobRequest(
+    string? Kind, string? PlanId, string? RepositoryId, string? Host, string? SnapshotId, string? Path, string? Target, bool? ContentsOnly = null);
+
+/// <summary>Why a job was not started: a bad request (400, naming the field) or a host that is not there (409).</summary>
+internal sealed record JobRefusal(int Status, string Code, string Message, string? Field = null)
+{
+    public static JobRefusal Invalid(string field, string message) => new(StatusCodes.Status400BadRequest, "invalid_job", message, field);
+}
+
+/// <summary>
+/// An operator's job: checks what the request says, picks the host (named, or the first online host of the plan or of
+/// the repository's plans) and queues it. A refusal changes nothing.
+/// </summary>
+internal sealed class ManualJobs(
+    PlanStore plans, RepositoryStore repositories, PlanDistributor distributor, AgentStore agents, AgentConnections connections,
+    SnapshotCache snapshots, JobDispatcher dispatcher)
+{
+    public (JobRecord? Job, AgentRecord? Host, JobRefusal? Refusal) Start(StartJobRequest request)
+    {
+        var kind = request.Kind?.Trim().ToLowerInvariant();
+        if (kind is null || !JobKinds.All.Contains(kind))
+        {
+            return Refuse("kind", $"kind: one of {string.Join(", ", JobKinds.All)}");
+        }
+
+        // What a restore says about itself is checked first: a bad value is named whatever the hosts are doing.
+        if ((kind == JobKinds.Restore ? RestoreProblem(request) : request.ContentsOnly is not null
+                ? JobRefusal.Invalid("contentsOnly", "contentsOnly: goes with a restore") : null) is { } problem)
+        {
+            return (null, null, problem);
+        }
+
+        Plan? plan = null;
+        if (request.PlanId is not null && (plan = plans.Find(request.PlanId)) is null)
+        {
+            return Refuse("planId", $"planId: no plan with id '{request.PlanId}'");
+        }
+
+        var repositoryId = plan?.RepositoryId ?? request.RepositoryId;
+        if (plan is null && (kind == JobKinds.Backup || repositoryId is null))
+        {
+            return kind == JobKinds.Backup
+                ? Refuse("planId", "planId: a backup runs a plan")
+                : Refuse("repositoryId", "repositoryId: name the repository (or a plan)");
+        }
+
+        if (repositories.Find(repositoryId!) is null)
+        {
+            return Refuse("repositoryId", $"repositoryId: no repository with id '{repositoryId}'");
+        }
+
+        var (host, refusal) = PickHost(kind, request, plan, repositoryId!);
+        if (refusal is not null)
+        {
+            return (null, null, refusal);
+        }
+
+        if (!connections.IsOnline(host!.Id))
+        {
+            return (null, null, new JobRefusal(StatusCodes.Status409Conflict, "host_offline", $"Host '{host.Hostname}' is not online."));
+        }
+
+        var job = plan is not null ? JobSpecs.ForPlan(kind, plan, JobTriggers.Manual) : JobSpecs.ForRepository(kind, repositoryId!, JobTriggers.Manual);
+        if (kind == JobKinds.Restore)
+        {
+            var snapshot = snapshots.Find(repositoryId!, request.SnapshotId!)?.Id ?? request.SnapshotId;
+            job = job with { SnapshotId = snapshot, Target = request.Target, IncludePath = request.Path, ContentsOnly = request.ContentsOnly == true };
+        }
+
+        return (dispatcher.Enqueue(job, host.Id), host, null);
+    }
+
+    private static JobRefusal? RestoreProblem(StartJobRequest request)
+    {
+        if (!WireValues.IsSnapshotId(request.SnapshotId))
+        {
+            return JobRefusal.Invalid("snapshotId", "snapshotId: a snapshot id is 8 to 64 hex digits");
+        }
+
+        if (!WireValues.IsAbsolutePath(request.Target))
+        {
+            return JobRefusal.Invalid("target", request.Target is null ? "target: give an absolute directory on the host to restore into"
+                : "target: " + WireValues.PathProblem(request.Target));
+        }
+
+        return request.Path is not null && !WireValues.IsAbsolutePath(request.Path)
+            ? JobRefusal.Invalid("path", "path: the part of the snapshot to restore is an absolute path such as /home/alice; "
+                + WireValues.PathProblem(request.Path))
+            : null;
+    }
+
+    private (AgentRecord? Host, JobRefusal? Refusal) PickHost(string kind, StartJobRequest request, Plan? plan, string repositoryId)
+    {
+        if (request.Host is not null)
+        {
+            if (agents.Resolve(request.Host) is not { } named)
+            {
+                return (null, JobRefusal.Invalid("host", $"host: no enrolled host '{request.Host}'"));
+            }
+
+            return kind == JobKinds.Backup && !PlanDistributor.Targets(plan!, named)
+                ? (null, JobRefusal.Invalid("host", $"host: '{named.Hostname}' is not one of the hosts of plan '{plan!.Name}'"))
+                : (named, null);
+        }
+
+        if (kind == JobKinds.Restore)
+        {
+            return (null, JobRefusal.Invalid("host", "host: name the host to restore on"));
+        }
+
+        var candidates = plan is not null ? distributor.HostsOf(plan) : distributor.HostsOf(plans.OfRepository(repositoryId));
+        return candidates.Count == 0
+            ? (null, JobRefusal.Invalid("host", "host: no plan uses this repository; name the host to run the job on"))
+            : (candidates.FirstOrDefault(a => connections.IsOnline(a.Id)) ?? candidates[0], null);
+    }
+
+    private static (JobRecord?, AgentRecord?, JobRefusal?) Refuse(string field, string message) => (null, null, JobRefusal.Invalid(field, message));
+}

@@ -1,0 +1,11 @@
+namespace RestikManager.Server.Repositories;
+
+internal static class RepositoriesExtensions
+{
+    /// <summary>Repositories: where backups go, with their secrets kept by the secret store.</summary>
+    public static IHostApplicationBuilder AddRepositories(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<RepositoryStore>();
+        return builder;
+    }
+}
