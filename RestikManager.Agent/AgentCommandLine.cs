@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
 using RestikManager.Agent.Config;
 using RestikManager.Agent.Enrollment;
 using RestikManager.Agent.State;
@@ -40,18 +42,32 @@ internal static class AgentCommandLine
 
         var restic = new Option<string>("--restic") { Description = "The restic executable.", DefaultValueFactory = _ => "restic" };
         var stateDir = new Option<string>("--state-dir") { Description = "Where the agent keeps its outbox, schedule and restic cache.", DefaultValueFactory = _ => AgentState.DefaultRoot };
-        var lockWait = new Option<int>("--lock-wait") { Description = "Seconds a job waits for a repository locked by someone else before it fails.", DefaultValueFactory = _ => 300 };
-        lockWait.Validators.Add(r =>
+        var lockWait = new Option<int>("--lock-wait")
         {
-            if (r.GetValue(lockWait) is < 0 or > 86400)
-            {
-                r.AddError("--lock-wait must be between 0 and 86400 seconds.");
-            }
-        });
+            Description = "Seconds a job waits for a repository locked by someone else before it fails (0 to 86400).",
+            DefaultValueFactory = _ => 300,
+            CustomParser = LockWait,
+        };
         var run = new Command("run", "Run the agent: stay connected to the server and do its work.") { config, restic, stateDir, lockWait };
         run.SetAction((result, ct) => RunCommand.RunAsync(result.GetValue(config)!, result.GetValue(restic)!, result.GetValue(stateDir)!,
             TimeSpan.FromSeconds(result.GetValue(lockWait)), ct));
         root.Subcommands.Add(run);
         return root;
+    }
+
+    // A parser, not a validator: a validator reads the value, which throws when the text is not a number at all.
+    private static int LockWait(ArgumentResult result)
+    {
+        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+        if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seconds))
+        {
+            result.AddError($"--lock-wait must be a whole number of seconds between 0 and 86400, not '{text}'.");
+        }
+        else if (seconds is < 0 or > 86400)
+        {
+            result.AddError("--lock-wait must be between 0 and 86400 seconds.");
+        }
+
+        return seconds;
     }
 }

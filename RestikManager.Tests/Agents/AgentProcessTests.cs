@@ -42,11 +42,7 @@ public sealed class AgentProcessTests(PublishedTree tree)
 
         await Api.WaitForHostsAsync(stack.Admin, Online("web1"), Patience, "web1 online again");
         // The server marks the host online on hello; the agent logs it when the welcome arrives, a moment later.
-        var deadline = DateTime.UtcNow + Patience;
-        while (agent.Lines.Count(l => l.Contains("Online at", StringComparison.Ordinal)) < 2 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
+        await Eventually.HoldsAsync(() => agent.Lines.Count(l => l.Contains("Online at", StringComparison.Ordinal)) >= 2, Patience);
 
         agent.Lines.Count(l => l.Contains("Online at", StringComparison.Ordinal)).ShouldBe(2, agent.Output);
     }
@@ -115,7 +111,7 @@ public sealed class AgentProcessTests(PublishedTree tree)
     [Theory]
     [InlineData("-1", "--lock-wait must be between 0 and 86400 seconds")]
     [InlineData("86401", "--lock-wait must be between 0 and 86400 seconds")]
-    [InlineData("soon", "soon")]
+    [InlineData("soon", "--lock-wait must be a whole number of seconds between 0 and 86400, not 'soon'")]
     public async Task ABadLockWaitIsRefusedBeforeAnythingRuns(string value, string message)
     {
         using var dir = new TempDir();
@@ -123,7 +119,7 @@ public sealed class AgentProcessTests(PublishedTree tree)
         var (code, output) = await ChildProcess.RunAsync(tree.Agent("linux-amd64"),
             ["run", "--config", dir.Of("agent.json"), "--state-dir", dir.Of("state"), "--lock-wait", value]);
 
-        code.ShouldNotBe(0);
+        code.ShouldBe(1, "a refusal, not a crash:\n" + output);
         output.ShouldContain(message);
         Directory.Exists(dir.Of("state")).ShouldBeFalse("nothing was created");
     }

@@ -3,71 +3,14 @@ using RestikManager.Tests.Infrastructure;
 
 namespace RestikManager.Tests.Backups;
 
-/// <summary>Results are never lost and never doubled: the server killed, the agent killed, the server away for a while.</summary>
+/// <summary>
+/// A running job stopped on purpose: the agent's stop signals, an operator's cancel, an exclusive job queued behind a
+/// backup. (The server and an agent killed outright are FullStack/FullStackTests' scenarios.)
+/// </summary>
 [Collection(PublishedTreeGroup.Name)]
 [Trait("Category", PublishedTreeGroup.Category)]
 public sealed class BackupDurabilityTests(PublishedTree tree)
 {
-    [Fact]
-    public async Task ScheduledBackupsRunWhileTheServerIsDeadAndEveryResultArrivesOnce()
-    {
-        await using var backups = await BackupStack.StartAsync(tree, ["web1"]);
-        // Every 10 s, and slowed so that a backup is likely running when the server dies.
-        await backups.PlanAsync("often", ["web1"], new() { ["schedule"] = "0/10 * * * * ?", ["limitUploadKiB"] = 512 });
-        var agent = backups.Agent("web1");
-        await BackupApi.WaitForJobsAsync(backups.Admin, "", j => j.Any(x => x.Str("trigger") == "schedule" && x.Str("status") == "running"),
-            TimeSpan.FromSeconds(60), "a scheduled backup running");
-
-        backups.Stack.KillServer();
-        var endedBefore = Ended(agent).Count;
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (Ended(agent).Count < endedBefore + 3 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(250);
-        }
-
-        Ended(agent).Count.ShouldBeGreaterThanOrEqualTo(endedBefore + 3, "backups go on while the server is away:\n" + agent.Output);
-        await backups.Stack.StartServerAsync();
-        var admin = new HttpClient { BaseAddress = new Uri(backups.Stack.Url) }.WithBearer(backups.Stack.AdminToken);
-        await Api.WaitForHostsAsync(admin, h => h.All(x => x.Str("status") == "online"), TimeSpan.FromSeconds(90), "web1 back");
-        (await admin.PutAsJsonAsync($"/api/v1/plans/{(await BackupApi.JobsAsync(admin))[0].Str("planId")}",
-            new { name = "often", repositoryId = backups.RepositoryId, hosts = new[] { "web1" }, paths = new[] { backups.Source("web1") }, schedule = "0 0 3 * * ?", enabled = false }))
-            .EnsureSuccessStatusCode();
-
-        // Everything the agent finished is recorded, once; nothing is still running.
-        var jobs = await BackupApi.WaitForJobsAsync(admin, "", j => Ended(agent).All(id => j.Any(x => x.Str("id") == id && x.Str("finishedAt") != "")),
-            TimeSpan.FromSeconds(90), "every result the agent reported is recorded");
-        await Task.Delay(3000);
-        jobs = await BackupApi.JobsAsync(admin);
-        var ended = Ended(agent);
-        ended.Distinct().Count().ShouldBe(ended.Count, "the agent ran each job once");
-        jobs.Select(j => j.Str("id")).Distinct().Count().ShouldBe(jobs.Length);
-        jobs.Where(j => j.Str("kind") == "backup").Select(j => j.Str("id")).Order().ShouldBe(ended.Order(), "one record per run, none lost, none doubled");
-        var snapshots = await BackupApi.SnapshotsAsync(admin, backups.RepositoryId);
-        var saved = jobs.Where(j => j.Str("snapshotId") != "").Select(j => j.Str("snapshotId")).ToList();
-        saved.Order().ShouldBe(snapshots.Select(s => s.Str("id")).Order(), "every snapshot in the repository has its job");
-    }
-
-    [Fact]
-    public async Task AnAgentKilledMidBackupReportsItInterruptedClearsTheLockAndTheNextRunWorks()
-    {
-        await using var backups = await BackupStack.StartAsync(tree, ["web1"]);
-        var id = await StartSlowBackupAsync(backups);
-        var locks = Path.Join(backups.RepositoryPath, "locks");
-        Directory.GetFiles(locks).ShouldNotBeEmpty("restic holds its lock while it backs up");
-
-        backups.Agent("web1").KillTree();
-        Directory.GetFiles(locks).ShouldNotBeEmpty("a killed restic leaves its lock behind");
-        backups.StartAgent("web1");
-
-        var interrupted = await BackupApi.WaitForJobAsync(backups.Admin, id, TimeSpan.FromSeconds(60));
-        interrupted.Str("status").ShouldBe("interrupted", interrupted.ToString());
-        interrupted.Str("errorClass").ShouldBe("interrupted");
-        Directory.GetFiles(locks).ShouldBeEmpty("the stale lock was removed:\n" + backups.Agent("web1").Output + "\n" + interrupted);
-        var fast = await backups.PlanAsync("fast", ["web1"]);
-        (await backups.BackupAsync(fast, "web1")).Str("status").ShouldBe("succeeded");
-    }
-
     [Theory]
     [InlineData(15)]
     [InlineData(2)]
@@ -163,7 +106,4 @@ public sealed class BackupDurabilityTests(PublishedTree tree)
             return null;
         }
     }
-
-    /// <summary>Ids of the backups the agent says it finished.</summary>
-    private static List<string> Ended(ChildProcess agent) => AgentLog.EndedJobs(agent.Lines, "backup");
 }

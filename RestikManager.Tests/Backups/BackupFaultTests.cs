@@ -67,22 +67,14 @@ public sealed class BackupFaultTests(PublishedTree tree)
         // The refresh of the snapshot list after that backup takes a lock of its own: let it finish first.
         await BackupApi.SnapshotsAsync(backups.Admin, backups.RepositoryId);
         var locks = Path.Join(backups.RepositoryPath, "locks");
-        var quiet = DateTime.UtcNow.AddSeconds(30);
-        while (Directory.GetFiles(locks).Length > 0 && DateTime.UtcNow < quiet)
-        {
-            await Task.Delay(50);
-        }
+        await Eventually.HoldsAsync(() => Directory.GetFiles(locks).Length == 0, TimeSpan.FromSeconds(30));
 
         // Someone else's prune, slowed to a crawl, holds the exclusive lock.
         using var prune = ChildProcess.Start("restic", ["prune", "--limit-download", "1"],
             new Dictionary<string, string?> { ["RESTIC_REPOSITORY"] = backups.RepositoryPath, ["RESTIC_PASSWORD"] = BackupApi.RepoPassword });
         // restic 0.14's prune says "loading indexes..." once it holds the exclusive lock. (Waiting for any file in
         // locks/ was not enough: a late snapshot refresh's shared lock could be taken for prune's.)
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!prune.Output.Contains("loading indexes", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
+        await Eventually.HoldsAsync(() => prune.Output.Contains("loading indexes", StringComparison.Ordinal), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20));
 
         Directory.GetFiles(locks).ShouldNotBeEmpty("prune holds its lock:\n" + prune.Output);
 

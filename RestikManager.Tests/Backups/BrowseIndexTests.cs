@@ -30,11 +30,7 @@ public sealed class BrowseIndexTests(PublishedTree tree)
         job.Str("status").ShouldBe("succeeded", job.ToString());
         var snapshot = job.Str("snapshotId");
         var index = Path.Join(backups.StateDir("web1"), "index", backups.RepositoryId, snapshot);
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (!File.Exists(Path.Join(index, "dirs.bin")) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(250);
-        }
+        await Eventually.HoldsAsync(() => File.Exists(Path.Join(index, "dirs.bin")), TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(250));
 
         File.Exists(Path.Join(index, "dirs.bin")).ShouldBeTrue("the agent indexed the snapshot:\n" + backups.Agent("web1").Output);
         backups.Agent("web1").Output.ShouldContain($"Indexed snapshot {snapshot}");

@@ -49,13 +49,8 @@ public sealed class FullStackTests
 
         await app.KillAsync("server");
         var before = app.JobsTheAgentsEnded("backup").Count;
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (app.JobsTheAgentsEnded("backup").Count < before + 4 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(250);
-        }
-
-        app.JobsTheAgentsEnded("backup").Count.ShouldBeGreaterThanOrEqualTo(before + 4, "backups go on while the server is away:\n" + app.Output);
+        await Eventually.TrueAsync(() => app.JobsTheAgentsEnded("backup").Count >= before + 4, TimeSpan.FromSeconds(90),
+            "backups go on while the server is away", () => app.Output);
         await app.StartAgainAsync("server");
 
         await app.WaitForAllOnlineAsync(TimeSpan.FromSeconds(90));
@@ -64,12 +59,12 @@ public sealed class FullStackTests
             await BackupApi.DisablePlanAsync(app.Admin, app.PlanId(host));
         }
 
-        // Once the agents have the plans off and their last runs are in, every run has exactly one record.
+        // Once the agents have the plans off, nothing runs and their outboxes are empty (every result acknowledged, so
+        // nothing more can arrive), every run has exactly one record.
+        await BackupApi.WaitForJobsAsync(app.Admin, "", j => j.All(x => x.Str("finishedAt") != "")
+                && app.JobsTheAgentsEnded("backup").All(id => j.Any(x => x.Str("id") == id)) && app.Hosts.All(h => OutboxIsEmpty(h.StateDir)),
+            TimeSpan.FromSeconds(90), "every run ended, reported and acknowledged");
         var ended = app.JobsTheAgentsEnded("backup");
-        await BackupApi.WaitForJobsAsync(app.Admin, "", j => app.JobsTheAgentsEnded("backup").All(id => j.Any(x => x.Str("id") == id && x.Str("finishedAt") != "")),
-            TimeSpan.FromSeconds(90), "every result the agents reported is recorded");
-        await Task.Delay(3000);
-        ended = app.JobsTheAgentsEnded("backup");
         ended.Distinct().Count().ShouldBe(ended.Count, "each job ran once");
         var jobs = (await BackupApi.JobsAsync(app.Admin)).Where(j => j.Str("kind") == "backup").ToList();
         jobs.Select(j => j.Str("id")).Order().ShouldBe(ended.Order(), "one record per run: none lost, none doubled");
@@ -99,6 +94,7 @@ public sealed class FullStackTests
 
         await app.KillAsync(host.Name);
         await app.WaitForOfflineAsync(host.Name);
+        Directory.GetFiles(Path.Join(host.Repository, "locks")).ShouldNotBeEmpty("a killed restic leaves its lock behind");
         await app.StartAgainAsync(host.Name);
 
         var interrupted = await BackupApi.WaitForJobAsync(app.Admin, id, TimeSpan.FromSeconds(60));
@@ -121,4 +117,7 @@ public sealed class FullStackTests
         pids.ShouldAllBe(pid => !Directory.Exists($"/proc/{pid}"));
         Directory.Exists(app.Root).ShouldBeFalse();
     }
+
+    private static bool OutboxIsEmpty(string stateDir) =>
+        !Directory.Exists(Path.Join(stateDir, "outbox")) || Directory.GetFiles(Path.Join(stateDir, "outbox")).Length == 0;
 }
