@@ -47,7 +47,7 @@ internal sealed partial class AdminBootstrap(
         using (var connection = database.Open())
         {
             connection.Execute("DELETE FROM setup_tokens; INSERT INTO setup_tokens (token_hash, expires_at) VALUES (@hash, @expires)",
-                new { hash = SecretTokens.Hash(token), expires = (time.GetUtcNow() + SetupLifetime).ToString("O") });
+                new { hash = SecretTokens.Hash(token), expires = time.GetUtcNow() + SetupLifetime });
         }
 
         audit.Append("system", "setup.link", Roles.Admin);
@@ -62,14 +62,14 @@ internal sealed partial class AdminBootstrap(
         using var transaction = connection.BeginTransaction();
         var claimed = connection.Execute(
             "UPDATE setup_tokens SET used_at = @now WHERE token_hash = @hash AND used_at IS NULL AND expires_at > @now",
-            new { hash = SecretTokens.Hash(token), now = time.GetUtcNow().ToString("O") }, transaction);
+            new { hash = SecretTokens.Hash(token), now = time.GetUtcNow() }, transaction);
         if (claimed != 1 || connection.ExecuteScalar<long>("SELECT count(*) FROM users", transaction: transaction) > 0)
         {
             return false;
         }
 
         connection.Execute("INSERT INTO users (username, password_hash, role, created_at) VALUES ('admin', @hash, 'admin', @now)",
-            new { hash = PasswordHasher.Hash(password), now = time.GetUtcNow().ToString("O") }, transaction);
+            new { hash = PasswordHasher.Hash(password), now = time.GetUtcNow() }, transaction);
         transaction.Commit();
         audit.Append("system", "user.setup", Roles.Admin);
         return true;

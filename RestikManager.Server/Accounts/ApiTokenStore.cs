@@ -22,7 +22,7 @@ internal sealed class ApiTokenStore(Database database, TimeProvider time)
         using var connection = database.Open();
         var id = connection.ExecuteScalar<long>(
             "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (@userId, @name, @hash, @now) RETURNING id",
-            new { userId, name, hash = SecretTokens.Hash(secret), now = time.GetUtcNow().ToString("O") });
+            new { userId, name, hash = SecretTokens.Hash(secret), now = time.GetUtcNow() });
         return (Find(id)!, secret);
     }
 
@@ -47,7 +47,7 @@ internal sealed class ApiTokenStore(Database database, TimeProvider time)
         if (!_touched.TryGetValue(token.Id, out var last) || now - last >= TouchEvery)
         {
             _touched[token.Id] = now;
-            connection.Execute("UPDATE api_tokens SET last_used_at = @now WHERE id = @id", new { id = token.Id, now = now.ToString("O") });
+            connection.Execute("UPDATE api_tokens SET last_used_at = @now WHERE id = @id", new { id = token.Id, now });
         }
 
         return (token, user);
@@ -72,6 +72,6 @@ internal sealed class ApiTokenStore(Database database, TimeProvider time)
     {
         using var connection = database.Open();
         return connection.Execute("UPDATE api_tokens SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL",
-            new { id, now = time.GetUtcNow().ToString("O") }) == 1;
+            new { id, now = time.GetUtcNow() }) == 1;
     }
 }

@@ -44,7 +44,7 @@ internal sealed class UserStore(Database database, TimeProvider time)
             INSERT INTO users (username, password_hash, role, created_at) VALUES (@username, @hash, @role, @now)
             ON CONFLICT (username) DO NOTHING RETURNING id
             """,
-            new { username, hash = PasswordHasher.Hash(password), role, now = time.GetUtcNow().ToString("O") });
+            new { username, hash = PasswordHasher.Hash(password), role, now = time.GetUtcNow() });
         return id is null ? null : Find(id.Value);
     }
 

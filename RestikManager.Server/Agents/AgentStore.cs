@@ -39,7 +39,7 @@ internal sealed class AgentStore(Database database, TimeProvider time)
     /// </summary>
     public (EnrollRefusal Refusal, AgentRecord? Agent, string? Credential, string? ReplacedId) Enroll(EnrollRequest request)
     {
-        var now = time.GetUtcNow().ToString("O");
+        var now = time.GetUtcNow();
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
         var token = connection.QuerySingleOrDefault<(long Id, string? Label)?>(
@@ -162,7 +162,7 @@ internal sealed class AgentStore(Database database, TimeProvider time)
     {
         using var connection = database.Open();
         var revoked = connection.Execute("UPDATE agents SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL",
-            new { id, now = time.GetUtcNow().ToString("O") }) == 1;
+            new { id, now = time.GetUtcNow() }) == 1;
         Forget(id);
         return revoked;
     }
@@ -183,7 +183,7 @@ internal sealed class AgentStore(Database database, TimeProvider time)
             UPDATE agents SET agent_version = @AgentVersion, agent_commit = @Commit, os = @Os, arch = @Arch,
                 restic_version = @ResticVersion, last_seen_at = @at WHERE id = @id
             """,
-            new { id, hello.AgentVersion, hello.Commit, hello.Os, hello.Arch, hello.ResticVersion, at = at.ToString("O") });
+            new { id, hello.AgentVersion, hello.Commit, hello.Os, hello.Arch, hello.ResticVersion, at });
     }
 
     private void Forget(string id)
@@ -216,7 +216,7 @@ internal sealed class AgentStore(Database database, TimeProvider time)
         foreach (var (agentId, time) in seen)
         {
             id.Value = agentId;
-            at.Value = time.ToString("O");
+            at.Value = UtcTextHandler.Format(time);
             command.ExecuteNonQuery();
         }
 

@@ -40,7 +40,7 @@ internal sealed class EnrollmentTokens(Database database, TimeProvider time)
             INSERT INTO enrollment_tokens (token_hash, label, created_by, created_at, expires_at)
             VALUES (@hash, @label, @createdBy, @now, @expires) RETURNING id
             """,
-            new { hash = SecretTokens.Hash(token), label = string.IsNullOrWhiteSpace(label) ? null : label.Trim(), createdBy, now = now.ToString("O"), expires = (now + lifetime).ToString("O") });
+            new { hash = SecretTokens.Hash(token), label = string.IsNullOrWhiteSpace(label) ? null : label.Trim(), createdBy, now, expires = now + lifetime });
         return (List().Single(t => t.Id == id), token);
     }
 

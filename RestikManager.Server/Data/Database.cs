@@ -1,3 +1,4 @@
+using Dapper;
 using Microsoft.Data.Sqlite;
 
 namespace RestikManager.Server.Data;
@@ -6,6 +7,9 @@ namespace RestikManager.Server.Data;
 internal sealed class Database(string path)
 {
     public const string FileName = "restic-manager.db";
+
+    // Process-wide and before any connection: times are written and read one way (UtcTextHandler).
+    static Database() => SqlMapper.AddTypeHandler(new UtcTextHandler());
 
     public string Path { get; } = path;
 

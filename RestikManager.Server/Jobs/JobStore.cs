@@ -131,7 +131,7 @@ internal sealed class JobStore(Database database, TimeProvider time)
             VALUES (@JobId, @Kind, @RepositoryId, @PlanId, @agentId, @Trigger, '{JobStatuses.Running}', @at, @at, @at)
             ON CONFLICT (id) DO UPDATE SET status = '{JobStatuses.Running}', started_at = excluded.started_at
                 WHERE jobs.agent_id = @agentId AND jobs.status IN ('{JobStatuses.Queued}', '{JobStatuses.Running}')
-            """, new { started.JobId, started.Kind, started.RepositoryId, started.PlanId, agentId, started.Trigger, at = started.StartedAt.ToString("O") });
+            """, new { started.JobId, started.Kind, started.RepositoryId, started.PlanId, agentId, started.Trigger, at = started.StartedAt });
     }
 
     /// <summary>
@@ -153,7 +153,7 @@ internal sealed class JobStore(Database database, TimeProvider time)
             """, new
         {
             result.JobId, result.Kind, result.RepositoryId, result.PlanId, agentId, result.Trigger, result.Status,
-            startedAt = result.StartedAt.ToString("O"), finishedAt = result.FinishedAt.ToString("O"), result.ExitCode,
+            startedAt = result.StartedAt, finishedAt = result.FinishedAt, result.ExitCode,
             result.ErrorClass, result.Error, result.SnapshotId,
             summary = result.Backup is { } backup ? JsonSerializer.Serialize(backup, StoredJson.Default.BackupSummary)
                 : result.Forget is { } forget ? JsonSerializer.Serialize(forget, StoredJson.Default.ForgetSummary) : null,
@@ -182,12 +182,12 @@ internal sealed class JobStore(Database database, TimeProvider time)
     {
         using var connection = database.Open();
         return connection.Query<string>($"SELECT id FROM jobs WHERE agent_id = @agentId AND status = '{JobStatuses.Running}' AND dispatched_at < @before",
-            new { agentId, before = before.ToString("O") }).ToList();
+            new { agentId, before }).ToList();
     }
 
     public static (BackupSummary? Backup, ForgetSummary? Forget) Summary(JobRecord job) => job.Summary is null ? (null, null)
         : job.Kind == JobKinds.Backup ? (JsonSerializer.Deserialize(job.Summary, StoredJson.Default.BackupSummary), null)
         : (null, JsonSerializer.Deserialize(job.Summary, StoredJson.Default.ForgetSummary));
 
-    private string Now() => time.GetUtcNow().ToString("O");
+    private DateTimeOffset Now() => time.GetUtcNow();
 }

@@ -53,7 +53,7 @@ internal sealed class PlanStore(Database database, TimeProvider time)
 
     public Plan Save(Plan plan)
     {
-        var now = time.GetUtcNow().ToString("O");
+        var now = time.GetUtcNow();
         using var connection = database.Open();
         connection.Execute("""
             INSERT INTO plans (id, name, repository_id, hosts, labels, paths, excludes, tags, schedule, time_zone, retention,

@@ -48,7 +48,7 @@ internal sealed class RepositoryStore(Database database, SecretStore secrets, Ti
     /// </summary>
     public RepositoryRecord Save(string? id, string name, string? url, IReadOnlyDictionary<string, string?> secretChanges)
     {
-        var now = time.GetUtcNow().ToString("O");
+        var now = time.GetUtcNow();
         var existing = id is null ? null : Find(id);
         id ??= Guid.NewGuid().ToString("N");
         var changes = secretChanges.ToDictionary(kv => RepositorySecrets.Key(id, kv.Key), kv => kv.Value, StringComparer.Ordinal);

@@ -30,7 +30,7 @@ internal sealed class SnapshotCache(Database database, TimeProvider time)
             VALUES (@repositoryId, @Id, @ShortId, @Time, @Hostname, @Paths, @Tags, @PlanId)
             """, snapshots.Select(s => new
         {
-            repositoryId, s.Id, s.ShortId, Time = s.Time.ToUniversalTime().ToString("O"), s.Hostname,
+            repositoryId, s.Id, s.ShortId, s.Time, s.Hostname,
             Paths = JsonSerializer.Serialize([.. s.Paths], StoredJson.Default.ListString),
             Tags = JsonSerializer.Serialize((s.Tags ?? []).Where(t => !t.StartsWith(SnapshotTags.PlanPrefix, StringComparison.Ordinal)).ToList(), StoredJson.Default.ListString),
             PlanId = SnapshotTags.PlanOf(s.Tags),
@@ -75,7 +75,7 @@ internal sealed class SnapshotCache(Database database, TimeProvider time)
         connection.Execute("""
             INSERT INTO snapshot_refreshes (repository_id, refreshed_at, error) VALUES (@repositoryId, @now, @error)
             ON CONFLICT (repository_id) DO UPDATE SET refreshed_at = excluded.refreshed_at, error = excluded.error
-            """, new { repositoryId, now = time.GetUtcNow().ToString("O"), error }, transaction);
+            """, new { repositoryId, now = time.GetUtcNow(), error }, transaction);
 
     private static SnapshotView ToView(Row r) => new(r.Id, r.ShortId, r.Time, r.Hostname, Read(r.Paths), Read(r.Tags), r.PlanId);
 

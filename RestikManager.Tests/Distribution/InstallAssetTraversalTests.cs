@@ -8,27 +8,34 @@ namespace RestikManager.Tests.Distribution;
 /// Hostile names for <c>/install/{name}</c>, sent over a real socket exactly as written (Kestrel, not
 /// the in-memory test server, so its own decoding and dot-segment handling are part of what is tested).
 /// </summary>
-public sealed class InstallAssetTraversalTests : IDisposable
+public sealed class InstallAssetTraversalTests(InstallAssetTraversalTests.Roots roots) : IClassFixture<InstallAssetTraversalTests.Roots>
 {
     private const string Sentinel = "SENTINEL-outside-the-roots";
-    private readonly ServerFactory _server;
-    private readonly string _besideRoots;
+    private readonly ServerFactory _server = roots.Server;
 
-    public InstallAssetTraversalTests()
+    /// <summary>One server for every name: each request only reads, so none can disturb another.</summary>
+    public sealed class Roots : IDisposable
     {
-        _server = ServerFactory.OnKestrel();
-        _server.BundledDir.Write("install/install.sh", "#!/bin/sh\n");
-        _server.DataDir.Write("secret-notes.txt", Sentinel);
-        _server.BundledDir.Write("SHA256SUMS", Sentinel);
-        _server.BundledDir.Write("agent-binaries/restic-manager-agent-linux-amd64", Sentinel);
-        _besideRoots = Path.Join(Path.GetDirectoryName(_server.BundledDir.Path)!, "passwd");
-        File.WriteAllText(_besideRoots, Sentinel);
-    }
+        private readonly string _besideRoots;
 
-    public void Dispose()
-    {
-        File.Delete(_besideRoots);
-        _server.Dispose();
+        public Roots()
+        {
+            Server = ServerFactory.OnKestrel();
+            Server.BundledDir.Write("install/install.sh", "#!/bin/sh\n");
+            Server.DataDir.Write("secret-notes.txt", Sentinel);
+            Server.BundledDir.Write("SHA256SUMS", Sentinel);
+            Server.BundledDir.Write("agent-binaries/restic-manager-agent-linux-amd64", Sentinel);
+            _besideRoots = Path.Join(Path.GetDirectoryName(Server.BundledDir.Path)!, "passwd");
+            File.WriteAllText(_besideRoots, Sentinel);
+        }
+
+        internal ServerFactory Server { get; }
+
+        public void Dispose()
+        {
+            File.Delete(_besideRoots);
+            Server.Dispose();
+        }
     }
 
     [Theory]
