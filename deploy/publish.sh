@@ -47,6 +47,11 @@ rid_of() {
   esac
 }
 
+target_list=()
+[ "$targets" = none ] || IFS=',' read -r -a target_list <<< "$targets"
+for target in ${target_list[@]+"${target_list[@]}"}; do rid_of "$target" > /dev/null; done
+case "$server" in linux-amd64|linux-arm64|none) ;; *) die "--server must be linux-amd64, linux-arm64 or none, got '$server'" ;; esac
+
 stamp=(-p:Version="$version" -p:SourceRevisionId="$commit" -p:BuildDate="$date")
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -56,15 +61,27 @@ trap 'rm -rf "$stage"' EXIT
 rm -rf "$dist" "$out/server"
 mkdir -p "$dist/agent-binaries" "$dist/install"
 
-target_list=()
-[ "$targets" = none ] || IFS=',' read -r -a target_list <<< "$targets"
+# The publishes build in an artifacts directory of their own, never in the checkout's bin/ and obj/ (a restore for a
+# runtime rewrites obj/project.assets.json, which a build or a `dotnet run` beside it may be reading). One after the
+# other: they share the compiler server and the libraries' builds, so side by side is not faster on a few cores.
+artifacts="$stage/artifacts"
+publish() { dotnet publish "$@" --artifacts-path "$artifacts" --nologo -v quiet; }
+
 for target in ${target_list[@]+"${target_list[@]}"}; do
   rid=$(rid_of "$target")
+  echo "publish.sh: agent $target ($rid)"
+  publish "$repo/RestikManager.Agent/RestikManager.Agent.csproj" -c Release -r "$rid" --self-contained "${stamp[@]}" -o "$stage/$target"
+done
+
+if [ "$server" != none ]; then
+  echo "publish.sh: server $server"
+  publish "$repo/RestikManager.Server/RestikManager.Server.csproj" -c Release -r "$(rid_of "$server")" \
+    --no-self-contained -p:PublishReadyToRun=true -p:DebugType=none "${stamp[@]}" -o "$out/server"
+fi
+
+for target in ${target_list[@]+"${target_list[@]}"}; do
   exe=""
   [ "$target" = windows-amd64 ] && exe=".exe"
-  echo "publish.sh: agent $target ($rid)"
-  dotnet publish "$repo/RestikManager.Agent/RestikManager.Agent.csproj" -c Release -r "$rid" --self-contained \
-    "${stamp[@]}" -o "$stage/$target" --nologo -v quiet
   install -m 0755 "$stage/$target/restic-manager-agent$exe" "$dist/agent-binaries/restic-manager-agent-$target$exe"
 done
 
@@ -75,10 +92,4 @@ install -m 0644 "$repo/deploy/install/restic-manager-agent.service" "$dist/insta
 (cd "$dist" && find . -type f | sed 's|^\./||' | LC_ALL=C sort | xargs sha256sum) > "$stage/SHA256SUMS"
 install -m 0644 "$stage/SHA256SUMS" "$dist/SHA256SUMS"
 
-if [ "$server" != none ]; then
-  case "$server" in linux-amd64|linux-arm64) ;; *) die "--server must be linux-amd64, linux-arm64 or none, got '$server'" ;; esac
-  echo "publish.sh: server $server"
-  dotnet publish "$repo/RestikManager.Server/RestikManager.Server.csproj" -c Release -r "$(rid_of "$server")" \
-    --no-self-contained -p:PublishReadyToRun=true -p:DebugType=none "${stamp[@]}" -o "$out/server" --nologo -v quiet
-fi
 if [ "$server" = none ]; then echo "publish.sh: done: $dist"; else echo "publish.sh: done: $dist and $out/server"; fi

@@ -5,7 +5,7 @@ using RestikManager.Tests.Infrastructure;
 namespace RestikManager.Tests.Accounts;
 
 /// <summary><c>restic-manager-server admin …</c> run on the host, next to a running server.</summary>
-[Collection(PublishedTreeGroup.InstallAndWeb)]
+[Collection(PublishedTreeGroup.Web)]
 [Trait("Category", PublishedTreeGroup.Category)]
 public sealed class AdminCommandTests(PublishedTree tree)
 {

@@ -43,7 +43,7 @@ public sealed class SecretLeakTests(PublishedTree tree)
         backups.Stack.AllOutput.ShouldNotContain(password);
         shown.ShouldNotContain(password);
         shown.ShouldContain("\"hasPassword\":true");
-        snapshot.ShouldNotBeEmpty();
+        snapshot.ShouldMatch("^[0-9a-f]{64}$", "the backup made a snapshot");
 
         // Every file under the stack (server data, audit log, agent configs and state, restored files) but secrets.enc.
         var holders = Directory.EnumerateFiles(backups.Stack.Root.Path, "*", SearchOption.AllDirectories)

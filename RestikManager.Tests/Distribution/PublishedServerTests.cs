@@ -3,7 +3,7 @@ using RestikManager.Tests.Infrastructure;
 namespace RestikManager.Tests.Distribution;
 
 /// <summary>The published server executable, started as a process against the published tree and an empty data dir.</summary>
-[Collection(PublishedTreeGroup.InstallAndWeb)]
+[Collection(PublishedTreeGroup.Install)]
 [Trait("Category", PublishedTreeGroup.Category)]
 public sealed class PublishedServerTests(PublishedTree tree) : IDisposable
 {

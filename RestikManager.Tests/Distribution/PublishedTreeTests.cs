@@ -115,11 +115,11 @@ public sealed class PublishedTreeTests(PublishedTree tree)
         var badArg = await ChildProcess.RunAsync("bash", [script, "--out", dir.Path, "--bogus"]);
         var noOut = await ChildProcess.RunAsync("bash", [script]);
 
-        badTarget.ExitCode.ShouldNotBe(0);
+        badTarget.ExitCode.ShouldBe(2);
         badTarget.Output.ShouldContain("unknown target 'linux-mips'");
-        badArg.ExitCode.ShouldNotBe(0);
+        badArg.ExitCode.ShouldBe(2);
         badArg.Output.ShouldContain("unknown argument '--bogus'");
-        noOut.ExitCode.ShouldNotBe(0);
+        noOut.ExitCode.ShouldBe(2);
         noOut.Output.ShouldContain("--out DIR is required");
     }
 }

@@ -19,7 +19,7 @@ public sealed class AppHostCommandTests
     {
         var (code, output) = await ChildProcess.RunAsync("dotnet", [AppHost, option, value], timeout: TimeSpan.FromSeconds(60));
 
-        code.ShouldNotBe(0);
+        code.ShouldBe(1);
         output.Trim().ShouldBe(message, "nothing starts");
     }
 

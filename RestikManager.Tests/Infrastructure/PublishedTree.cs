@@ -47,15 +47,17 @@ public sealed class PublishedTree : IAsyncLifetime
 }
 
 /// <summary>
-/// The process tests that use the published tree, in three collections that run side by side (each serial inside):
-/// the agent process and durability, backups on published executables, and install scripts and the web pages.
+/// The process tests that use the published tree, in four collections that run side by side (each serial inside):
+/// the agent process and durability, backups on published executables, the install scripts and the published server,
+/// and the web pages and admin commands.
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class PublishedTreeGroup : ICollectionFixture<PublishedTree>
 {
     public const string Name = "published tree";
     public const string Backups = "published tree: backups";
-    public const string InstallAndWeb = "published tree: install and web";
+    public const string Install = "published tree: install";
+    public const string Web = "published tree: web and admin";
 
     /// <summary>
     /// The trait of every test that runs published executables (server, agents, scripts, the browser): the slow part.
@@ -67,5 +69,8 @@ public sealed class PublishedTreeGroup : ICollectionFixture<PublishedTree>
 [CollectionDefinition(PublishedTreeGroup.Backups)]
 public sealed class PublishedTreeBackupsGroup : ICollectionFixture<PublishedTree>;
 
-[CollectionDefinition(PublishedTreeGroup.InstallAndWeb)]
-public sealed class PublishedTreeInstallAndWebGroup : ICollectionFixture<PublishedTree>;
+[CollectionDefinition(PublishedTreeGroup.Install)]
+public sealed class PublishedTreeInstallGroup : ICollectionFixture<PublishedTree>;
+
+[CollectionDefinition(PublishedTreeGroup.Web)]
+public sealed class PublishedTreeWebGroup : ICollectionFixture<PublishedTree>;

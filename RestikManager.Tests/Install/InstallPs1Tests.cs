@@ -7,7 +7,7 @@ namespace RestikManager.Tests.Install;
 /// with only its Windows-only steps stubbed (elevation, the service manager, ACLs; and running the agent, where the
 /// stub runs the Linux agent with the same arguments): download, checksum, install, enrollment, service registration.
 /// </summary>
-[Collection(PublishedTreeGroup.InstallAndWeb)]
+[Collection(PublishedTreeGroup.Install)]
 [Trait("Category", PublishedTreeGroup.Category)]
 public sealed class InstallPs1Tests(PublishedTree tree) : IAsyncLifetime, IDisposable
 {

@@ -6,7 +6,7 @@ namespace RestikManager.Tests.Install;
 /// <c>install.sh</c> run for real, piped from the real server as an operator would, into a temporary root
 /// (<c>--prefix</c>) with a <c>systemctl</c> on PATH that records what it is asked to do.
 /// </summary>
-[Collection(PublishedTreeGroup.InstallAndWeb)]
+[Collection(PublishedTreeGroup.Install)]
 [Trait("Category", PublishedTreeGroup.Category)]
 public sealed class InstallScriptTests(PublishedTree tree) : IAsyncLifetime, IDisposable
 {

@@ -6,7 +6,7 @@ namespace RestikManager.Tests.Telemetry;
 /// <c>/metrics</c> on the published server, with no collector configured: Prometheus text, to viewers only, counting
 /// a real agent's real jobs.
 /// </summary>
-[Collection(PublishedTreeGroup.Name)]
+[Collection(PublishedTreeGroup.Web)]
 [Trait("Category", PublishedTreeGroup.Category)]
 public sealed class MetricsEndpointTests(PublishedTree tree)
 {

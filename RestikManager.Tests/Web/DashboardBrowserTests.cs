@@ -4,7 +4,7 @@ using RestikManager.Tests.Infrastructure;
 namespace RestikManager.Tests.Web;
 
 /// <summary>The web UI in a real browser (Debian's Chromium driven by Playwright) against the published server and agent.</summary>
-[Collection(PublishedTreeGroup.InstallAndWeb)]
+[Collection(PublishedTreeGroup.Web)]
 [Trait("Category", PublishedTreeGroup.Category)]
 public sealed class DashboardBrowserTests(PublishedTree tree)
 {

@@ -7,7 +7,7 @@ namespace RestikManager.Tests.Web;
 /// The dashboard tells the truth about what is protected: real backups with real restic, read in a real browser. Two
 /// hosts, one protected and one failing, prove the page end to end; every verdict's rules are HostProtectionTests'.
 /// </summary>
-[Collection(PublishedTreeGroup.InstallAndWeb)]
+[Collection(PublishedTreeGroup.Web)]
 [Trait("Category", PublishedTreeGroup.Category)]
 public sealed class ProtectionDashboardTests(PublishedTree tree)
 {
