@@ -15,7 +15,8 @@ namespace RestikManager.Server.Jobs;
 /// marked interrupted.
 /// </summary>
 internal sealed partial class AgentJobEvents(
-    JobStore jobs, JobClaims claims, JobDispatcher dispatcher, JobViews views, SnapshotService snapshots, AgentConnections connections, AuditLog audit, ServerTelemetry telemetry, ILogger<AgentJobEvents> logger) : IAgentEvents
+    JobStore jobs, JobClaims claims, JobDispatcher dispatcher, JobViews views, SnapshotService snapshots, AgentConnections connections,
+    AuditLog audit, ServerTelemetry telemetry, ILogger<AgentJobEvents> logger) : IAgentEvents
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _connectedAt = new(StringComparer.Ordinal);
 
