@@ -64,8 +64,9 @@ mkdir -p "$dist/agent-binaries" "$dist/install"
 # The publishes build in an artifacts directory of their own, never in the checkout's bin/ and obj/ (a restore for a
 # runtime rewrites obj/project.assets.json, which a build or a `dotnet run` beside it may be reading). One after the
 # other: they share the compiler server and the libraries' builds, so side by side is not faster on a few cores.
+# Analyzers are off here: they judge the source, and every build of it (the checks, the tests) already ran them.
 artifacts="$stage/artifacts"
-publish() { dotnet publish "$@" --artifacts-path "$artifacts" --nologo -v quiet; }
+publish() { dotnet publish "$@" --artifacts-path "$artifacts" -p:RunAnalyzers=false --nologo -v quiet; }
 
 for target in ${target_list[@]+"${target_list[@]}"}; do
   rid=$(rid_of "$target")
