@@ -18,7 +18,7 @@ internal sealed partial class JobDispatcher(
 {
     private readonly Lock _gate = new();
 
-    /// <summary>Queues <paramref name="job"/> for <paramref name="agentId"/> and sends it if it may run now.</summary>
+    /// <summary>Queues <paramref name="job"/> for <paramref name="agentId"/>, sends it if it may run now, and returns its row as it is then.</summary>
     public JobRecord Enqueue(JobSpec job, string agentId)
     {
         jobs.Enqueue(job, agentId);

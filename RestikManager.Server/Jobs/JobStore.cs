@@ -27,7 +27,7 @@ internal sealed class JobStore(Database database, TimeProvider time)
     private static readonly string[] UnfinishedStatuses = [JobStatuses.Queued, JobStatuses.Running];
 
     /// <summary>Queues <paramref name="job"/> (its spec kept without secrets) to run on <paramref name="agentId"/>.</summary>
-    public JobRecord Enqueue(JobSpec job, string agentId)
+    public void Enqueue(JobSpec job, string agentId)
     {
         using var connection = database.Open();
         connection.Execute($"""
@@ -35,7 +35,6 @@ internal sealed class JobStore(Database database, TimeProvider time)
             VALUES (@JobId, @Kind, @RepositoryId, @PlanId, @agentId, @Trigger, '{JobStatuses.Queued}', @spec, @now)
             """, new { job.JobId, job.Kind, job.RepositoryId, job.PlanId, agentId, job.Trigger,
                 spec = JsonSerializer.Serialize(job, StoredJson.Default.JobSpec), now = Now() });
-        return Find(job.JobId)!;
     }
 
     public JobRecord? Find(string id)

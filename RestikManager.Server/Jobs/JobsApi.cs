@@ -35,15 +35,14 @@ internal static class JobsApi
     private static Results<Accepted<JobView>, JsonHttpResult<ErrorEnvelope>> Start(
         StartJobRequest request, ManualJobs manual, JobViews views, ClaimsPrincipal user, AuditLog audit)
     {
-        var (job, host, refusal) = manual.Start(request);
+        var (job, spec, host, refusal) = manual.Start(request);
         if (refusal is not null)
         {
             return ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message, refusal.Field);
         }
 
-        var spec = JobStore.Spec(job!)!;
         audit.Append(user.Actor(), $"job.{job!.Kind}", $"host:{host!.Hostname}", detail: job.Kind == JobKinds.Restore
-            ? $"{job.Id} snapshot {spec.SnapshotId} {spec.IncludePath ?? "/"}{(spec.ContentsOnly ? "/*" : "")} -> {spec.Target}" : job.Id);
+            ? $"{job.Id} snapshot {spec!.SnapshotId} {spec.IncludePath ?? "/"}{(spec.ContentsOnly ? "/*" : "")} -> {spec.Target}" : job.Id);
         return TypedResults.Accepted($"/api/v1/jobs/{job.Id}", views.View(job));
     }
 

@@ -30,7 +30,8 @@ internal sealed class ManualJobs(
     PlanStore plans, RepositoryStore repositories, PlanDistributor distributor, AgentStore agents, AgentConnections connections,
     SnapshotCache snapshots, JobDispatcher dispatcher)
 {
-    public (JobRecord? Job, AgentRecord? Host, JobRefusal? Refusal) Start(StartJobRequest request)
+    /// <summary>The queued job (its row and what it runs) and its host, or why it was refused.</summary>
+    public (JobRecord? Job, JobSpec? Spec, AgentRecord? Host, JobRefusal? Refusal) Start(StartJobRequest request)
     {
         var kind = request.Kind?.Trim().ToLowerInvariant();
         if (kind is null || !JobKinds.All.Contains(kind))
@@ -42,7 +43,7 @@ internal sealed class ManualJobs(
         if ((kind == JobKinds.Restore ? RestoreProblem(request) : request.ContentsOnly is not null
                 ? JobRefusal.Invalid("contentsOnly", "contentsOnly: goes with a restore") : null) is { } problem)
         {
-            return (null, null, problem);
+            return (null, null, null, problem);
         }
 
         Plan? plan = null;
@@ -67,12 +68,12 @@ internal sealed class ManualJobs(
         var (host, refusal) = PickHost(kind, request, plan, repositoryId!);
         if (refusal is not null)
         {
-            return (null, null, refusal);
+            return (null, null, null, refusal);
         }
 
         if (!connections.IsOnline(host!.Id))
         {
-            return (null, null, new JobRefusal(StatusCodes.Status409Conflict, "host_offline", $"Host '{host.Hostname}' is not online."));
+            return (null, null, null, new JobRefusal(StatusCodes.Status409Conflict, "host_offline", $"Host '{host.Hostname}' is not online."));
         }
 
         var job = plan is not null ? JobSpecs.ForPlan(kind, plan, JobTriggers.Manual) : JobSpecs.ForRepository(kind, repositoryId!, JobTriggers.Manual);
@@ -82,7 +83,7 @@ internal sealed class ManualJobs(
             job = job with { SnapshotId = snapshot, Target = request.Target, IncludePath = request.Path, ContentsOnly = request.ContentsOnly == true };
         }
 
-        return (dispatcher.Enqueue(job, host.Id), host, null);
+        return (dispatcher.Enqueue(job, host.Id), job, host, null);
     }
 
     private static JobRefusal? RestoreProblem(StartJobRequest request)
@@ -129,5 +130,6 @@ internal sealed class ManualJobs(
             : (candidates.FirstOrDefault(a => connections.IsOnline(a.Id)) ?? candidates[0], null);
     }
 
-    private static (JobRecord?, AgentRecord?, JobRefusal?) Refuse(string field, string message) => (null, null, JobRefusal.Invalid(field, message));
+    private static (JobRecord?, JobSpec?, AgentRecord?, JobRefusal?) Refuse(string field, string message) =>
+        (null, null, null, JobRefusal.Invalid(field, message));
 }

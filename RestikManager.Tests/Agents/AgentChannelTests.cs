@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text;
+using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Audit;
 using RestikManager.Tests.Infrastructure;
 
@@ -196,23 +197,19 @@ public sealed class AgentChannelTests : IDisposable
     internal static async Task<string> ReceiveTextAsync(WebSocket socket)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var buffer = new byte[65536];
-        var result = await socket.ReceiveAsync(buffer, timeout.Token);
-        result.MessageType.ShouldBe(WebSocketMessageType.Text, socket.CloseStatusDescription);
-        return Encoding.UTF8.GetString(buffer, 0, result.Count);
+        using var reader = new SocketReader(socket);
+        (await reader.ReadAsync(timeout.Token)).ShouldBe(Received.Text, socket.CloseStatusDescription);
+        return Encoding.UTF8.GetString(reader.Message.Span);
     }
 
     internal static async Task<(WebSocketCloseStatus? Status, string? Description)> ReceiveCloseAsync(WebSocket socket)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var buffer = new byte[65536];
-        while (true)
+        using var reader = new SocketReader(socket);
+        while (await reader.ReadAsync(timeout.Token) != Received.Close)
         {
-            var result = await socket.ReceiveAsync(buffer, timeout.Token);
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                return (socket.CloseStatus, socket.CloseStatusDescription);
-            }
         }
+
+        return (socket.CloseStatus, socket.CloseStatusDescription);
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using RestikManager.Server.Agents;
+using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Audit;
 using RestikManager.Server.Jobs;
 using RestikManager.Tests.Infrastructure;
@@ -116,6 +117,26 @@ public sealed class AgentTrustTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ProgressIsShownOnlyFromTheHostRunningTheJob()
+    {
+        using var victim = await OnlineAsync(_victimCredential);
+        var job = await BackupApi.StartJobAsync(_admin, new { kind = "unlock", repositoryId = _victimRepo, host = "victim" });
+        await HeardUntilAsync(victim, m => m.Contains(job, StringComparison.Ordinal));
+        using var attacker = await OnlineAsync(_attackerCredential);
+
+        // The attacker's progress first, then a claim that closes its connection: its messages are handled in order, so
+        // the progress was judged before the close arrives.
+        await SendAsync(attacker, Progress(job, 0.99));
+        await SendAsync(attacker, Result(job, _victimRepo, null, "manual", kind: "unlock"));
+        await ReceiveCloseAsync(attacker);
+        (await JobAsync(job)).Str("progress").ShouldBe("", "no progress from a host that does not run the job");
+
+        await SendAsync(victim, Progress(job, 0.25));
+        await BackupApi.WaitForJobsAsync(_admin, "", j => j.Any(x => x.Str("id") == job && x.Str("progress") != ""), TimeSpan.FromSeconds(10), "progress");
+        (await JobAsync(job)).GetProperty("progress").GetProperty("percentDone").GetDouble().ShouldBe(0.25);
+    }
+
+    [Fact]
     public async Task AResultThatRenamesItsOwnJobsRepositoryClosesTheConnection()
     {
         using var attacker = await OnlineAsync(_attackerCredential);
@@ -216,19 +237,15 @@ public sealed class AgentTrustTests : IAsyncLifetime
     {
         var heard = new List<string>();
         using var timeout = new CancellationTokenSource(quiet);
-        var buffer = new byte[65536];
+        using var reader = new SocketReader(socket);
         try
         {
-            while (true)
+            while (await reader.ReadAsync(timeout.Token) != Received.Close)
             {
-                var result = await socket.ReceiveAsync(buffer, timeout.Token);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    return heard;
-                }
-
-                heard.Add(System.Text.Encoding.UTF8.GetString(buffer, 0, result.Count));
+                heard.Add(System.Text.Encoding.UTF8.GetString(reader.Message.Span));
             }
+
+            return heard;
         }
         catch (OperationCanceledException)
         {
@@ -258,6 +275,12 @@ public sealed class AgentTrustTests : IAsyncLifetime
 
     private static string Started(string id, string repositoryId, string? planId, string trigger, string kind = "backup") =>
         JsonSerializer.Serialize(new { type = "jobStarted", jobId = id, kind, repositoryId, trigger, planId, startedAt = DateTimeOffset.UtcNow });
+
+    private static string Progress(string id, double percentDone) => JsonSerializer.Serialize(new
+    {
+        type = "jobProgress", jobId = id, percentDone, filesDone = 1, totalFiles = 4, bytesDone = 1, totalBytes = 4, errorCount = 0,
+        secondsElapsed = 1, secondsRemaining = 3, currentFile = "/srv/data/a",
+    });
 
     private static string Result(string id, string repositoryId, string? planId, string trigger, string kind = "backup") =>
         JsonSerializer.Serialize(new
