@@ -33,13 +33,19 @@ internal static class AccountsExtensions
             {
                 o.LoginPath = "/signin";
                 o.LogoutPath = "/signout";
-                o.AccessDeniedPath = "/signin";
                 o.Cookie.Name = "rm_session";
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Strict;
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
                 o.SlidingExpiration = true;
+
+                // A signed-in user without the role gets 403 (a viewer's forged POST), never a redirect to sign in.
+                o.Events.OnRedirectToAccessDenied = context =>
+                {
+                    context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    return Task.CompletedTask;
+                };
             });
 
         services.AddAuthorizationBuilder()

@@ -17,4 +17,13 @@ internal static class Roles
     public const string CanAdminister = "can-administer";
 
     public static readonly string[] All = [Admin, Operator, Viewer];
+
+    /// <summary>What <see cref="CanOperate"/> allows, for pages deciding which actions to show.</summary>
+    public static bool MayOperate(this System.Security.Claims.ClaimsPrincipal user) => user.IsInRole(Operator) || user.IsInRole(Admin);
+
+    /// <summary>What <see cref="CanAdminister"/> allows.</summary>
+    public static bool MayAdminister(this System.Security.Claims.ClaimsPrincipal user) => user.IsInRole(Admin);
+
+    /// <summary>The signed-in user's role, for the header.</summary>
+    public static string? RoleOf(System.Security.Claims.ClaimsPrincipal user) => All.FirstOrDefault(user.IsInRole);
 }

@@ -4,7 +4,7 @@ using System.Net.WebSockets;
 namespace RestikManager.Server.Agents;
 
 /// <summary>The live sessions, one per agent: a new connection from the same agent replaces the old one.</summary>
-internal sealed class AgentConnections
+internal sealed class AgentConnections(Web.Live.LiveFeed live)
 {
     private readonly ConcurrentDictionary<string, AgentConnection> _sessions = new(StringComparer.Ordinal);
 
@@ -25,10 +25,16 @@ internal sealed class AgentConnections
             return session;
         });
         previous?.Close(WebSocketCloseStatus.PolicyViolation, "replaced by a newer connection from the same agent");
+        live.Publish(new Web.Live.HostChanged(session.AgentId));
     }
 
-    public void Remove(AgentConnection session) =>
-        _sessions.TryRemove(new KeyValuePair<string, AgentConnection>(session.AgentId, session));
+    public void Remove(AgentConnection session)
+    {
+        if (_sessions.TryRemove(new KeyValuePair<string, AgentConnection>(session.AgentId, session)))
+        {
+            live.Publish(new Web.Live.HostChanged(session.AgentId));
+        }
+    }
 
     /// <summary>Closes the agent's live connection, if any (revocation).</summary>
     public void Drop(string agentId, string reason)
@@ -36,6 +42,7 @@ internal sealed class AgentConnections
         if (_sessions.TryRemove(agentId, out var session))
         {
             session.Close(WebSocketCloseStatus.PolicyViolation, reason);
+            live.Publish(new Web.Live.HostChanged(agentId));
         }
     }
 }

@@ -23,7 +23,7 @@ internal enum EnrollRefusal
 /// Live credentials are remembered after their first lookup, so a reconnect storm costs no database
 /// work per connection; revocation and re-enrollment (both done by this process) forget them at once.
 /// </summary>
-internal sealed class AgentStore(Database database, TimeProvider time)
+internal sealed class AgentStore(Database database, TimeProvider time, Web.Live.LiveFeed live)
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AgentRecord> _byCredentialHash = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _credentialHashById = new(StringComparer.Ordinal);
@@ -76,6 +76,7 @@ internal sealed class AgentStore(Database database, TimeProvider time)
         connection.Execute("UPDATE enrollment_tokens SET used_at = @now, agent_id = @id WHERE id = @tokenId", new { now, id, tokenId = token.Value.Id }, transaction);
         transaction.Commit();
         Forget(id);
+        live.Publish(new Web.Live.HostChanged(id));
         return (EnrollRefusal.None, Find(id), credential, existing);
     }
 
@@ -164,6 +165,7 @@ internal sealed class AgentStore(Database database, TimeProvider time)
         var revoked = connection.Execute("UPDATE agents SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL",
             new { id, now = time.GetUtcNow() }) == 1;
         Forget(id);
+        live.Publish(new Web.Live.HostChanged(id));
         return revoked;
     }
 

@@ -14,6 +14,7 @@ using RestikManager.Server.Repositories;
 using RestikManager.Server.Secrets;
 using RestikManager.Server.Snapshots;
 using RestikManager.Server.Web;
+using RestikManager.Server.Web.Live;
 
 namespace RestikManager.Server.Hosting;
 
@@ -24,6 +25,9 @@ internal static class ServerHost
     {
         // The content root is the server's own folder (wwwroot beside the executable), wherever it is started from.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        // Run from build output (the dev stack, the in-process tests), wwwroot is found through the static web assets
+        // manifest beside the executable; a published server has none and serves its own wwwroot copy.
+        builder.WebHost.UseStaticWebAssets();
         var settings = ServerSettings.Load(builder.Configuration);
         var adminPassword = AdminBootstrap.ReadAdminPassword(builder.Configuration);
         builder.Services.AddSingleton(settings);
@@ -58,6 +62,7 @@ internal static class ServerHost
         app.MapPlansApi();
         app.MapJobsApi();
         app.MapSnapshotsApi();
+        app.MapLiveStreams();
         app.MapRazorPages();
         return app;
     }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dapper;
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Data;
+using RestikManager.Server.Web.Live;
 
 namespace RestikManager.Server.Jobs;
 
@@ -10,6 +11,25 @@ internal sealed record JobRecord(
     string CreatedAt, string? DispatchedAt, string? StartedAt, string? FinishedAt, long? ExitCode, string? ErrorClass, string? Error,
     string? SnapshotId, string? Summary);
 
+/// <summary>Which jobs to list: every field set narrows it; <see cref="Since"/>/<see cref="Before"/> bound the creation time.</summary>
+internal sealed record JobFilter(
+    string? PlanId = null, string? AgentId = null, string? RepositoryId = null, string? Status = null, string? Kind = null,
+    DateTimeOffset? Since = null, DateTimeOffset? Before = null)
+{
+    public const string Where = """
+        (@PlanId IS NULL OR plan_id = @PlanId) AND (@AgentId IS NULL OR agent_id = @AgentId)
+        AND (@RepositoryId IS NULL OR repository_id = @RepositoryId) AND (@Status IS NULL OR status = @Status)
+        AND (@Kind IS NULL OR kind = @Kind) AND (@Since IS NULL OR created_at >= @Since) AND (@Before IS NULL OR created_at < @Before)
+        """;
+
+    public DynamicParameters Parameters(object? more)
+    {
+        var parameters = new DynamicParameters(this);
+        parameters.AddDynamicParams(more);
+        return parameters;
+    }
+}
+
 /// <summary>A host's newest finished backup of a plan, and when its newest successful one finished (null: never).</summary>
 internal sealed record LastBackup(JobRecord Latest, string? LastSucceededAt);
 
@@ -17,7 +37,7 @@ internal sealed record LastBackup(JobRecord Latest, string? LastSucceededAt);
 /// The <c>jobs</c> table. A result is recorded once per job id: the first final result wins and any repeat (an
 /// agent resending after a lost acknowledgement) changes nothing.
 /// </summary>
-internal sealed class JobStore(Database database, TimeProvider time)
+internal sealed class JobStore(Database database, TimeProvider time, LiveFeed live)
 {
     private const string Columns =
         "id, kind, repository_id AS RepositoryId, plan_id AS PlanId, agent_id AS AgentId, trigger, status, spec, created_at AS CreatedAt, " +
@@ -35,6 +55,7 @@ internal sealed class JobStore(Database database, TimeProvider time)
             VALUES (@JobId, @Kind, @RepositoryId, @PlanId, @agentId, @Trigger, '{JobStatuses.Queued}', @spec, @now)
             """, new { job.JobId, job.Kind, job.RepositoryId, job.PlanId, agentId, job.Trigger,
                 spec = JsonSerializer.Serialize(job, StoredJson.Default.JobSpec), now = Now() });
+        live.Publish(new JobChanged(job.JobId));
     }
 
     public JobRecord? Find(string id)
@@ -43,15 +64,23 @@ internal sealed class JobStore(Database database, TimeProvider time)
         return connection.QuerySingleOrDefault<JobRecord>($"SELECT {Columns} FROM jobs WHERE id = @id", new { id });
     }
 
-    public IReadOnlyList<JobRecord> List(string? planId, string? agentId, string? repositoryId, string? status, int limit)
+    public IReadOnlyList<JobRecord> List(string? planId, string? agentId, string? repositoryId, string? status, int limit) =>
+        List(new JobFilter(planId, agentId, repositoryId, status), 0, limit);
+
+    /// <summary>Jobs matching <paramref name="filter"/>, newest first, <paramref name="limit"/> from <paramref name="offset"/>.</summary>
+    public IReadOnlyList<JobRecord> List(JobFilter filter, int offset, int limit)
     {
         using var connection = database.Open();
         return connection.Query<JobRecord>($"""
-            SELECT {Columns} FROM jobs
-            WHERE (@planId IS NULL OR plan_id = @planId) AND (@agentId IS NULL OR agent_id = @agentId)
-              AND (@repositoryId IS NULL OR repository_id = @repositoryId) AND (@status IS NULL OR status = @status)
-            ORDER BY created_at DESC, id LIMIT @limit
-            """, new { planId, agentId, repositoryId, status, limit }).ToList();
+            SELECT {Columns} FROM jobs WHERE {JobFilter.Where}
+            ORDER BY created_at DESC, id LIMIT @limit OFFSET @offset
+            """, filter.Parameters(new { offset, limit })).ToList();
+    }
+
+    public int Count(JobFilter filter)
+    {
+        using var connection = database.Open();
+        return connection.ExecuteScalar<int>($"SELECT count(*) FROM jobs WHERE {JobFilter.Where}", filter.Parameters(null));
     }
 
     /// <summary>
@@ -111,6 +140,7 @@ internal sealed class JobStore(Database database, TimeProvider time)
         using var connection = database.Open();
         connection.Execute($"UPDATE jobs SET status = '{JobStatuses.Running}', dispatched_at = @now WHERE id = @id AND status = '{JobStatuses.Queued}'",
             new { id, now = Now() });
+        live.Publish(new JobChanged(id));
     }
 
     public void Requeue(string id)
@@ -119,6 +149,7 @@ internal sealed class JobStore(Database database, TimeProvider time)
         connection.Execute(
             $"UPDATE jobs SET status = '{JobStatuses.Queued}', dispatched_at = NULL WHERE id = @id AND status = '{JobStatuses.Running}' AND started_at IS NULL",
             new { id });
+        live.Publish(new JobChanged(id));
     }
 
     /// <summary>A job began: the server's (queued or dispatched) or one the agent's schedule started (new row).</summary>
@@ -131,6 +162,7 @@ internal sealed class JobStore(Database database, TimeProvider time)
             ON CONFLICT (id) DO UPDATE SET status = '{JobStatuses.Running}', started_at = excluded.started_at
                 WHERE jobs.agent_id = @agentId AND jobs.status IN ('{JobStatuses.Queued}', '{JobStatuses.Running}')
             """, new { started.JobId, started.Kind, started.RepositoryId, started.PlanId, agentId, started.Trigger, at = started.StartedAt });
+        live.Publish(new JobChanged(started.JobId));
     }
 
     /// <summary>
@@ -140,7 +172,7 @@ internal sealed class JobStore(Database database, TimeProvider time)
     public bool RecordResult(string agentId, JobResult result)
     {
         using var connection = database.Open();
-        return connection.Execute($"""
+        var recorded = connection.Execute($"""
             INSERT INTO jobs (id, kind, repository_id, plan_id, agent_id, trigger, status, created_at, dispatched_at, started_at,
                               finished_at, exit_code, error_class, error, snapshot_id, summary)
             VALUES (@JobId, @Kind, @RepositoryId, @PlanId, @agentId, @Trigger, @Status, @startedAt, @startedAt, @startedAt,
@@ -157,16 +189,28 @@ internal sealed class JobStore(Database database, TimeProvider time)
             summary = result.Backup is { } backup ? JsonSerializer.Serialize(backup, StoredJson.Default.BackupSummary)
                 : result.Forget is { } forget ? JsonSerializer.Serialize(forget, StoredJson.Default.ForgetSummary) : null,
         }) > 0;
+        if (recorded)
+        {
+            live.Publish(new JobChanged(result.JobId));
+        }
+
+        return recorded;
     }
 
     /// <summary>Ends a job the server decided about (cancelled while queued, lost by its agent).</summary>
     public bool Finish(string id, string status, string errorClass, string error, IEnumerable<string> fromStatuses)
     {
         using var connection = database.Open();
-        return connection.Execute("""
+        var finished = connection.Execute("""
             UPDATE jobs SET status = @status, error_class = @errorClass, error = @error, finished_at = @now
             WHERE id = @id AND finished_at IS NULL AND status IN @fromStatuses
             """, new { id, status, errorClass, error, now = Now(), fromStatuses }) > 0;
+        if (finished)
+        {
+            live.Publish(new JobChanged(id));
+        }
+
+        return finished;
     }
 
     /// <summary>Every running job (a handful: one per busy host and repository).</summary>

@@ -14,7 +14,7 @@ internal sealed record JobView(
 /// only (it is not history): an agent's progress is kept for its own running job, which is looked up once per job,
 /// not once per message.
 /// </summary>
-internal sealed class JobViews(JobStore jobs)
+internal sealed class JobViews(JobStore jobs, Web.Live.LiveFeed live)
 {
     private const int CurrentFileChars = 300;
     private readonly ConcurrentDictionary<string, JobProgress> _progress = new(StringComparer.Ordinal);
@@ -51,6 +51,7 @@ internal sealed class JobViews(JobStore jobs)
             _progress[progress.JobId] = progress.CurrentFile is { Length: > CurrentFileChars } file
                 ? progress with { CurrentFile = file[..CurrentFileChars] + "…" }
                 : progress;
+            live.Publish(new Web.Live.JobChanged(progress.JobId, ProgressOnly: true));
         }
     }
 

@@ -2,7 +2,6 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Accounts;
-using RestikManager.Server.Audit;
 using RestikManager.Server.Web;
 
 namespace RestikManager.Server.Jobs;
@@ -33,34 +32,17 @@ internal static class JobsApi
     }
 
     private static Results<Accepted<JobView>, JsonHttpResult<ErrorEnvelope>> Start(
-        StartJobRequest request, ManualJobs manual, JobViews views, ClaimsPrincipal user, AuditLog audit)
+        StartJobRequest request, ManualJobs manual, JobViews views, ClaimsPrincipal user)
     {
-        var (job, spec, host, refusal) = manual.Start(request);
-        if (refusal is not null)
-        {
-            return ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message, refusal.Field);
-        }
-
-        audit.Append(user.Actor(), $"job.{job!.Kind}", $"host:{host!.Hostname}", detail: job.Kind == JobKinds.Restore
-            ? $"{job.Id} snapshot {spec!.SnapshotId} {spec.IncludePath ?? "/"}{(spec.ContentsOnly ? "/*" : "")} -> {spec.Target}" : job.Id);
-        return TypedResults.Accepted($"/api/v1/jobs/{job.Id}", views.View(job));
+        var (job, refusal) = manual.Start(request, user.Actor());
+        return refusal is not null
+            ? ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message, refusal.Field)
+            : TypedResults.Accepted($"/api/v1/jobs/{job!.Id}", views.View(job));
     }
 
     private static Results<Accepted<JobView>, JsonHttpResult<ErrorEnvelope>> Cancel(
-        string id, JobDispatcher dispatcher, JobViews views, ClaimsPrincipal user, AuditLog audit)
-    {
-        var (found, accepted, message) = dispatcher.Cancel(id);
-        if (!found)
-        {
-            return ApiErrors.NotFound("not_found", message);
-        }
-
-        if (!accepted)
-        {
-            return ApiErrors.Create(StatusCodes.Status409Conflict, "not_cancellable", message);
-        }
-
-        audit.Append(user.Actor(), "job.cancel", $"job:{id}");
-        return TypedResults.Accepted($"/api/v1/jobs/{id}", views.Find(id)!);
-    }
+        string id, ManualJobs manual, JobViews views, ClaimsPrincipal user) =>
+        manual.Cancel(id, user.Actor()) is { } refusal
+            ? ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message)
+            : TypedResults.Accepted($"/api/v1/jobs/{id}", views.Find(id)!);
 }

@@ -1,5 +1,6 @@
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Agents;
+using RestikManager.Server.Audit;
 using RestikManager.Server.Plans;
 using RestikManager.Server.Repositories;
 using RestikManager.Server.Snapshots;
@@ -28,10 +29,66 @@ internal sealed record JobRefusal(int Status, string Code, string Message, strin
 /// </summary>
 internal sealed class ManualJobs(
     PlanStore plans, RepositoryStore repositories, PlanDistributor distributor, AgentStore agents, AgentConnections connections,
-    SnapshotCache snapshots, JobDispatcher dispatcher)
+    SnapshotCache snapshots, JobDispatcher dispatcher, AuditLog audit)
 {
+    /// <summary>Queues the job <paramref name="actor"/> asked for (and audits it), or says why it was refused.</summary>
+    public (JobRecord? Job, JobRefusal? Refusal) Start(StartJobRequest request, string actor)
+    {
+        var (job, spec, host, refusal) = Start(request);
+        if (refusal is not null)
+        {
+            return (null, refusal);
+        }
+
+        audit.Append(actor, $"job.{job!.Kind}", $"host:{host!.Hostname}", detail: job.Kind == JobKinds.Restore
+            ? $"{job.Id} snapshot {spec!.SnapshotId} {spec.IncludePath ?? "/"}{(spec.ContentsOnly ? "/*" : "")} -> {spec.Target}" : job.Id);
+        return (job, null);
+    }
+
+    /// <summary>Backs <paramref name="plan"/> up now on each of its online hosts, or only on <paramref name="host"/> (id or hostname).</summary>
+    public (IReadOnlyList<JobRecord> Jobs, JobRefusal? Refusal) RunPlan(Plan plan, string? host, string actor)
+    {
+        var named = host is null ? null : agents.Resolve(host);
+        var hosts = distributor.HostsOf(plan).Where(a => host is null || a.Id == named?.Id).ToList();
+        if (hosts.Count == 0)
+        {
+            return ([], new JobRefusal(StatusCodes.Status409Conflict, "no_hosts", host is null
+                ? $"Plan '{plan.Name}' has no enrolled hosts."
+                : $"'{host}' is not one of the hosts of plan '{plan.Name}'."));
+        }
+
+        var online = hosts.Where(a => connections.IsOnline(a.Id)).ToList();
+        if (online.Count == 0)
+        {
+            return ([], new JobRefusal(StatusCodes.Status409Conflict, "host_offline",
+                host is null ? $"No host of plan '{plan.Name}' is online." : $"Host '{hosts[0].Hostname}' is not online."));
+        }
+
+        var jobs = online.Select(a => dispatcher.Enqueue(JobSpecs.ForPlan(JobKinds.Backup, plan, JobTriggers.Manual), a.Id)).ToList();
+        audit.Append(actor, "plan.run", $"plan:{plan.Name}", detail: string.Join(",", jobs.Select(j => j.Id)));
+        return (jobs, null);
+    }
+
+    /// <summary>Cancels a job for <paramref name="actor"/>: a queued one ends now, a running one is stopped by its agent.</summary>
+    public JobRefusal? Cancel(string id, string actor)
+    {
+        var (found, accepted, message) = dispatcher.Cancel(id);
+        if (!found)
+        {
+            return new JobRefusal(StatusCodes.Status404NotFound, "not_found", message);
+        }
+
+        if (!accepted)
+        {
+            return new JobRefusal(StatusCodes.Status409Conflict, "not_cancellable", message);
+        }
+
+        audit.Append(actor, "job.cancel", $"job:{id}");
+        return null;
+    }
+
     /// <summary>The queued job (its row and what it runs) and its host, or why it was refused.</summary>
-    public (JobRecord? Job, JobSpec? Spec, AgentRecord? Host, JobRefusal? Refusal) Start(StartJobRequest request)
+    private (JobRecord? Job, JobSpec? Spec, AgentRecord? Host, JobRefusal? Refusal) Start(StartJobRequest request)
     {
         var kind = request.Kind?.Trim().ToLowerInvariant();
         if (kind is null || !JobKinds.All.Contains(kind))

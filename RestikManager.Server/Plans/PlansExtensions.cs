@@ -9,6 +9,7 @@ internal static class PlansExtensions
     {
         builder.Services.AddSingleton<PlanStore>();
         builder.Services.AddSingleton<PlanDistributor>();
+        builder.Services.AddSingleton<PlanCommands>();
         builder.Services.AddSingleton<IAgentEvents>(s => s.GetRequiredService<PlanDistributor>());
         return builder;
     }

@@ -13,6 +13,9 @@ internal static class WebExtensions
     {
         builder.Services.AddRazorPages(o => o.RootDirectory = "/Web/Pages");
         builder.Services.AddSingleton<Protection.ProtectionReport>();
+        builder.Services.AddSingleton<Live.LiveFeed>();
+        builder.Services.AddSingleton<Live.Fragments>();
+        builder.Services.AddSingleton<Components.JobNames>();
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
         builder.Services.ConfigureHttpJsonOptions(o =>
         {

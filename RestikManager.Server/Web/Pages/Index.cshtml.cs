@@ -1,74 +1,71 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using RestikManager.Server.Accounts;
 using RestikManager.Server.Agents;
-using RestikManager.Server.Jobs;
 using RestikManager.Server.Plans;
 using RestikManager.Server.Web.Protection;
 
 namespace RestikManager.Server.Web.Pages;
 
+/// <summary>The hosts page: every live host's protection verdict, worst first, searchable, filtered and paged.</summary>
 [Authorize(Policy = Roles.CanView)]
-internal sealed class IndexModel(ProtectionReport report, JobStore jobs, AgentStore agents, PlanStore plans) : PageModel
+internal sealed class IndexModel(ProtectionReport report, AgentStore agents, PlanStore plans) : PageModel
 {
-    private const int RecentJobCount = 20;
+    public const int PageSize = 50;
 
+    /// <summary>Part of a hostname or label.</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? Q { get; set; }
+
+    /// <summary>Only this verdict (its lower-case name).</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? Verdict { get; set; }
+
+    /// <summary>Only "online" or "offline" hosts.</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? Status { get; set; }
+
+    [BindProperty(Name = "page", SupportsGet = true)]
+    public int PageNumber { get; set; } = 1;
+
+    /// <summary>The hosts on this page.</summary>
     public IReadOnlyList<HostProtection> Hosts { get; private set; } = [];
 
-    public IReadOnlyList<JobRecord> RecentJobs { get; private set; } = [];
+    /// <summary>Live hosts in all (before filters).</summary>
+    public int Total { get; private set; }
 
-    public IReadOnlyDictionary<string, string> HostNames { get; private set; } = new Dictionary<string, string>();
+    /// <summary>Hosts the filters leave.</summary>
+    public int Matching { get; private set; }
 
-    public IReadOnlyDictionary<string, string> PlanNames { get; private set; } = new Dictionary<string, string>();
+    public int PageCount => Math.Max(1, (Matching + PageSize - 1) / PageSize);
 
     /// <summary>How many hosts have each verdict, worst first; verdicts no host has are left out.</summary>
     public IReadOnlyList<(Verdict Verdict, int Count)> Counts { get; private set; } = [];
 
     public void OnGet()
     {
+        var all = report.Hosts(agents.List(), plans.List());
+        Total = all.Count;
+        Counts = [.. all.GroupBy(h => h.Verdict).OrderBy(g => g.Key).Select(g => (g.Key, g.Count()))];
+        var q = Q?.Trim();
+        var matching = all
+            .Where(h => string.IsNullOrEmpty(q) || h.Host.Hostname.Contains(q, StringComparison.OrdinalIgnoreCase)
+                || (h.Host.Label?.Contains(q, StringComparison.OrdinalIgnoreCase) ?? false))
+            .Where(h => string.IsNullOrEmpty(Verdict) || h.Verdict.ToString().Equals(Verdict, StringComparison.OrdinalIgnoreCase))
+            .Where(h => string.IsNullOrEmpty(Status) || h.Host.Status == Status)
+            .ToList();
+        Matching = matching.Count;
+        PageNumber = Math.Clamp(PageNumber, 1, PageCount);
+
         // Worst first, so the hosts that need attention lead a long list; by name within a verdict.
-        // Agents and plans are read once and serve both the verdicts and the names in the jobs table.
-        var allAgents = agents.List();
-        var allPlans = plans.List();
-        Hosts = [.. report.Hosts(allAgents, allPlans).OrderBy(h => h.Verdict).ThenBy(h => h.Host.Hostname, StringComparer.OrdinalIgnoreCase)];
-        Counts = [.. Hosts.GroupBy(h => h.Verdict).OrderBy(g => g.Key).Select(g => (g.Key, g.Count()))];
-        RecentJobs = jobs.List(null, null, null, null, RecentJobCount);
-        HostNames = allAgents.ToDictionary(a => a.Id, a => a.Hostname);
-        PlanNames = allPlans.ToDictionary(p => p.Id, p => p.Name);
+        Hosts = [.. matching.OrderBy(h => h.Verdict).ThenBy(h => h.Host.Hostname, StringComparer.OrdinalIgnoreCase)
+            .Skip((PageNumber - 1) * PageSize).Take(PageSize)];
     }
 
-    /// <summary>A stored UTC timestamp as "2026-11-22 09:14 UTC"; "never" for none.</summary>
-    public static string When(string? stamp) => stamp is null ? "never"
-        : DateTimeOffset.Parse(stamp, CultureInfo.InvariantCulture).UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
-
-    /// <summary>How long a finished job ran ("<1 s", "42 s", "3 min 5 s"); empty while it has not finished.</summary>
-    public static string Took(JobRecord job)
+    /// <summary>This page's address with <paramref name="page"/> and the current filters.</summary>
+    public string PageLink(int page) => QueryString.Create(new Dictionary<string, string?>
     {
-        if (job.StartedAt is null || job.FinishedAt is null)
-        {
-            return "";
-        }
-
-        var took = DateTimeOffset.Parse(job.FinishedAt, CultureInfo.InvariantCulture) - DateTimeOffset.Parse(job.StartedAt, CultureInfo.InvariantCulture);
-        return took.TotalMinutes >= 1 ? $"{(int)took.TotalMinutes} min {took.Seconds} s" : took.TotalSeconds < 1 ? "<1 s" : $"{(int)took.TotalSeconds} s";
-    }
-
-    public static string VerdictText(Verdict verdict) => verdict switch
-    {
-        Verdict.Unprotected => "not protected",
-        Verdict.Failing => "failing",
-        Verdict.Partial => "partial",
-        Verdict.Pending => "no backup yet",
-        _ => "protected",
-    };
-
-    /// <summary>One plan's line under a host's verdict.</summary>
-    public static string PlanLine(PlanProtection p)
-    {
-        var latest = p.Latest is null ? "no backup finished yet"
-            : $"{p.Latest.Status}{(p.Latest.ErrorClass is { Length: > 0 } e ? $" ({e})" : "")} {When(p.Latest.FinishedAt)}";
-        var lastGood = p.Latest?.Status == Contracts.Protocol.JobStatuses.Succeeded ? "" : $"; last success {When(p.LastSucceededAt)}";
-        return $"{p.Plan.Name}: {latest}{lastGood}{(p.Overdue ? "; a scheduled run was missed" : "")}";
-    }
+        ["q"] = Q, ["verdict"] = Verdict, ["status"] = Status, ["page"] = page.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    }.Where(p => !string.IsNullOrEmpty(p.Value))).ToUriComponent() is var query ? "/" + query : "/";
 }

@@ -1,0 +1,193 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Security.Claims;
+using RestikManager.Server.Accounts;
+using RestikManager.Server.Agents;
+using RestikManager.Server.Jobs;
+using RestikManager.Server.Plans;
+using RestikManager.Server.Web.Components;
+using RestikManager.Server.Web.Protection;
+
+namespace RestikManager.Server.Web.Live;
+
+/// <summary>
+/// One Server-Sent Events stream per page, for what that page shows. Every stream starts with the current state of
+/// what it covers (so a reconnect catches up) and then sends the same fragments again whenever they change; the
+/// event names are the ids of the elements the page swaps (<c>sse-swap</c>).
+/// </summary>
+internal static class LiveStreams
+{
+    /// <summary>A comment-like event now and then keeps proxies from closing a quiet stream.</summary>
+    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(20);
+
+    private const int MaxIds = 200;
+
+    public static IEndpointRouteBuilder MapLiveStreams(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/live").ExcludeFromDescription();
+        group.MapGet("/hosts", (HttpContext context, string? ids, LiveFeed feed, Fragments fragments, ProtectionReport report, AgentStore agents, PlanStore plans,
+            JobStore jobs, CancellationToken cancel) => TypedResults.ServerSentEvents(Hosts(context, Ids(ids), feed, fragments, report, agents, plans, jobs, cancel)))
+            .RequireAuthorization(Roles.CanView);
+        group.MapGet("/jobs", (HttpContext context, string? ids, LiveFeed feed, Fragments fragments, JobViews views, JobNames names, CancellationToken cancel) =>
+            TypedResults.ServerSentEvents(Jobs(context, Ids(ids), feed, fragments, views, names, cancel))).RequireAuthorization(Roles.CanView);
+        group.MapGet("/jobs/{id}", (HttpContext context, string id, ClaimsPrincipal user, LiveFeed feed, Fragments fragments, JobViews views, CancellationToken cancel) =>
+            TypedResults.ServerSentEvents(Job(context, id, user.MayOperate(), feed, fragments, views, cancel))).RequireAuthorization(Roles.CanView);
+        group.MapGet("/enrollment/{tokenId:long}", (HttpContext context, long tokenId, LiveFeed feed, Fragments fragments, EnrollmentTokens tokens, AgentStore agents,
+            AgentConnections connections, CancellationToken cancel) =>
+            TypedResults.ServerSentEvents(Enrollment(context, tokenId, feed, fragments, tokens, agents, connections, cancel))).RequireAuthorization(Roles.CanAdminister);
+        return app;
+    }
+
+    private static HashSet<string> Ids(string? ids) =>
+        [.. (ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(MaxIds)];
+
+    private static async IAsyncEnumerable<SseItem<string>> Hosts(
+        HttpContext context, HashSet<string> ids, LiveFeed feed, Fragments fragments, ProtectionReport report, AgentStore agents, PlanStore plans, JobStore jobs,
+        [EnumeratorCancellation] CancellationToken cancel)
+    {
+        using var subscription = feed.Subscribe();
+        var changed = ids;
+        while (true)
+        {
+            if (changed.Count > 0)
+            {
+                var rows = report.Hosts([.. changed.Select(agents.Find).OfType<AgentRecord>()], plans.List());
+                foreach (var row in rows)
+                {
+                    yield return new SseItem<string>(await fragments.RenderAsync(context, "_HostRow", row), $"host-{row.Host.Id}");
+                }
+            }
+
+            // A host's row changes when it comes or goes, and when one of its jobs ends (its verdict).
+            var batch = await NextAsync(subscription, cancel);
+            if (batch is null)
+            {
+                yield break;
+            }
+
+            changed = [.. batch.OfType<HostChanged>().Select(c => c.AgentId)
+                .Concat(batch.OfType<JobChanged>().Where(c => !c.ProgressOnly).Select(c => jobs.Find(c.JobId)?.AgentId).OfType<string>())
+                .Where(ids.Contains)];
+            if (batch.Count == 0)
+            {
+                yield return Ping;
+            }
+        }
+    }
+
+    private static async IAsyncEnumerable<SseItem<string>> Jobs(
+        HttpContext context, HashSet<string> ids, LiveFeed feed, Fragments fragments, JobViews views, JobNames names,
+        [EnumeratorCancellation] CancellationToken cancel)
+    {
+        using var subscription = feed.Subscribe();
+        var changed = ids;
+        while (true)
+        {
+            foreach (var job in changed.Select(views.Find).OfType<JobView>())
+            {
+                yield return new SseItem<string>(await fragments.RenderAsync(context, "_JobRow", names.Row(job)), $"job-{job.Id}");
+            }
+
+            var batch = await NextAsync(subscription, cancel);
+            if (batch is null)
+            {
+                yield break;
+            }
+
+            changed = [.. batch.OfType<JobChanged>().Select(c => c.JobId).Where(ids.Contains)];
+            if (batch.Count == 0)
+            {
+                yield return Ping;
+            }
+        }
+    }
+
+    private static async IAsyncEnumerable<SseItem<string>> Job(
+        HttpContext context, string id, bool canOperate, LiveFeed feed, Fragments fragments, JobViews views, [EnumeratorCancellation] CancellationToken cancel)
+    {
+        using var subscription = feed.Subscribe();
+        var changed = true;
+        while (true)
+        {
+            if (changed && views.Find(id) is { } job)
+            {
+                yield return new SseItem<string>(await fragments.RenderAsync(context, "_JobPanel", new JobPanelModel(job, canOperate)), "job-state");
+            }
+
+            var batch = await NextAsync(subscription, cancel);
+            if (batch is null)
+            {
+                yield break;
+            }
+
+            changed = batch.OfType<JobChanged>().Any(c => c.JobId == id);
+            if (batch.Count == 0)
+            {
+                yield return Ping;
+            }
+        }
+    }
+
+    private static async IAsyncEnumerable<SseItem<string>> Enrollment(
+        HttpContext context, long tokenId, LiveFeed feed, Fragments fragments, EnrollmentTokens tokens, AgentStore agents, AgentConnections connections,
+        [EnumeratorCancellation] CancellationToken cancel)
+    {
+        using var subscription = feed.Subscribe();
+        while (true)
+        {
+            // The host that redeemed the token, once it is connected.
+            if (tokens.List().FirstOrDefault(t => t.Id == tokenId)?.AgentId is { } agentId && agents.Find(agentId) is { } agent
+                && connections.IsOnline(agentId))
+            {
+                yield return new SseItem<string>(await fragments.RenderAsync(context, "_EnrolledHost", agent), "enrolled");
+                yield break;
+            }
+
+            var batch = await NextAsync(subscription, cancel);
+            if (batch is null)
+            {
+                yield break;
+            }
+
+            if (batch.Count == 0)
+            {
+                yield return Ping;
+            }
+        }
+    }
+
+    private static SseItem<string> Ping => new("", "ping");
+
+    /// <summary>
+    /// The changes that came since the last call, waiting for at least one; an empty batch when none came within
+    /// <see cref="KeepAlive"/>; null when the client went away.
+    /// </summary>
+    private static async Task<List<LiveChange>?> NextAsync(LiveFeed.Subscription subscription, CancellationToken cancel)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        wait.CancelAfter(KeepAlive);
+        try
+        {
+            if (!await subscription.Reader.WaitToReadAsync(wait.Token))
+            {
+                return null;
+            }
+        }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            return [];
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+
+        var batch = new List<LiveChange>();
+        while (subscription.Reader.TryRead(out var change))
+        {
+            batch.Add(change);
+        }
+
+        return batch;
+    }
+}
