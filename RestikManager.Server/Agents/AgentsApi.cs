@@ -120,42 +120,15 @@ internal static class AgentsApi
     private static Ok<List<HostView>> ListHosts(AgentStore agents, AgentConnections connections, AgentPresence presence) =>
         TypedResults.Ok(agents.List().Select(a => a.ToView(connections, presence)).ToList());
 
-    private static Results<NoContent, JsonHttpResult<ErrorEnvelope>> Revoke(
-        string id, ClaimsPrincipal user, AgentStore agents, AgentConnections connections, AuditLog audit)
-    {
-        if (agents.Find(id) is not { } agent)
-        {
-            return ApiErrors.NotFound("not_found", $"No host with id '{id}'.");
-        }
-
-        if (!agents.Revoke(id))
-        {
-            return ApiErrors.Create(StatusCodes.Status409Conflict, "already_revoked", $"The credential of '{agent.Hostname}' is already revoked.");
-        }
-
-        connections.Drop(id, "credential revoked");
-        audit.Append(user.Actor(), "agent.revoke", $"host:{agent.Hostname}", detail: id);
-        return TypedResults.NoContent();
-    }
+    private static Results<NoContent, JsonHttpResult<ErrorEnvelope>> Revoke(string id, ClaimsPrincipal user, HostCommands commands) =>
+        commands.Revoke(id, user.Actor()) is { } refusal ? ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message) : TypedResults.NoContent();
 
     private static Results<Created<CreatedEnrollmentToken>, JsonHttpResult<ErrorEnvelope>> CreateEnrollmentToken(
-        CreateEnrollmentTokenRequest? request, ClaimsPrincipal user, EnrollmentTokens tokens, AuditLog audit, HttpContext context,
-        Distribution.PublicUrl publicUrl)
+        CreateEnrollmentTokenRequest? request, ClaimsPrincipal user, HostCommands commands, HttpContext context)
     {
-        if (EnrollmentTokens.Problem(request?.Label, request?.ExpiresInMinutes) is { } problem)
-        {
-            return ApiErrors.BadRequest("invalid_request", problem);
-        }
-
-        if (publicUrl.For(context.Request) is not { } url)
-        {
-            return ApiErrors.BadRequest("invalid_host", Distribution.PublicUrl.InvalidHostMessage);
-        }
-
-        var (view, token) = tokens.Create(request?.Label, request?.ExpiresInMinutes, user.Actor());
-        audit.Append(user.Actor(), "enrollment_token.create", $"token:{view.Id}", detail: view.Label);
-        return TypedResults.Created($"/api/v1/enrollment-tokens/{view.Id}", new CreatedEnrollmentToken(view.Id, token, view.Label, view.ExpiresAt,
-            $"curl -fsSL {url}/install/install.sh | sudo sh -s -- --token {token}",
-            $"$env:RM_TOKEN = '{token}'; irm {url}/install/install.ps1 | iex"));
+        var (created, refusal) = commands.CreateEnrollmentToken(request?.Label, request?.ExpiresInMinutes, user.Actor(), context.Request);
+        return refusal is not null
+            ? ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message)
+            : TypedResults.Created($"/api/v1/enrollment-tokens/{created!.Id}", created);
     }
 }

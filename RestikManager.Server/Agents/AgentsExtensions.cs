@@ -6,6 +6,7 @@ internal static class AgentsExtensions
     {
         builder.Services.AddSingleton<AgentStore>();
         builder.Services.AddSingleton<EnrollmentTokens>();
+        builder.Services.AddSingleton<HostCommands>();
         builder.Services.AddSingleton<AgentConnections>();
         builder.Services.AddSingleton<AgentPresence>();
         builder.Services.AddSingleton<AgentEventRouter>();

@@ -6,6 +6,7 @@ internal static class RepositoriesExtensions
     public static IHostApplicationBuilder AddRepositories(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<RepositoryStore>();
+        builder.Services.AddSingleton<RepositoryCommands>();
         return builder;
     }
 }

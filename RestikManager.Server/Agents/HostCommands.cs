@@ -1,0 +1,49 @@
+using RestikManager.Server.Audit;
+using RestikManager.Server.Distribution;
+
+namespace RestikManager.Server.Agents;
+
+/// <summary>Why a host action was refused: status, code and a sentence.</summary>
+internal sealed record HostRefusal(int Status, string Code, string Message);
+
+/// <summary>Enrollment tokens and revocation, for the API and the pages alike (audited; a refusal changes nothing).</summary>
+internal sealed class HostCommands(EnrollmentTokens tokens, AgentStore agents, AgentConnections connections, PublicUrl publicUrl, AuditLog audit)
+{
+    /// <summary>A single-use token and the install lines that carry it, made against the server's public URL.</summary>
+    public (CreatedEnrollmentToken? Created, HostRefusal? Refusal) CreateEnrollmentToken(string? label, int? expiresInMinutes, string actor, HttpRequest request)
+    {
+        if (EnrollmentTokens.Problem(label, expiresInMinutes) is { } problem)
+        {
+            return (null, new HostRefusal(StatusCodes.Status400BadRequest, "invalid_request", problem));
+        }
+
+        if (publicUrl.For(request) is not { } url)
+        {
+            return (null, new HostRefusal(StatusCodes.Status400BadRequest, "invalid_host", PublicUrl.InvalidHostMessage));
+        }
+
+        var (view, token) = tokens.Create(label, expiresInMinutes, actor);
+        audit.Append(actor, "enrollment_token.create", $"token:{view.Id}", detail: view.Label);
+        return (new CreatedEnrollmentToken(view.Id, token, view.Label, view.ExpiresAt,
+            $"curl -fsSL {url}/install/install.sh | sudo sh -s -- --token {token}",
+            $"$env:RM_TOKEN = '{token}'; irm {url}/install/install.ps1 | iex"), null);
+    }
+
+    /// <summary>Revokes the host's credential and drops its connection.</summary>
+    public HostRefusal? Revoke(string id, string actor)
+    {
+        if (agents.Find(id) is not { } agent)
+        {
+            return new HostRefusal(StatusCodes.Status404NotFound, "not_found", $"No host with id '{id}'.");
+        }
+
+        if (!agents.Revoke(id))
+        {
+            return new HostRefusal(StatusCodes.Status409Conflict, "already_revoked", $"The credential of '{agent.Hostname}' is already revoked.");
+        }
+
+        connections.Drop(id, "credential revoked");
+        audit.Append(actor, "agent.revoke", $"host:{agent.Hostname}", detail: id);
+        return null;
+    }
+}

@@ -1,0 +1,152 @@
+using RestikManager.Contracts.Protocol;
+using RestikManager.Server.Agents;
+using RestikManager.Server.Audit;
+using RestikManager.Server.Jobs;
+using RestikManager.Server.Plans;
+
+namespace RestikManager.Server.Repositories;
+
+/// <summary>Why a repository change was refused: the HTTP status, a code, a sentence naming the field.</summary>
+internal sealed record RepositoryRefusal(int Status, string Code, string Message, string? Field = null)
+{
+    public static RepositoryRefusal Invalid(string field, string message) =>
+        new(StatusCodes.Status400BadRequest, "invalid_repository", message, field);
+}
+
+/// <summary>
+/// Creating, changing and deleting repositories, for the API and the pages alike: checked, saved (secrets into the
+/// secret store, write-only), audited; a refusal changes nothing.
+/// </summary>
+internal sealed class RepositoryCommands(
+    RepositoryStore store, AgentStore agents, AgentConnections connections, JobDispatcher jobs, PlanStore plans, PlanDistributor distributor,
+    AuditLog audit)
+{
+    /// <summary>Creates the repository; with <c>init</c>, also queues <c>restic init</c> on the init host (returned as the job id).</summary>
+    public (RepositoryRecord? Saved, string? InitJob, RepositoryRefusal? Refusal) Create(RepositoryRequest request, string actor)
+    {
+        if (Problem(request, null, creating: true) is { } problem)
+        {
+            return (null, null, problem);
+        }
+
+        // The host for init is settled before anything is written: a refusal changes nothing.
+        AgentRecord? initHost = null;
+        if (request.Init == true)
+        {
+            initHost = string.IsNullOrEmpty(request.InitHost)
+                ? agents.List().FirstOrDefault(a => a.RevokedAt is null && connections.IsOnline(a.Id))
+                : agents.Resolve(request.InitHost);
+            if (initHost is null)
+            {
+                return (null, null, string.IsNullOrEmpty(request.InitHost)
+                    ? new RepositoryRefusal(StatusCodes.Status409Conflict, "host_offline", "initHost: no host is online to initialise the repository on.", "initHost")
+                    : RepositoryRefusal.Invalid("initHost", $"initHost: no enrolled host '{request.InitHost}'."));
+            }
+
+            if (!connections.IsOnline(initHost.Id))
+            {
+                return (null, null, new RepositoryRefusal(StatusCodes.Status409Conflict, "host_offline", $"initHost: host '{initHost.Hostname}' is not online.", "initHost"));
+            }
+        }
+        else if (request.InitHost is not null)
+        {
+            return (null, null, RepositoryRefusal.Invalid("initHost", "initHost: goes with \"init\": true."));
+        }
+
+        var saved = store.Save(null, request.Name!.Trim(), request.Url!.Trim(), SecretChanges(request));
+        audit.Append(actor, "repository.create", $"repository:{saved.Name}", detail: saved.Id);
+        string? initJob = null;
+        if (initHost is not null)
+        {
+            initJob = jobs.Enqueue(JobSpecs.ForRepository(JobKinds.Init, saved.Id, JobTriggers.Manual), initHost.Id).Id;
+            audit.Append(actor, "job.init", $"host:{initHost.Hostname}", detail: initJob);
+        }
+
+        return (saved, initJob, null);
+    }
+
+    /// <summary>Changes the repository <paramref name="existing"/>: what the request leaves out stays as it is.</summary>
+    public (RepositoryRecord? Saved, RepositoryRefusal? Refusal) Update(RepositoryRecord existing, RepositoryRequest request, string actor)
+    {
+        if (Problem(request, existing.Id, creating: false) is { } problem)
+        {
+            return (null, problem);
+        }
+
+        var saved = store.Save(existing.Id, request.Name?.Trim() ?? existing.Name, request.Url?.Trim(), SecretChanges(request));
+        var changed = new[] { request.Url is null ? null : "url", request.Password is null ? null : "password",
+            request.Credentials is null ? null : "credentials" }.OfType<string>();
+        audit.Append(actor, "repository.update", $"repository:{saved.Name}", detail: string.Join(",", changed));
+        distributor.PushAll();
+        return (saved, null);
+    }
+
+    /// <summary>Deletes the repository, refused while a plan backs up to it.</summary>
+    public RepositoryRefusal? Delete(RepositoryRecord existing, string actor)
+    {
+        if (plans.OfRepository(existing.Id) is [var plan, ..])
+        {
+            return new RepositoryRefusal(StatusCodes.Status409Conflict, "repository_in_use",
+                $"Plan '{plan.Name}' backs up to this repository; delete or change that plan first.");
+        }
+
+        store.Delete(existing.Id);
+        audit.Append(actor, "repository.delete", $"repository:{existing.Name}", detail: existing.Id);
+        return null;
+    }
+
+    private RepositoryRefusal? Problem(RepositoryRequest request, string? id, bool creating)
+    {
+        if (!creating && (request.Init is not null || request.InitHost is not null))
+        {
+            return RepositoryRefusal.Invalid("init", "init: only on create; initialise an existing repository with an init job (POST /api/v1/jobs).");
+        }
+
+        var name = request.Name?.Trim();
+        if ((creating || request.Name is not null) && (string.IsNullOrEmpty(name) || name.Length > 100 || name.Any(char.IsControl)))
+        {
+            return RepositoryRefusal.Invalid("name", "name: give the repository a name of 1 to 100 characters.");
+        }
+
+        if (name is not null && store.NameTaken(name, id))
+        {
+            return new RepositoryRefusal(StatusCodes.Status409Conflict, "name_taken", $"name: a repository named '{name}' exists already.", "name");
+        }
+
+        if ((creating || request.Url is not null) && RepositoryUrl.Problem(request.Url?.Trim()) is { } urlProblem)
+        {
+            return RepositoryRefusal.Invalid("url", "url: " + urlProblem);
+        }
+
+        if ((creating || request.Password is not null) && (string.IsNullOrEmpty(request.Password) || request.Password.Length > 4096))
+        {
+            return RepositoryRefusal.Invalid("password", "password: give the repository password (restic cannot open a repository without one).");
+        }
+
+        foreach (var (variable, value) in request.Credentials ?? [])
+        {
+            if (RepositorySecrets.Problem(variable) is { } problem)
+            {
+                return RepositoryRefusal.Invalid("credentials", "credentials: " + problem);
+            }
+
+            if (value is { Length: > 16384 } || (value is not null && value.Contains('\0', StringComparison.Ordinal)))
+            {
+                return RepositoryRefusal.Invalid("credentials", $"credentials: the value of {variable} is too long or holds a NUL character.");
+            }
+        }
+
+        return null;
+    }
+
+    private static Dictionary<string, string?> SecretChanges(RepositoryRequest request)
+    {
+        var changes = new Dictionary<string, string?>(request.Credentials ?? [], StringComparer.Ordinal);
+        if (request.Password is not null)
+        {
+            changes[RepositorySecrets.Password] = request.Password;
+        }
+
+        return changes;
+    }
+}

@@ -1,0 +1,65 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using RestikManager.Contracts.Schedules;
+using RestikManager.Server.Accounts;
+using RestikManager.Server.Agents;
+using RestikManager.Server.Jobs;
+using RestikManager.Server.Plans;
+using RestikManager.Server.Web.Components;
+using RestikManager.Server.Web.Protection;
+
+namespace RestikManager.Server.Web.Pages.Hosts;
+
+/// <summary>One host: its facts and protection, its plans with their next run, its recent jobs; revoke.</summary>
+[Authorize(Policy = Roles.CanView)]
+internal sealed class HostModel(
+    AgentStore agents, AgentConnections connections, AgentPresence presence, PlanStore plans, ProtectionReport report, JobStore jobs,
+    JobViews views, JobNames names, HostCommands commands, TimeProvider time) : PageModel
+{
+    public const int RecentJobs = 20;
+
+    public HostProtection Host { get; private set; } = null!;
+
+    public IReadOnlyList<(Plan Plan, string? NextRun)> Plans { get; private set; } = [];
+
+    public IReadOnlyList<JobRowModel> Jobs { get; private set; } = [];
+
+    public string? Refusal { get; private set; }
+
+    public IActionResult OnGet(string id)
+    {
+        if (agents.Find(id) is not { } agent)
+        {
+            return NotFound();
+        }
+
+        var all = plans.List();
+        // A revoked host is no longer judged (the report covers live hosts); its page still shows what it was.
+        Host = report.Hosts([agent], all) is [var live] ? live : new HostProtection(agent.ToView(connections, presence), []);
+        var now = time.GetUtcNow();
+        Plans = [.. all.Where(p => PlanDistributor.Targets(p, agent)).Select(p => (p,
+            p.Enabled && CronSchedule.TryParse(p.Schedule, p.TimeZone, out var s, out _, out _) && s!.NextAfter(now) is { } next
+                ? next.ToUniversalTime().ToString("O") : null))];
+        Jobs = [.. jobs.List(new JobFilter(AgentId: agent.Id), 0, RecentJobs).Select(views.View).Select(names.Row)];
+        return Page();
+    }
+
+    public IActionResult OnPostRevoke(string id)
+    {
+        if (!User.MayAdminister())
+        {
+            return Forbid();
+        }
+
+        if (commands.Revoke(id, User.Actor()) is { } refusal)
+        {
+            Refusal = refusal.Message;
+            var page = OnGet(id);
+            Response.StatusCode = refusal.Status;
+            return page;
+        }
+
+        return Redirect($"/hosts/{id}");
+    }
+}

@@ -1,0 +1,105 @@
+using System.Globalization;
+using RestikManager.Contracts.Protocol;
+using RestikManager.Server.Plans;
+
+namespace RestikManager.Server.Web.Pages.Plans;
+
+/// <summary>
+/// The plan form as posted: text as typed, turned into the API's <see cref="PlanRequest"/> (lists one per line, numbers
+/// read here) so that <see cref="PlanValidation"/> is the one place that judges a plan.
+/// </summary>
+internal sealed class PlanForm
+{
+    public string? Name { get; set; }
+
+    public string? RepositoryId { get; set; }
+
+    public List<string> Hosts { get; set; } = [];
+
+    public List<string> Labels { get; set; } = [];
+
+    public string? Paths { get; set; }
+
+    public string? Excludes { get; set; }
+
+    public string? Tags { get; set; }
+
+    public string? Schedule { get; set; }
+
+    public string? TimeZone { get; set; } = "UTC";
+
+    public string? KeepLast { get; set; }
+
+    public string? KeepHourly { get; set; }
+
+    public string? KeepDaily { get; set; }
+
+    public string? KeepWeekly { get; set; }
+
+    public string? KeepMonthly { get; set; }
+
+    public string? KeepYearly { get; set; }
+
+    public string? KeepWithin { get; set; }
+
+    public string? ForgetSchedule { get; set; }
+
+    public string? CheckSchedule { get; set; }
+
+    public string? LimitUploadKiB { get; set; }
+
+    public string? LimitDownloadKiB { get; set; }
+
+    public bool Enabled { get; set; } = true;
+
+    public static PlanForm From(Plan plan) => new()
+    {
+        Name = plan.Name, RepositoryId = plan.RepositoryId, Hosts = [.. plan.Hosts], Labels = [.. plan.Labels],
+        Paths = string.Join('\n', plan.Paths), Excludes = string.Join('\n', plan.Excludes), Tags = string.Join(", ", plan.Tags),
+        Schedule = plan.Schedule, TimeZone = plan.TimeZone,
+        KeepLast = Text(plan.Retention.KeepLast), KeepHourly = Text(plan.Retention.KeepHourly), KeepDaily = Text(plan.Retention.KeepDaily),
+        KeepWeekly = Text(plan.Retention.KeepWeekly), KeepMonthly = Text(plan.Retention.KeepMonthly), KeepYearly = Text(plan.Retention.KeepYearly),
+        KeepWithin = plan.Retention.KeepWithin, ForgetSchedule = plan.ForgetSchedule, CheckSchedule = plan.CheckSchedule,
+        LimitUploadKiB = Text(plan.LimitUploadKiB), LimitDownloadKiB = Text(plan.LimitDownloadKiB), Enabled = plan.Enabled,
+    };
+
+    /// <summary>The request this form makes, or the field whose text is not a number.</summary>
+    public (PlanRequest? Request, PlanProblem? Problem) ToRequest()
+    {
+        var numbers = new Dictionary<string, int?>();
+        foreach (var (field, group, text) in new[]
+        {
+            ("keepLast", "retention", KeepLast), ("keepHourly", "retention", KeepHourly), ("keepDaily", "retention", KeepDaily),
+            ("keepWeekly", "retention", KeepWeekly), ("keepMonthly", "retention", KeepMonthly), ("keepYearly", "retention", KeepYearly),
+            ("limitUploadKiB", "limitUploadKiB", LimitUploadKiB), ("limitDownloadKiB", "limitDownloadKiB", LimitDownloadKiB),
+        })
+        {
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                numbers[field] = null;
+            }
+            else if (int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+            {
+                numbers[field] = n;
+            }
+            else
+            {
+                return (null, new PlanProblem(group, $"{group}: {field} is a whole number ('{text.Trim()}' is not)"));
+            }
+        }
+
+        var retention = new Retention(numbers["keepLast"], numbers["keepHourly"], numbers["keepDaily"], numbers["keepWeekly"],
+            numbers["keepMonthly"], numbers["keepYearly"], Blank(KeepWithin));
+        return (new PlanRequest(Name, RepositoryId, Hosts, Labels, Lines(Paths), Lines(Excludes),
+            [.. (Tags ?? "").Split([',', ' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries)],
+            Blank(Schedule), Blank(TimeZone), retention, Blank(ForgetSchedule), Blank(CheckSchedule),
+            numbers["limitUploadKiB"], numbers["limitDownloadKiB"], Enabled), null);
+    }
+
+    private static List<string> Lines(string? text) =>
+        [.. (text ?? "").Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0)];
+
+    private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
+    private static string? Text(int? n) => n?.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,185 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using RestikManager.Contracts.Protocol;
+using RestikManager.Server.Accounts;
+using RestikManager.Server.Agents;
+using RestikManager.Server.Jobs;
+using RestikManager.Server.Plans;
+using RestikManager.Server.Repositories;
+
+namespace RestikManager.Server.Web.Pages.Repositories;
+
+/// <summary>
+/// One repository (<c>/repositories/new</c> defines one): name and URL, the password and backend credentials
+/// (write-only: a field left empty keeps what is stored), initialise and check as jobs, delete.
+/// </summary>
+[Authorize(Policy = Roles.CanView)]
+internal sealed class EditModel(
+    RepositoryStore store, RepositoryCommands commands, PlanStore plans, AgentStore agents, AgentConnections connections, ManualJobs manual)
+    : PageModel
+{
+    public const string New = "new";
+
+    [BindProperty] public string? Name { get; set; }
+
+    [BindProperty] public string? RepositoryUrl { get; set; }
+
+    /// <summary>A new password; empty keeps the stored one (on create it is required).</summary>
+    [BindProperty] public string? Password { get; set; }
+
+    /// <summary>A backend credential to set: variable name and value (e.g. AWS_ACCESS_KEY_ID).</summary>
+    [BindProperty] public string? CredentialName { get; set; }
+
+    [BindProperty] public string? CredentialValue { get; set; }
+
+    /// <summary>On create: run <c>restic init</c> on <see cref="InitHost"/> (empty: the first online host).</summary>
+    [BindProperty] public bool Init { get; set; }
+
+    [BindProperty] public string? InitHost { get; set; }
+
+    public string Id { get; private set; } = New;
+
+    public RepositoryView? Existing { get; private set; }
+
+    public IReadOnlyList<Plan> Plans { get; private set; } = [];
+
+    public IReadOnlyList<AgentRecord> OnlineHosts { get; private set; } = [];
+
+    public RepositoryRefusal? Refusal { get; private set; }
+
+    public string? JobProblem { get; private set; }
+
+    public bool IsNew => Existing is null;
+
+    public string? ErrorFor(string field) => Refusal?.Field == field ? Refusal.Message : null;
+
+    public IActionResult OnGet(string id)
+    {
+        if (!Load(id))
+        {
+            return NotFound();
+        }
+
+        Name = Existing?.Name;
+        RepositoryUrl = Existing?.Url;
+        return Page();
+    }
+
+    public IActionResult OnPost(string id)
+    {
+        if (!User.MayAdminister())
+        {
+            return Forbid();
+        }
+
+        if (!Load(id))
+        {
+            return NotFound();
+        }
+
+        Dictionary<string, string?>? credentials = string.IsNullOrWhiteSpace(CredentialName) ? null
+            : new() { [CredentialName.Trim()] = CredentialValue ?? "" };
+        if (IsNew)
+        {
+            var (saved, initJob, refusal) = commands.Create(
+                new RepositoryRequest(Name, RepositoryUrl, Password, credentials, Init ? true : null, Init ? Blank(InitHost) : null), User.Actor());
+            return refusal is not null ? Refused(refusal) : Redirect(initJob is not null ? $"/jobs/{initJob}" : $"/repositories/{saved!.Id}");
+        }
+
+        var (_, updateRefusal) = commands.Update(store.Find(id)!, new RepositoryRequest(Name, RepositoryUrl, Blank(Password), credentials), User.Actor());
+        return updateRefusal is not null ? Refused(updateRefusal) : Redirect($"/repositories/{id}");
+    }
+
+    /// <summary>Removes one backend credential.</summary>
+    public IActionResult OnPostRemoveCredential(string id, string variable)
+    {
+        if (!User.MayAdminister())
+        {
+            return Forbid();
+        }
+
+        if (store.Find(id) is not { } existing)
+        {
+            return NotFound();
+        }
+
+        var (_, refusal) = commands.Update(existing, new RepositoryRequest(null, null, null, new() { [variable] = null }), User.Actor());
+        return refusal is not null && Load(id) ? Refused(refusal) : Redirect($"/repositories/{id}");
+    }
+
+    /// <summary>Runs <c>restic init</c>, <c>check</c> or <c>unlock</c> on the repository as a job, then shows it.</summary>
+    public IActionResult OnPostJob(string id, string kind, string? host)
+    {
+        if (!User.MayOperate())
+        {
+            return Forbid();
+        }
+
+        if (!Load(id) || IsNew)
+        {
+            return NotFound();
+        }
+
+        (JobRecord? job, RestikManager.Server.Jobs.JobRefusal? refusal) = kind is JobKinds.Init or JobKinds.Check or JobKinds.Unlock
+            ? manual.Start(new StartJobRequest(kind, null, id, Blank(host), null, null, null), User.Actor())
+            : (null, RestikManager.Server.Jobs.JobRefusal.Invalid("kind", "kind: init, check or unlock"));
+        if (refusal is not null)
+        {
+            JobProblem = refusal.Message;
+            Name = Existing!.Name;
+            RepositoryUrl = Existing.Url;
+            Response.StatusCode = refusal.Status;
+            return Page();
+        }
+
+        return Redirect($"/jobs/{job!.Id}");
+    }
+
+    public IActionResult OnPostDelete(string id)
+    {
+        if (!User.MayAdminister())
+        {
+            return Forbid();
+        }
+
+        if (!Load(id) || IsNew)
+        {
+            return NotFound();
+        }
+
+        if (commands.Delete(store.Find(id)!, User.Actor()) is { } refusal)
+        {
+            Name = Existing!.Name;
+            RepositoryUrl = Existing.Url;
+            return Refused(refusal);
+        }
+
+        return Redirect("/repositories");
+    }
+
+    private PageResult Refused(RepositoryRefusal refusal)
+    {
+        Refusal = refusal;
+        Password = null;
+        CredentialValue = null;
+        Response.StatusCode = refusal.Status;
+        return Page();
+    }
+
+    private bool Load(string id)
+    {
+        Id = id;
+        Existing = id == New ? null : store.Find(id) is { } r ? RepositoriesApi.View(r, store) : null;
+        if (id != New && Existing is null)
+        {
+            return false;
+        }
+
+        Plans = Existing is null ? [] : plans.OfRepository(id);
+        OnlineHosts = [.. agents.List().Where(a => a.RevokedAt is null && connections.IsOnline(a.Id)).OrderBy(a => a.Hostname, StringComparer.OrdinalIgnoreCase)];
+        return true;
+    }
+
+    private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+}
