@@ -26,7 +26,7 @@ internal sealed class IndexModel(ProtectionReport report, AgentStore agents, Pla
     [BindProperty(SupportsGet = true)]
     public string? Status { get; set; }
 
-    [BindProperty(Name = "page", SupportsGet = true)]
+    [BindProperty(Name = "p", SupportsGet = true)]
     public int PageNumber { get; set; } = 1;
 
     /// <summary>The hosts on this page.</summary>
@@ -66,6 +66,6 @@ internal sealed class IndexModel(ProtectionReport report, AgentStore agents, Pla
     /// <summary>This page's address with <paramref name="page"/> and the current filters.</summary>
     public string PageLink(int page) => QueryString.Create(new Dictionary<string, string?>
     {
-        ["q"] = Q, ["verdict"] = Verdict, ["status"] = Status, ["page"] = page.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["q"] = Q, ["verdict"] = Verdict, ["status"] = Status, ["p"] = page.ToString(System.Globalization.CultureInfo.InvariantCulture),
     }.Where(p => !string.IsNullOrEmpty(p.Value))).ToUriComponent() is var query ? "/" + query : "/";
 }

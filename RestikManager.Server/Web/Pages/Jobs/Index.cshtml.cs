@@ -32,7 +32,7 @@ internal sealed class IndexModel(JobStore jobs, JobViews views, JobNames names, 
     /// <summary>Up to and including this day (UTC).</summary>
     [BindProperty(SupportsGet = true)] public string? To { get; set; }
 
-    [BindProperty(Name = "page", SupportsGet = true)] public int PageNumber { get; set; } = 1;
+    [BindProperty(Name = "p", SupportsGet = true)] public int PageNumber { get; set; } = 1;
 
     public IReadOnlyList<JobRowModel> Rows { get; private set; } = [];
 
@@ -73,7 +73,7 @@ internal sealed class IndexModel(JobStore jobs, JobViews views, JobNames names, 
     public string PageLink(int page) => "/jobs" + QueryString.Create(new Dictionary<string, string?>
     {
         ["plan"] = Plan, ["host"] = Host, ["kind"] = Kind, ["status"] = Status, ["from"] = From, ["to"] = To,
-        ["page"] = page.ToString(CultureInfo.InvariantCulture),
+        ["p"] = page.ToString(CultureInfo.InvariantCulture),
     }.Where(p => !string.IsNullOrEmpty(p.Value))).ToUriComponent();
 
     private static string? Empty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

@@ -1,0 +1,175 @@
+using System.Net.Http.Json;
+using Microsoft.Playwright;
+using RestikManager.Tests.Infrastructure;
+
+namespace RestikManager.Tests.Web;
+
+/// <summary>
+/// The forms and the role checks of the web UI in a real browser, against the real server in-process: every mistake is
+/// shown by its field and changes nothing; secrets stay write-only; a viewer sees no action and a forged POST is a 403.
+/// </summary>
+[Trait("Category", PublishedTreeGroup.Category)]
+public sealed class WebFormsBrowserTests(WebUiWorld world) : IClassFixture<WebUiWorld>
+{
+    [Fact]
+    public async Task ThePlanFormShowsEachMistakeByItsFieldAndChangesNothing()
+    {
+        var (context, page, console) = await world.SignInAsync();
+        await using var _ = context;
+        await page.GotoAsync($"{world.Url}/plans/new");
+        await page.FillAsync("input[name='Form.Name']", "web files");
+        await page.FillAsync("textarea[name='Form.Paths']", "/srv/db");
+        await page.SelectOptionAsync("select[name='Form.Hosts']", new SelectOptionValue { Label = "web1" });
+        await page.FillAsync("input[name='Form.Schedule']", "30 2 * * *");
+
+        foreach (var (field, value, error) in new[]
+        {
+            ("input[name='Form.Name']", "web files", ("name", "a plan named 'web files' exists already")),
+            ("textarea[name='Form.Paths']", "relative/path", ("paths", "relative/path")),
+            ("input[name='Form.Schedule']", "61 * * * *", ("schedule", "61")),
+        })
+        {
+            await page.FillAsync("input[name='Form.Name']", field.Contains("Name", StringComparison.Ordinal) ? value : "db files");
+            await page.FillAsync("textarea[name='Form.Paths']", field.Contains("Paths", StringComparison.Ordinal) ? value : "/srv/db");
+            await page.FillAsync("input[name='Form.Schedule']", field.Contains("Schedule", StringComparison.Ordinal) ? value : "30 2 * * *");
+            await page.ClickAsync("#plan-form button[type=submit]");
+
+            await Assertions.Expect(page.Locator($"#{error.Item1}-error")).ToContainTextAsync(error.Item2);
+            (await page.GetAttributeAsync(field, "aria-invalid")).ShouldBe("true", $"{field} is marked");
+            (await page.Locator(".field-error").CountAsync()).ShouldBe(1, "only the field at fault");
+            (await PlanNamesAsync()).ShouldBe(["web files"], "a refused form changes nothing");
+        }
+
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshots.Path("plan-form-error.png"), FullPage = true });
+
+        // The schedule is read out while typing, with its next runs in the plan's zone.
+        await page.FillAsync("input[name='Form.TimeZone']", "Europe/Berlin");
+        await page.FillAsync("input[name='Form.Schedule']", "30 2 * * 1-5");
+        await Assertions.Expect(page.Locator("#schedule-preview")).ToContainTextAsync("Runs on Mon–Fri at 02:30. Next (Europe/Berlin):");
+        (await page.Locator("#schedule-preview li").CountAsync()).ShouldBe(5);
+
+        await page.ClickAsync("#plan-form button[type=submit]");
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("db files");
+        (await PlanNamesAsync()).ShouldBe(["db files", "web files"]);
+        using (var plans = await world.Admin.GetAsync("/api/v1/plans"))
+        {
+            var saved = (await plans.JsonAsync()).EnumerateArray().Single(p => p.Str("name") == "db files");
+            saved.Str("schedule").ShouldBe("30 2 * * 1-5");
+            saved.Str("timeZone").ShouldBe("Europe/Berlin");
+        }
+
+        // Delete asks first (the dialog is accepted) and takes the plan away.
+        await page.ClickAsync("button.danger");
+        await Assertions.Expect(page).ToHaveURLAsync($"{world.Url}/plans");
+        (await PlanNamesAsync()).ShouldBe(["web files"]);
+        console.ShouldNotContain(m => m.Contains("Content Security Policy", StringComparison.Ordinal), string.Join('\n', console));
+    }
+
+    [Fact]
+    public async Task ARepositorysSecretsGoInAndNeverComeBackOut()
+    {
+        var (context, page, _) = await world.SignInAsync();
+        await using var __ = context;
+        const string password = "a-very-secret-repository-password";
+        await page.GotoAsync($"{world.Url}/repositories/new");
+        await page.FillAsync("input[name=Name]", "main");
+        await page.FillAsync("input[name=RepositoryUrl]", "/srv/restic/offsite");
+        await page.FillAsync("input[name=Password]", password);
+        await page.ClickAsync("#repository-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#name-error")).ToContainTextAsync("a repository named 'main' exists already");
+        (await page.InputValueAsync("input[name=Password]")).ShouldBeEmpty("a refused form does not send the password back");
+
+        await page.FillAsync("input[name=Name]", "offsite");
+        await page.FillAsync("input[name=Password]", password);
+        await page.ClickAsync("#repository-form button[type=submit]");
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("offsite");
+        (await page.ContentAsync()).ShouldNotContain(password);
+        (await page.InnerTextAsync("main")).ShouldContain("Stored secrets\npassword");
+
+        // A repository a plan uses cannot be deleted: the page says which plan, and nothing changes.
+        await page.GotoAsync($"{world.Url}/repositories/{world.RepositoryId}");
+        await page.ClickAsync("button.danger");
+        await Assertions.Expect(page.Locator("[role=alert]")).ToContainTextAsync("Plan 'web files' backs up to this repository");
+        using var repositories = await world.Admin.GetAsync("/api/v1/repositories");
+        (await repositories.JsonAsync()).EnumerateArray().Select(r => r.Str("name")).Order().ShouldBe(["main", "offsite"]);
+    }
+
+    [Fact]
+    public async Task AViewerSeesNoActionAndAForgedPostIsForbidden()
+    {
+        var (context, page, _) = await world.SignInAsync("victor");
+        await using var _ = context;
+        (await page.InnerTextAsync("#signed-in-as")).ShouldBe("victor (viewer)");
+        (await page.Locator("header nav a").AllInnerTextsAsync()).ShouldBe(["Hosts", "Plans", "Repositories", "Jobs", "Snapshots"]);
+
+        await page.GotoAsync($"{world.Url}/plans");
+        (await page.Locator("main button, main a.button").CountAsync()).ShouldBe(0, "no New plan, no Run now");
+        await page.GotoAsync($"{world.Url}/plans/{world.PlanId}");
+        (await page.Locator("main button").CountAsync()).ShouldBe(0, "no Save, Run now or Delete");
+        (await page.Locator("#plan-form fieldset[disabled]").CountAsync()).ShouldBe(5);
+        await page.GotoAsync($"{world.Url}/repositories/{world.RepositoryId}");
+        (await page.Locator("main button").CountAsync()).ShouldBe(0);
+
+        // A viewer who forges the posts anyway (with its own valid antiforgery token) gets 403, and nothing happens.
+        var antiforgery = await page.GetAttributeAsync("header input[name=__RequestVerificationToken]", "value");
+        foreach (var path in new[] { $"/plans/{world.PlanId}?handler=Run", $"/plans/{world.PlanId}?handler=Delete", $"/plans/{world.PlanId}",
+            $"/repositories/{world.RepositoryId}?handler=Delete", "/hosts/add" })
+        {
+            var response = await page.APIRequest.PostAsync($"{world.Url}{path}", new APIRequestContextOptions
+            {
+                Form = page.APIRequest.CreateFormData().Set("__RequestVerificationToken", antiforgery!).Set("Form.Name", "forged"),
+                MaxRedirects = 0,
+            });
+            response.Status.ShouldBe(403, path);
+        }
+
+        (await page.APIRequest.GetAsync($"{world.Url}/hosts/add", new() { MaxRedirects = 0 })).Status.ShouldBe(403);
+        (await PlanNamesAsync()).ShouldContain("web files");
+        using var jobs = await world.Admin.GetAsync("/api/v1/jobs");
+        (await jobs.JsonAsync()).GetArrayLength().ShouldBe(0, "the forged Run now queued nothing");
+
+        // The operator may run but not change plans.
+        var (operatorContext, operatorPage, _) = await world.SignInAsync("olivia");
+        await using var ___ = operatorContext;
+        await operatorPage.GotoAsync($"{world.Url}/plans/{world.PlanId}");
+        (await operatorPage.Locator("main button").AllInnerTextsAsync()).ShouldBe(["Run now"]);
+    }
+
+    [Fact]
+    public async Task APostWithoutTheAntiforgeryTokenChangesNothing()
+    {
+        var (context, page, _) = await world.SignInAsync();
+        await using var _ = context;
+        var response = await page.APIRequest.PostAsync($"{world.Url}/plans/{world.PlanId}?handler=Delete", new APIRequestContextOptions
+        {
+            Form = page.APIRequest.CreateFormData().Set("x", "y"), MaxRedirects = 0,
+        });
+        response.Status.ShouldBe(400);
+        (await PlanNamesAsync()).ShouldContain("web files");
+    }
+
+    [Fact]
+    public async Task EveryPageKeepsTheContentSecurityPolicyAndFitsAPhone()
+    {
+        var (context, page, console) = await world.SignInAsync(width: 390);
+        await using var _ = context;
+        foreach (var path in new[] { "/", "/plans", $"/plans/{world.PlanId}", "/plans/new", "/repositories", $"/repositories/{world.RepositoryId}",
+            "/repositories/new", "/jobs", "/hosts/add" })
+        {
+            var response = await page.GotoAsync($"{world.Url}{path}");
+            response!.Status.ShouldBe(200, path);
+            response.Headers["content-security-policy"].ShouldNotContain("unsafe-inline");
+            (await page.EvaluateAsync<int>("document.documentElement.scrollWidth")).ShouldBeLessThanOrEqualTo(390, $"{path} fits 390 px");
+            (await page.Locator("input:not([type=hidden]):not([type=checkbox]), select, textarea").EvaluateAllAsync<int>(
+                "els => els.filter(e => !e.closest('label') && !e.getAttribute('aria-label')).length")).ShouldBe(0, $"{path}: every field has a label");
+        }
+
+        await page.GotoAsync($"{world.Url}/");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshots.Path("hosts-phone.png"), FullPage = true });
+        console.ShouldNotContain(m => m.Contains("Content Security Policy", StringComparison.Ordinal) || m.Contains("Refused", StringComparison.Ordinal),
+            string.Join('\n', console));
+    }
+
+    private async Task<string[]> PlanNamesAsync() =>
+        [.. (await world.Admin.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/v1/plans")).EnumerateArray().Select(p => p.Str("name")).Order()];
+}
