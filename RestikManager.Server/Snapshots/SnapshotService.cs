@@ -5,6 +5,13 @@ using RestikManager.Server.Repositories;
 
 namespace RestikManager.Server.Snapshots;
 
+/// <summary>Why snapshots could not be read: status, code, a sentence, and the field at fault if any.</summary>
+internal sealed record SnapshotRefusal(int Status, string Code, string Message, string? Field = null)
+{
+    public static SnapshotRefusal Offline(string? host) => new(StatusCodes.Status409Conflict, "host_offline",
+        host is null ? "No online host can open this repository; name one with ?host=." : $"Host '{host}' is not online.");
+}
+
 /// <summary>
 /// Reads snapshots through an agent that can open the repository: the one named, else the snapshot's own host, else
 /// any online host of a plan that uses the repository.
@@ -57,6 +64,62 @@ internal sealed partial class SnapshotService(
     /// <summary>Refreshes in the background (after a backup or forget); failures are logged and kept with the cache.</summary>
     public void RefreshLater(string repositoryId, string agentId) =>
         _ = Task.Run(() => RefreshAsync(repositoryId, agentId, CancellationToken.None));
+
+    /// <summary>
+    /// One page of <paramref name="path"/> in a snapshot of <paramref name="repositoryId"/> (which must exist), read by
+    /// <paramref name="host"/> or the snapshot's own host or any host of the repository's plans; or why not.
+    /// </summary>
+    public async Task<(TreePage? Page, SnapshotRefusal? Refusal)> BrowseAsync(
+        string repositoryId, string snapshotId, string? path, int offset, int limit, string? host, CancellationToken cancellationToken)
+    {
+        if (!WireValues.IsSnapshotId(snapshotId))
+        {
+            return (null, new(StatusCodes.Status400BadRequest, "invalid_snapshot", "snapshotId: a snapshot id is 8 to 64 hex digits.", "snapshotId"));
+        }
+
+        path = string.IsNullOrEmpty(path) ? "/" : path;
+        if (!WireValues.IsAbsolutePath(path))
+        {
+            return (null, new(StatusCodes.Status400BadRequest, "invalid_path",
+                "path: give an absolute path inside the snapshot, such as /home; " + WireValues.PathProblem(path), "path"));
+        }
+
+        if (offset < 0 || limit is < 1 or > MaxPage)
+        {
+            return (null, new(StatusCodes.Status400BadRequest, "invalid_page", $"offset is 0 or more; limit is 1 to {MaxPage}.", offset < 0 ? "offset" : "limit"));
+        }
+
+        var cached = cache.Find(repositoryId, snapshotId);
+        if (PickAgent(repositoryId, host ?? cached?.Hostname) is not { } agent)
+        {
+            return (null, SnapshotRefusal.Offline(host));
+        }
+
+        if (cached is null)
+        {
+            // Not in the cached list: it may be newer than the cache, so ask restic once; still unknown is a 404, never
+            // an empty directory.
+            if (await RefreshAsync(repositoryId, agent, cancellationToken) is { } error)
+            {
+                return (null, new(StatusCodes.Status502BadGateway, "refresh_failed", $"Listing the repository's snapshots failed: {error}"));
+            }
+
+            if ((cached = cache.Find(repositoryId, snapshotId)) is null)
+            {
+                return (null, new(StatusCodes.Status404NotFound, "not_found", $"No snapshot '{snapshotId}' in this repository."));
+            }
+        }
+
+        var answer = await ListAsync(repositoryId, agent, cached.Id, path, offset, limit, cancellationToken);
+        if (answer is null)
+        {
+            return (null, SnapshotRefusal.Offline(host));
+        }
+
+        return answer.Error is not null
+            ? (null, new(StatusCodes.Status502BadGateway, answer.ErrorClass ?? "browse_failed", $"Listing the snapshot failed: {answer.Error}"))
+            : (new TreePage(cached.Id, path, offset, answer.Entries, answer.More), null);
+    }
 
     public async Task<QueryAnswer?> ListAsync(
         string repositoryId, string agentId, string snapshotId, string path, int offset, int limit, CancellationToken cancellationToken)

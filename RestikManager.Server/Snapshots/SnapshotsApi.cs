@@ -60,67 +60,22 @@ internal static class SnapshotsApi
 
     private static async Task<Results<Ok<TreePage>, JsonHttpResult<ErrorEnvelope>>> BrowseAsync(
         string id, string snapshotId, string? path, int? offset, int? limit, string? host,
-        RepositoryStore repositories, SnapshotCache cache, SnapshotService snapshots, CancellationToken cancellationToken)
+        RepositoryStore repositories, SnapshotService snapshots, CancellationToken cancellationToken)
     {
         if (repositories.Find(id) is null)
         {
             return NotFound(id);
         }
 
-        if (!WireValues.IsSnapshotId(snapshotId))
-        {
-            return ApiErrors.Create(StatusCodes.Status400BadRequest, "invalid_snapshot", "snapshotId: a snapshot id is 8 to 64 hex digits.", "snapshotId");
-        }
-
-        path = string.IsNullOrEmpty(path) ? "/" : path;
-        if (!WireValues.IsAbsolutePath(path))
-        {
-            return ApiErrors.Create(StatusCodes.Status400BadRequest, "invalid_path",
-                "path: give an absolute path inside the snapshot, such as /home; " + WireValues.PathProblem(path), "path");
-        }
-
-        if (offset is < 0 || limit is < 1 or > SnapshotService.MaxPage)
-        {
-            return ApiErrors.Create(StatusCodes.Status400BadRequest, "invalid_page", $"offset is 0 or more; limit is 1 to {SnapshotService.MaxPage}.", offset is < 0 ? "offset" : "limit");
-        }
-
-        var cached = cache.Find(id, snapshotId);
-        if (snapshots.PickAgent(id, host ?? cached?.Hostname) is not { } agent)
-        {
-            return Offline(host);
-        }
-
-        if (cached is null)
-        {
-            // Not in the cached list: it may be newer than the cache, so ask restic once; still unknown is a 404, never
-            // an empty directory.
-            if (await snapshots.RefreshAsync(id, agent, cancellationToken) is { } error)
-            {
-                return ApiErrors.Create(StatusCodes.Status502BadGateway, "refresh_failed", $"Listing the repository's snapshots failed: {error}");
-            }
-
-            if ((cached = cache.Find(id, snapshotId)) is null)
-            {
-                return ApiErrors.NotFound("not_found", $"No snapshot '{snapshotId}' in this repository.");
-            }
-        }
-
-        var answer = await snapshots.ListAsync(id, agent, cached.Id, path, offset ?? 0, limit ?? 200, cancellationToken);
-        if (answer is null)
-        {
-            return Offline(host);
-        }
-
-        if (answer.Error is not null)
-        {
-            return ApiErrors.Create(StatusCodes.Status502BadGateway, answer.ErrorClass ?? "browse_failed", $"Listing the snapshot failed: {answer.Error}");
-        }
-
-        return TypedResults.Ok(new TreePage(cached.Id, path, offset ?? 0, answer.Entries, answer.More));
+        var (page, refusal) = await snapshots.BrowseAsync(id, snapshotId, path, offset ?? 0, limit ?? 200, host, cancellationToken);
+        return refusal is not null ? ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message, refusal.Field) : TypedResults.Ok(page!);
     }
 
-    private static JsonHttpResult<ErrorEnvelope> Offline(string? host) => ApiErrors.Create(StatusCodes.Status409Conflict, "host_offline",
-        host is null ? "No online host can open this repository; name one with ?host=." : $"Host '{host}' is not online.");
+    private static JsonHttpResult<ErrorEnvelope> Offline(string? host)
+    {
+        var refusal = SnapshotRefusal.Offline(host);
+        return ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message);
+    }
 
     private static JsonHttpResult<ErrorEnvelope> NotFound(string id) => ApiErrors.NotFound("not_found", $"No repository with id '{id}'.");
 }

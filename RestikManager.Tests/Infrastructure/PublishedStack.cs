@@ -74,10 +74,12 @@ internal sealed class PublishedStack : IAsyncDisposable
     }
 
     /// <summary>Enrolls a host named <paramref name="hostname"/> with the published agent; returns its config path.</summary>
-    public async Task<string> EnrollAsync(string hostname)
+    public async Task<string> EnrollAsync(string hostname) => await EnrollAsync(hostname, await Api.EnrollmentTokenAsync(Admin));
+
+    /// <summary>Enrolls <paramref name="hostname"/> with <paramref name="token"/> (one an operator made); returns its config path.</summary>
+    public async Task<string> EnrollAsync(string hostname, string token)
     {
         var config = Root.Of("agents", hostname, "agent.json");
-        var token = await Api.EnrollmentTokenAsync(Admin);
         var (code, output) = await ChildProcess.RunAsync(_tree.Agent("linux-amd64"),
             ["enroll", "--server", Url, "--token", token, "--config", config, "--hostname", hostname]);
         code.ShouldBe(0, output);
