@@ -16,7 +16,16 @@ internal sealed record CreatedToken(long Id, string Name, string Token, string C
 
 internal sealed record CreateUserRequest(string? Username, string? Password, string? Role);
 
-internal sealed record UserView(long Id, string Username, string Role, string CreatedAt);
+internal sealed record UserView(long Id, string Username, string Role, string CreatedAt, bool Disabled = false)
+{
+    public static UserView Of(User u) => new(u.Id, u.Username, u.Role, u.CreatedAt, u.Disabled);
+}
+
+/// <summary>A change to a user: a new role and/or disabled (true) or enabled (false); absent means unchanged.</summary>
+internal sealed record ChangeUserRequest(string? Role, bool? Disabled);
+
+/// <summary>A signed-in user's own password change.</summary>
+internal sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
 
 /// <summary><c>/api/v1/auth/tokens</c>, <c>/api/v1/me</c> and <c>/api/v1/users</c>.</summary>
 internal static class AccountsApi
@@ -28,12 +37,14 @@ internal static class AccountsApi
         group.MapGet("/auth/tokens", ListTokens).RequireAuthorization(Roles.CanView);
         group.MapDelete("/auth/tokens/{id:long}", RevokeToken).RequireAuthorization(Roles.CanView);
         group.MapGet("/me", (ClaimsPrincipal principal, UserStore users) => users.Find(principal.UserId()) is { } u
-                ? Results.Ok(new UserView(u.Id, u.Username, u.Role, u.CreatedAt))
+                ? Results.Ok(UserView.Of(u))
                 : ApiErrors.Create(StatusCodes.Status401Unauthorized, "unauthorized", "This account no longer exists."))
             .RequireAuthorization(Roles.CanView);
-        group.MapGet("/users", (UserStore users) => TypedResults.Ok(users.List().Select(u => new UserView(u.Id, u.Username, u.Role, u.CreatedAt)).ToList()))
+        group.MapPost("/me/password", ChangePassword).RequireAuthorization(Roles.CanView);
+        group.MapGet("/users", (UserStore users) => TypedResults.Ok(users.List().Select(UserView.Of).ToList()))
             .RequireAuthorization(Roles.CanAdminister);
         group.MapPost("/users", CreateUser).RequireAuthorization(Roles.CanAdminister);
+        group.MapPut("/users/{id:long}", ChangeUser).RequireAuthorization(Roles.CanAdminister);
         return group;
     }
 
@@ -60,45 +71,28 @@ internal static class AccountsApi
     private static Ok<List<ApiTokenView>> ListTokens(ClaimsPrincipal user, ApiTokenStore tokens) =>
         TypedResults.Ok(tokens.ListFor(user.UserId()).Select(t => new ApiTokenView(t.Id, t.Name, t.CreatedAt, t.LastUsedAt, t.RevokedAt)).ToList());
 
-    private static Results<NoContent, JsonHttpResult<ErrorEnvelope>> RevokeToken(long id, ClaimsPrincipal user, ApiTokenStore tokens, AuditLog audit)
-    {
-        var token = tokens.Find(id);
-        if (token is null || (token.UserId != user.UserId() && !user.IsInRole(Roles.Admin)))
-        {
-            return ApiErrors.NotFound("not_found", $"No API token {id} of yours.");
-        }
-
-        tokens.Revoke(id);
-        audit.Append(user.Actor(), "api_token.revoke", $"token:{id}");
-        return TypedResults.NoContent();
-    }
+    private static Results<NoContent, JsonHttpResult<ErrorEnvelope>> RevokeToken(long id, ClaimsPrincipal user, AccountCommands commands) =>
+        commands.RevokeToken(id, user.UserId(), user.IsInRole(Roles.Admin), user.Actor()) is { } refusal ? Refused(refusal) : TypedResults.NoContent();
 
     private static Results<Created<UserView>, JsonHttpResult<ErrorEnvelope>> CreateUser(
-        CreateUserRequest request, ClaimsPrincipal admin, UserStore users, AuditLog audit)
+        CreateUserRequest request, ClaimsPrincipal admin, AccountCommands commands)
     {
-        var username = request.Username?.Trim() ?? "";
-        if (username.Length is < 1 or > 64 || !username.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '@'))
-        {
-            return ApiErrors.BadRequest("invalid_username", "A username is 1 to 64 letters, digits, '.', '-', '_' or '@'.");
-        }
-
-        if (request.Role is null || !Roles.All.Contains(request.Role))
-        {
-            return ApiErrors.BadRequest("invalid_role", $"role must be one of: {string.Join(", ", Roles.All)}.");
-        }
-
-        if (PasswordHasher.Weakness(request.Password) is { } weakness)
-        {
-            return ApiErrors.BadRequest("weak_password", $"password {weakness}.");
-        }
-
-        var user = users.Create(username, request.Password!, request.Role);
-        if (user is null)
-        {
-            return ApiErrors.Create(StatusCodes.Status409Conflict, "username_taken", $"There is already a user '{username}'.");
-        }
-
-        audit.Append(admin.Actor(), "user.create", $"user:{user.Username}", detail: user.Role);
-        return TypedResults.Created($"/api/v1/users/{user.Id}", new UserView(user.Id, user.Username, user.Role, user.CreatedAt));
+        var (user, refusal) = commands.CreateUser(request.Username, request.Password, request.Role, admin.Actor());
+        return refusal is not null ? Refused(refusal) : TypedResults.Created($"/api/v1/users/{user!.Id}", UserView.Of(user));
     }
+
+    private static Results<Ok<UserView>, JsonHttpResult<ErrorEnvelope>> ChangeUser(
+        long id, ChangeUserRequest request, ClaimsPrincipal admin, AccountCommands commands)
+    {
+        var (user, refusal) = commands.ChangeUser(id, request.Role, request.Disabled, admin.UserId(), admin.Actor());
+        return refusal is not null ? Refused(refusal) : TypedResults.Ok(UserView.Of(user!));
+    }
+
+    private static Results<NoContent, JsonHttpResult<ErrorEnvelope>> ChangePassword(
+        ChangePasswordRequest request, ClaimsPrincipal user, AccountCommands commands) =>
+        commands.ChangePassword(user.UserId(), request.CurrentPassword, request.NewPassword, user.Actor()) is { } refusal
+            ? Refused(refusal) : TypedResults.NoContent();
+
+    private static JsonHttpResult<ErrorEnvelope> Refused(AccountRefusal refusal) =>
+        ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message, refusal.Field);
 }

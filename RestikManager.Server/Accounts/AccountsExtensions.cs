@@ -18,6 +18,7 @@ internal static class AccountsExtensions
         var services = builder.Services;
         services.AddSingleton<UserStore>();
         services.AddSingleton<ApiTokenStore>();
+        services.AddSingleton<AccountCommands>();
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<SignIn>();
         services.AddSingleton<AdminBootstrap>();
@@ -39,6 +40,27 @@ internal static class AccountsExtensions
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
                 o.SlidingExpiration = true;
+
+                // Every request re-reads the account: a disabled or deleted user is signed out at once, a changed role applies now.
+                o.Events.OnValidatePrincipal = context =>
+                {
+                    var users = context.HttpContext.RequestServices.GetRequiredService<UserStore>();
+                    var id = context.Principal?.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value;
+                    var user = long.TryParse(id, System.Globalization.CultureInfo.InvariantCulture, out var userId) ? users.Find(userId) : null;
+                    if (user is null || user.Disabled)
+                    {
+                        context.RejectPrincipal();
+                        return context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+                    }
+
+                    if (!context.Principal!.IsInRole(user.Role))
+                    {
+                        context.ReplacePrincipal(AccountClaims.Principal(user, CookieAuthenticationDefaults.AuthenticationScheme));
+                        context.ShouldRenew = true;
+                    }
+
+                    return Task.CompletedTask;
+                };
 
                 // A signed-in user without the role gets 403 (a viewer's forged POST), never a redirect to sign in.
                 o.Events.OnRedirectToAccessDenied = context =>

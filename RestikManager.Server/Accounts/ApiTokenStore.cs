@@ -38,7 +38,7 @@ internal sealed class ApiTokenStore(Database database, TimeProvider time)
         var token = connection.QuerySingleOrDefault<ApiToken>(
             "SELECT id, user_id AS UserId, name, created_at AS CreatedAt, last_used_at AS LastUsedAt, revoked_at AS RevokedAt FROM api_tokens WHERE token_hash = @hash AND revoked_at IS NULL",
             new { hash = SecretTokens.Hash(secret) });
-        if (token is null || users.Find(token.UserId) is not { } user)
+        if (token is null || users.Find(token.UserId) is not { Disabled: false } user)
         {
             return null;
         }

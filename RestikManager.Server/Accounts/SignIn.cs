@@ -31,6 +31,12 @@ internal sealed class SignIn(UserStore users, SignInThrottle throttle, AuditLog 
             return new(null, ApiErrors.Create(StatusCodes.Status401Unauthorized, "invalid_credentials", "Wrong username or password."));
         }
 
+        if (user.Disabled)
+        {
+            audit.Append($"address:{address}", "sign_in", $"user:{username}", "denied", "account disabled");
+            return new(null, ApiErrors.Create(StatusCodes.Status403Forbidden, "account_disabled", "This account is disabled; ask an admin."));
+        }
+
         throttle.Succeeded(username);
         audit.Append($"user:{user.Username}", "sign_in", $"user:{user.Username}");
         return new(user, null);

@@ -20,6 +20,9 @@ internal sealed class AuditLog
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
 
+    /// <summary>The log file (<c>audit/audit.jsonl</c>).</summary>
+    public string FilePath => _path;
+
     public AuditLog(string dataDir, TimeProvider time)
     {
         var dir = System.IO.Path.Join(dataDir, "audit");

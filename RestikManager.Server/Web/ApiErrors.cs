@@ -30,6 +30,8 @@ internal static class ApiErrors
 [JsonSerializable(typeof(List<Accounts.ApiTokenView>))]
 [JsonSerializable(typeof(Accounts.CreateUserRequest))]
 [JsonSerializable(typeof(Accounts.UserView))]
+[JsonSerializable(typeof(Accounts.ChangeUserRequest))]
+[JsonSerializable(typeof(Accounts.ChangePasswordRequest))]
 [JsonSerializable(typeof(List<Accounts.UserView>))]
 [JsonSerializable(typeof(Agents.CreateEnrollmentTokenRequest))]
 [JsonSerializable(typeof(Agents.CreatedEnrollmentToken))]

@@ -154,20 +154,89 @@ public sealed class WebFormsBrowserTests(WebUiWorld world) : IClassFixture<WebUi
         var (context, page, console) = await world.SignInAsync(width: 390);
         await using var _ = context;
         foreach (var path in new[] { "/", "/plans", $"/plans/{world.PlanId}", "/plans/new", "/repositories", $"/repositories/{world.RepositoryId}",
-            "/repositories/new", "/jobs", "/hosts/add" })
+            "/repositories/new", "/jobs", "/hosts/add", "/snapshots", $"/snapshots/{world.RepositoryId}", "/users", "/audit", "/account" })
         {
             var response = await page.GotoAsync($"{world.Url}{path}");
             response!.Status.ShouldBe(200, path);
             response.Headers["content-security-policy"].ShouldNotContain("unsafe-inline");
             (await page.EvaluateAsync<int>("document.documentElement.scrollWidth")).ShouldBeLessThanOrEqualTo(390, $"{path} fits 390 px");
             (await page.Locator("input:not([type=hidden]):not([type=checkbox]), select, textarea").EvaluateAllAsync<int>(
-                "els => els.filter(e => !e.closest('label') && !e.getAttribute('aria-label')).length")).ShouldBe(0, $"{path}: every field has a label");
+                "els => els.filter(e => !e.closest('label') && !e.getAttribute('aria-label') && !(e.id && document.querySelector(`label[for='${e.id}']`))).length")).ShouldBe(0, $"{path}: every field has a label");
         }
 
         await page.GotoAsync($"{world.Url}/");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshots.Path("hosts-phone.png"), FullPage = true });
         console.ShouldNotContain(m => m.Contains("Content Security Policy", StringComparison.Ordinal) || m.Contains("Refused", StringComparison.Ordinal),
             string.Join('\n', console));
+    }
+
+    [Fact]
+    public async Task AnAdminManagesUsersAndEveryoneTheirOwnPasswordAndTokens()
+    {
+        var (context, page, _) = await world.SignInAsync();
+        await using var _ = context;
+        await page.GotoAsync($"{world.Url}/users");
+        await page.FillAsync("#new-user input[name=Username]", "dana smith");
+        await page.FillAsync("#new-user input[name=Password]", WebUiWorld.Password("dana"));
+        await page.ClickAsync("#new-user button[type=submit]");
+        await Assertions.Expect(page.Locator("#username-error")).ToContainTextAsync("A username is 1 to 64 letters");
+        (await page.Locator("#users tr[data-user='dana smith']").CountAsync()).ShouldBe(0, "refused: nobody added");
+
+        await page.FillAsync("#new-user input[name=Username]", "dana");
+        await page.FillAsync("#new-user input[name=Password]", WebUiWorld.Password("dana"));
+        await page.SelectOptionAsync("#new-user select[name=Role]", "viewer");
+        await page.ClickAsync("#new-user button[type=submit]");
+        var dana = page.Locator("#users tr[data-user=dana]");
+        await Assertions.Expect(dana).ToContainTextAsync("active");
+        await dana.Locator("select[name=role]").SelectOptionAsync("operator");
+        await dana.Locator("button:text('Change role')").ClickAsync();
+        await Assertions.Expect(page.Locator("[role=status]")).ToHaveTextAsync("'dana' is now operator.");
+
+        // The last admin cannot disable itself; dana, disabled, can no longer sign in.
+        await page.Locator("#users tr[data-user=admin] button:text('Disable')").ClickAsync();
+        await Assertions.Expect(page.Locator("[role=alert]")).ToHaveTextAsync("You cannot disable your own account.");
+        await page.Locator("#users tr[data-user=dana] button:text('Disable')").ClickAsync();
+        await Assertions.Expect(page.Locator("#users tr[data-user=dana]")).ToContainTextAsync("disabled");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshots.Path("users.png"), FullPage = true });
+        var other = await world.Browser.NewPageAsync();
+        await other.GotoAsync($"{world.Url}/signin");
+        await other.FillAsync("input[name=username]", "dana");
+        await other.FillAsync("input[name=password]", WebUiWorld.Password("dana"));
+        await other.ClickAsync("button[type=submit]");
+        await Assertions.Expect(other.Locator("[role=alert]")).ToHaveTextAsync("This account is disabled; ask an admin.");
+        await other.CloseAsync();
+
+        // The audit page: newest first, filtered, and the chain verifies.
+        await page.GotoAsync($"{world.Url}/audit?action=user.");
+        (await page.InnerTextAsync("#chain")).ShouldStartWith("The hash chain verifies");
+        (await page.Locator("#audit tbody td:nth-child(4)").AllInnerTextsAsync()).ShouldBe(["user.disable", "user.role", "user.create", "user.create", "user.create", "user.bootstrap"]);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshots.Path("audit.png"), FullPage = true });
+
+        // Anyone's own account: a token shown once that works on the API, then revoked; a wrong current password is named.
+        var (viewerContext, viewer, _) = await world.SignInAsync("victor");
+        await using var __ = viewerContext;
+        await viewer.ClickAsync("#signed-in-as");
+        await viewer.FillAsync("#new-token-form input[name=name]", "monitoring");
+        await viewer.ClickAsync("#new-token-form button");
+        var secret = await viewer.InnerTextAsync("#new-token");
+        using (var http = world.Server.CreateClient().WithBearer(secret))
+        {
+            (await http.GetAsync("/api/v1/me")).StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+            await viewer.ReloadAsync();
+            (await viewer.ContentAsync()).ShouldNotContain(secret, customMessage: "shown once");
+            await viewer.ClickAsync("#tokens button:text('Revoke')");
+            await Assertions.Expect(viewer.Locator("#tokens")).ToContainTextAsync("revoked");
+            (await http.GetAsync("/api/v1/me")).StatusCode.ShouldBe(System.Net.HttpStatusCode.Unauthorized);
+        }
+
+        await viewer.FillAsync("#password-form input[name=currentPassword]", "not my password");
+        await viewer.FillAsync("#password-form input[name=newPassword]", "a-new-password-for-victor");
+        await viewer.FillAsync("#password-form input[name=confirmPassword]", "a-new-password-for-victor");
+        await viewer.ClickAsync("#password-form button");
+        await Assertions.Expect(viewer.Locator("[role=alert]")).ToHaveTextAsync("The current password is wrong.");
+        (await viewer.GetAttributeAsync("#password-form input[name=currentPassword]", "aria-invalid")).ShouldBe("true");
+        (await viewer.APIRequest.GetAsync($"{world.Url}/users", new() { MaxRedirects = 0 })).Status.ShouldBe(403);
+        (await viewer.APIRequest.GetAsync($"{world.Url}/audit", new() { MaxRedirects = 0 })).Status.ShouldBe(403);
     }
 
     private async Task<string[]> PlanNamesAsync() =>
