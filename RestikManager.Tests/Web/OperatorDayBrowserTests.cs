@@ -7,7 +7,7 @@ namespace RestikManager.Tests.Web;
 /// <summary>
 /// An operator's day in the browser against the published server, real agents and real restic, with no API call and
 /// no reload: enroll a host from the page and watch it appear; define a repository and a plan through the forms; Run
-/// now and watch the progress bar move to succeeded; cancel a running backup; browse the snapshot; restore a folder to
+/// now and watch the progress bar move to succeeded; follow a backup across a server restart; cancel a running backup; browse the snapshot; restore a folder to
 /// another host and compare the bytes. Screenshots of each page go to docs/screenshots (see its README).
 /// </summary>
 [Collection(PublishedTreeGroup.Web)]
@@ -74,19 +74,31 @@ public sealed class OperatorDayBrowserTests(PublishedTree tree)
         (await page.InnerTextAsync("#job-summary")).ShouldContain("new");
         var backupUrl = page.Url;
 
-        // Cancel a running backup from its page.
-        WriteRandomFile(Path.Join(source, "big2.bin"), 8);
+        // The server restarts in the middle of a backup: the host keeps backing up, the page's stream reconnects to the
+        // new server by itself and catches up to the end, still without a reload.
+        WriteRandomFile(Path.Join(source, "big2.bin"), 6);
         await page.GotoAsync($"{stack.Url}/plans");
         await page.ClickAsync("#plans tbody tr:has-text('web1 files') button");
         await Assertions.Expect(page.Locator("#job-progress[value]")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await page.EvaluateAsync("window.notReloaded = true");
+        await stack.StopServerAsync();
+        await stack.StartServerAsync();
+        await Assertions.Expect(page.Locator("#job-state")).ToHaveAttributeAsync("data-status", "succeeded", new() { Timeout = 90_000 });
+        (await page.EvaluateAsync<bool>("window.notReloaded === true")).ShouldBeTrue("caught up without a reload");
+
+        // Cancel a running backup from its page.
+        WriteRandomFile(Path.Join(source, "big3.bin"), 8);
+        await page.GotoAsync($"{stack.Url}/plans");
+        await page.ClickAsync("#plans tbody tr:has-text('web1 files') button");
+        await Assertions.Expect(page.Locator("#job-progress[value]:not([value='0'])")).ToBeVisibleAsync(new() { Timeout = 60_000 });
         await Screenshot(page, "job-running.png");
         await page.ClickAsync("text=Cancel job");
         await Assertions.Expect(page.Locator("#job-state")).ToHaveAttributeAsync("data-status", "cancelled", new() { Timeout = 60_000 });
-        File.Delete(Path.Join(source, "big2.bin"));
+        File.Delete(Path.Join(source, "big3.bin"));
 
         // The jobs list shows all of it; the finished backup's page links its snapshot.
         await page.GotoAsync($"{stack.Url}/jobs");
-        (await page.Locator("#jobs tbody tr").CountAsync()).ShouldBe(3, "init, the backup, the cancelled backup");
+        (await page.Locator("#jobs tbody tr").CountAsync()).ShouldBe(4, "init, two backups, the cancelled backup");
         await Screenshot(page, "jobs.png");
         await page.GotoAsync(backupUrl);
         await Screenshot(page, "job.png");
@@ -112,8 +124,13 @@ public sealed class OperatorDayBrowserTests(PublishedTree tree)
         await Assertions.Expect(page.Locator("#job-state")).ToHaveAttributeAsync("data-status", "succeeded", new() { Timeout = 90_000 });
         DirectorySnapshot.Take(Path.Join(target, source, "dir1")).ShouldBe(DirectorySnapshot.Take(Path.Join(source, "dir1")));
 
+        // The hosts page is live too: web2 going away shows without a reload.
         await page.GotoAsync($"{stack.Url}/");
         await Screenshot(page, "hosts.png");
+        await page.EvaluateAsync("window.notReloaded = true");
+        web2.Dispose();
+        await Assertions.Expect(page.Locator("#hosts tr:has-text('web2') td").Nth(1)).ToHaveTextAsync("offline", new() { Timeout = 30_000 });
+        (await page.EvaluateAsync<bool>("window.notReloaded === true")).ShouldBeTrue("no reload");
         console.ShouldNotContain(m => m.Contains("Content Security Policy", StringComparison.Ordinal), string.Join('\n', console));
     }
 

@@ -33,18 +33,19 @@ public sealed class ProtectionDashboardTests(PublishedTree tree)
         (await Protection(page, "web2")).ShouldStartWith("failing\nwrong password: failed (wrong_password) ");
         (await Protection(page, "web2")).ShouldEndWith("; last success never");
 
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Join(AppContext.BaseDirectory, "dashboard-protection.png"), FullPage = true });
+        await page.GotoAsync($"{backups.Stack.Url}/jobs");
         var jobs = page.Locator("#jobs tbody tr");
         (await jobs.CountAsync()).ShouldBe(3, "init and the two backups");
         var failed = jobs.Filter(new() { HasText = "web2" }).First;
         (await failed.InnerTextAsync()).ShouldContain("wrong password");
         (await failed.Locator("td").Nth(4).InnerTextAsync()).ShouldBe("failed");
         (await jobs.Filter(new() { HasText = "web1" }).Filter(new() { HasText = "backup" }).Locator("td").Nth(6).InnerTextAsync()).ShouldStartWith("snapshot ");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Join(AppContext.BaseDirectory, "dashboard-protection.png"), FullPage = true });
 
         // Switching a plan off takes its host out of protection: the page says so on its next load.
         await BackupApi.DisablePlanAsync(backups.Admin, good);
 
-        await page.ReloadAsync();
+        await page.GotoAsync($"{backups.Stack.Url}/");
         (await Protection(page, "web1")).ShouldBe("not protected\nin no enabled plan");
     }
 

@@ -4,7 +4,7 @@ using RestikManager.Swarm;
 var server = new Option<string>("--server") { Required = true, Description = "Server URL." };
 var agents = new Option<int>("--agents") { DefaultValueFactory = _ => 1000, Description = "How many simulated agents." };
 var password = new Option<string>("--admin-password") { Required = true, Description = "Password of 'admin' (to create enrollment tokens)." };
-var mode = new Option<string>("--mode") { DefaultValueFactory = _ => "hold", Description = "hold: report once all are online and exit; storm: then wait for a server restart and report the recovery." };
+var mode = new Option<string>("--mode") { DefaultValueFactory = _ => "hold", Description = "hold: report once all are online and exit; storm: then wait for a server restart and report the recovery; progress: run a plan over the swarm and time its progress from agent to job page." };
 var hold = new Option<int>("--hold-seconds") { DefaultValueFactory = _ => 10, Description = "hold: how long to keep all connections after all are online." };
 var timeout = new Option<int>("--timeout-seconds") { DefaultValueFactory = _ => 300, Description = "Give up after this long." };
 var root = new RootCommand("Many protocol-level restic-manager agents in one process, for the fleet benchmarks.")

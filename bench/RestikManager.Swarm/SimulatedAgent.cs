@@ -6,10 +6,17 @@ using RestikManager.Contracts.Protocol;
 
 namespace RestikManager.Swarm;
 
-/// <summary>One protocol-level agent: connect, hello, wait for welcome, heartbeat, ignore what else comes, reconnect with backoff.</summary>
+/// <summary>
+/// One protocol-level agent: connect, hello, wait for welcome, heartbeat, reconnect with backoff. What the server sends
+/// is ignored, except that a working agent (<c>--mode progress</c>) runs each job it is sent: started, a progress
+/// message a second for <see cref="JobSeconds"/> seconds (its current file says when it was sent, in Unix
+/// milliseconds: <c>/sent-at/…</c>), then a result.
+/// </summary>
 internal static class SimulatedAgent
 {
-    public static async Task RunAsync(Uri server, string credential, string hostname, SwarmStats stats, CancellationToken cancellationToken)
+    public const int JobSeconds = 20;
+
+    public static async Task RunAsync(Uri server, string credential, string hostname, SwarmStats stats, CancellationToken cancellationToken, bool works = false)
     {
         var backoff = Backoff.Default();
         var uri = new UriBuilder(server) { Scheme = server.Scheme == "https" ? "wss" : "ws", Path = AgentProtocol.WebSocketPath }.Uri;
@@ -20,7 +27,7 @@ internal static class SimulatedAgent
         var attempt = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var welcomed = await SessionAsync(uri, credential, hello, stats, cancellationToken);
+            var welcomed = await SessionAsync(uri, credential, hello, stats, works, cancellationToken);
             attempt = welcomed ? 0 : attempt + 1;
             if (!welcomed)
             {
@@ -31,9 +38,10 @@ internal static class SimulatedAgent
         }
     }
 
-    private static async Task<bool> SessionAsync(Uri uri, string credential, byte[] hello, SwarmStats stats, CancellationToken cancellationToken)
+    private static async Task<bool> SessionAsync(Uri uri, string credential, byte[] hello, SwarmStats stats, bool works, CancellationToken cancellationToken)
     {
         using var socket = new ClientWebSocket();
+        using var sending = new SemaphoreSlim(1);
         socket.Options.SetRequestHeader("Authorization", $"Bearer {credential}");
         socket.Options.KeepAliveInterval = TimeSpan.Zero;
         using var reader = new SocketReader(socket);
@@ -64,11 +72,15 @@ internal static class SimulatedAgent
                         return true;
                     }
 
+                    if (works && JsonSerializer.Deserialize(reader.Message.Span, ProtocolJsonContext.Default.ServerMessage) is RunJob run)
+                    {
+                        _ = WorkAsync(run.Job, message => SendAsync(socket, sending, message, cancellationToken), cancellationToken);
+                    }
+
                     receive = reader.ReadAsync(cancellationToken).AsTask();
                 }
 
-                var heartbeat = JsonSerializer.SerializeToUtf8Bytes<AgentMessage>(new Heartbeat(DateTimeOffset.UtcNow), ProtocolJsonContext.Default.AgentMessage);
-                await socket.SendAsync(heartbeat, WebSocketMessageType.Text, true, cancellationToken);
+                await SendAsync(socket, sending, new Heartbeat(DateTimeOffset.UtcNow), cancellationToken);
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or HttpRequestException or IOException)
@@ -81,6 +93,43 @@ internal static class SimulatedAgent
             {
                 stats.Dropped();
             }
+        }
+    }
+
+    /// <summary>One message at a time on the socket (a WebSocket allows one send in flight).</summary>
+    private static async Task SendAsync(ClientWebSocket socket, SemaphoreSlim sending, AgentMessage message, CancellationToken cancellationToken)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(message, ProtocolJsonContext.Default.AgentMessage);
+        await sending.WaitAsync(cancellationToken);
+        try
+        {
+            await socket.SendAsync(bytes, WebSocketMessageType.Text, true, cancellationToken);
+        }
+        finally
+        {
+            sending.Release();
+        }
+    }
+
+    private static async Task WorkAsync(JobSpec job, Func<AgentMessage, Task> send, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var started = DateTimeOffset.UtcNow;
+            await send(new JobStarted(job.JobId, job.Kind, job.RepositoryId, job.Trigger, job.PlanId, started));
+            const long total = 20L << 20;
+            for (var second = 1; second <= JobSeconds; second++)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                await send(new JobProgress(job.JobId, second / (double)JobSeconds, second * 10, JobSeconds * 10, total * second / JobSeconds, total, 0,
+                    second, JobSeconds - second, $"/sent-at/{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}"));
+            }
+
+            await send(new JobResult(job.JobId, job.Kind, job.RepositoryId, job.Trigger, job.PlanId, JobStatuses.Succeeded, started, DateTimeOffset.UtcNow, 0));
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The session ended: a real agent would resend the result from its outbox; the benchmark only measures progress.
         }
     }
 

@@ -25,12 +25,18 @@ internal static class Swarm
 
         var stats = new SwarmStats(options.Agents);
         clock.Restart();
-        var tasks = credentials.Select((c, i) => SimulatedAgent.RunAsync(options.Server, c, $"swarm-{i:D5}", stats, deadline.Token)).ToList();
+        var tasks = credentials.Select((c, i) => SimulatedAgent.RunAsync(options.Server, c, $"swarm-{i:D5}", stats, deadline.Token, works: options.Mode == "progress")).ToList();
         try
         {
             await stats.AllOnline.Task.WaitAsync(deadline.Token);
             Console.WriteLine($"swarm: all {options.Agents} online after {clock.Elapsed.TotalSeconds:F1} s; hello→welcome p50 {stats.Percentile(0.5):F0} ms, p99 {stats.Percentile(0.99):F0} ms");
             Console.WriteLine("swarm: HOLDING");
+            if (options.Mode == "progress")
+            {
+                using var api = await ApiAsync(options, deadline.Token);
+                return await ProgressLatency.MeasureAsync(options.Server, api, options.AdminPassword, watch: 20, deadline.Token) ? 0 : 1;
+            }
+
             if (options.Mode == "storm")
             {
                 stats.StartStorm();
@@ -59,13 +65,20 @@ internal static class Swarm
         }
     }
 
-    private static async Task<List<string>> EnrollAsync(SwarmOptions options, CancellationToken cancellationToken)
+    /// <summary>An API client signed in as admin.</summary>
+    private static async Task<HttpClient> ApiAsync(SwarmOptions options, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { BaseAddress = options.Server };
+        var http = new HttpClient { BaseAddress = options.Server };
         using var login = await http.PostAsJsonAsync("/api/v1/auth/tokens", new { username = "admin", password = options.AdminPassword, name = "swarm" }, cancellationToken);
         login.EnsureSuccessStatusCode();
         var token = (await login.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("token").GetString();
         http.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        return http;
+    }
+
+    private static async Task<List<string>> EnrollAsync(SwarmOptions options, CancellationToken cancellationToken)
+    {
+        using var http = await ApiAsync(options, cancellationToken);
         var credentials = new string[options.Agents];
         await Parallel.ForAsync(0, options.Agents, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, ct) =>
         {

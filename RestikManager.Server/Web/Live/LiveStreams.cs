@@ -26,16 +26,28 @@ internal static class LiveStreams
     {
         var group = app.MapGroup("/live").ExcludeFromDescription();
         group.MapGet("/hosts", (HttpContext context, string? ids, LiveFeed feed, Fragments fragments, ProtectionReport report, AgentStore agents, PlanStore plans,
-            JobStore jobs, CancellationToken cancel) => TypedResults.ServerSentEvents(Hosts(context, Ids(ids), feed, fragments, report, agents, plans, jobs, cancel)))
+            JobStore jobs) => TypedResults.ServerSentEvents(Hosts(context, Ids(ids), feed, fragments, report, agents, plans, jobs, Until(context))))
             .RequireAuthorization(Roles.CanView);
-        group.MapGet("/jobs", (HttpContext context, string? ids, LiveFeed feed, Fragments fragments, JobViews views, JobNames names, CancellationToken cancel) =>
-            TypedResults.ServerSentEvents(Jobs(context, Ids(ids), feed, fragments, views, names, cancel))).RequireAuthorization(Roles.CanView);
-        group.MapGet("/jobs/{id}", (HttpContext context, string id, ClaimsPrincipal user, LiveFeed feed, Fragments fragments, JobViews views, CancellationToken cancel) =>
-            TypedResults.ServerSentEvents(Job(context, id, user.MayOperate(), feed, fragments, views, cancel))).RequireAuthorization(Roles.CanView);
+        group.MapGet("/jobs", (HttpContext context, string? ids, LiveFeed feed, Fragments fragments, JobViews views, JobNames names) =>
+            TypedResults.ServerSentEvents(Jobs(context, Ids(ids), feed, fragments, views, names, Until(context)))).RequireAuthorization(Roles.CanView);
+        group.MapGet("/jobs/{id}", (HttpContext context, string id, ClaimsPrincipal user, LiveFeed feed, Fragments fragments, JobViews views) =>
+            TypedResults.ServerSentEvents(Job(context, id, user.MayOperate(), feed, fragments, views, Until(context)))).RequireAuthorization(Roles.CanView);
         group.MapGet("/enrollment/{tokenId:long}", (HttpContext context, long tokenId, LiveFeed feed, Fragments fragments, EnrollmentTokens tokens, AgentStore agents,
-            AgentConnections connections, CancellationToken cancel) =>
-            TypedResults.ServerSentEvents(Enrollment(context, tokenId, feed, fragments, tokens, agents, connections, cancel))).RequireAuthorization(Roles.CanAdminister);
+            AgentConnections connections) =>
+            TypedResults.ServerSentEvents(Enrollment(context, tokenId, feed, fragments, tokens, agents, connections, Until(context)))).RequireAuthorization(Roles.CanAdminister);
         return app;
+    }
+
+    /// <summary>
+    /// Until the browser goes or the server stops: a graceful stop ends every stream at once (the browser reconnects
+    /// to the next server and catches up) instead of holding the shutdown for its timeout.
+    /// </summary>
+    private static CancellationToken Until(HttpContext context)
+    {
+        var source = CancellationTokenSource.CreateLinkedTokenSource(
+            context.RequestAborted, context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+        context.Response.RegisterForDispose(source);
+        return source.Token;
     }
 
     private static HashSet<string> Ids(string? ids) =>
