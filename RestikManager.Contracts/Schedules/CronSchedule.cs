@@ -11,14 +11,12 @@ namespace RestikManager.Contracts.Schedules;
 /// </summary>
 public sealed partial class CronSchedule
 {
-    private readonly string _expression;
-    private readonly TimeZoneInfo _zone;
+    // Parsed once (parsing dominates asking for the next time); Quartz does not promise a CronExpression is safe to
+    // share between threads, so asking goes one at a time.
+    private readonly CronExpression _cron;
+    private readonly System.Threading.Lock _gate = new();
 
-    private CronSchedule(string expression, TimeZoneInfo zone)
-    {
-        _expression = expression;
-        _zone = zone;
-    }
+    private CronSchedule(CronExpression cron) => _cron = cron;
 
     /// <summary>Parses <paramref name="expression"/> in <paramref name="timeZone"/>; on failure says why, naming nothing secret.</summary>
     public static bool TryParse(string? expression, string? timeZone, out CronSchedule? schedule, out string? error, out string? badField)
@@ -38,15 +36,10 @@ public sealed partial class CronSchedule
             return false;
         }
 
+        CronExpression cron;
         try
         {
-            var cron = new CronExpression(quartz) { TimeZone = zone };
-            if (cron.GetNextValidTimeAfter(DateTimeOffset.UtcNow) is null)
-            {
-                badField = "schedule";
-                error = $"'{expression}' never fires";
-                return false;
-            }
+            cron = new CronExpression(quartz) { TimeZone = zone };
         }
         catch (FormatException e)
         {
@@ -55,7 +48,14 @@ public sealed partial class CronSchedule
             return false;
         }
 
-        schedule = new CronSchedule(quartz, zone);
+        if (cron.GetNextValidTimeAfter(DateTimeOffset.UtcNow) is null)
+        {
+            badField = "schedule";
+            error = $"'{expression}' never fires";
+            return false;
+        }
+
+        schedule = new CronSchedule(cron);
         return true;
     }
 
@@ -79,8 +79,13 @@ public sealed partial class CronSchedule
     }
 
     /// <summary>The next time the schedule fires strictly after <paramref name="after"/>.</summary>
-    public DateTimeOffset? NextAfter(DateTimeOffset after) =>
-        new CronExpression(_expression) { TimeZone = _zone }.GetNextValidTimeAfter(after);
+    public DateTimeOffset? NextAfter(DateTimeOffset after)
+    {
+        lock (_gate)
+        {
+            return _cron.GetNextValidTimeAfter(after);
+        }
+    }
 
     /// <summary>Classic five-field cron → Quartz (seconds first, <c>?</c> for the unrestricted day field, Sunday = 1).</summary>
     public static bool TryNormalize(string? expression, out string quartz, out string? error)

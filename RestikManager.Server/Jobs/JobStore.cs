@@ -46,6 +46,13 @@ internal sealed class JobStore(Database database, TimeProvider time, LiveFeed li
 
     private static readonly string[] UnfinishedStatuses = [JobStatuses.Queued, JobStatuses.Running];
 
+    // What LastBackups answered, per (host, plan); null: no finished backup. A backup of the pair that finishes
+    // (a result, or the server ending it) takes the pair out, so the next read asks the database again. The hosts page
+    // reads every pair of the fleet on each load: from memory, except what changed since.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string AgentId, string PlanId), LastBackup?> _lastBackups = new();
+    private readonly Lock _lastBackupsGate = new();
+    private long _lastBackupsVersion;
+
     /// <summary>Queues <paramref name="job"/> (its spec kept without secrets) to run on <paramref name="agentId"/>.</summary>
     public void Enqueue(JobSpec job, string agentId)
     {
@@ -89,6 +96,65 @@ internal sealed class JobStore(Database database, TimeProvider time, LiveFeed li
     /// </summary>
     public IReadOnlyDictionary<(string AgentId, string PlanId), LastBackup> LastBackups(IEnumerable<(string AgentId, string PlanId)> pairs)
     {
+        var answer = new Dictionary<(string, string), LastBackup>();
+        var missing = new List<(string AgentId, string PlanId)>();
+        foreach (var pair in pairs.Distinct())
+        {
+            if (!_lastBackups.TryGetValue(pair, out var known))
+            {
+                missing.Add(pair);
+            }
+            else if (known is not null)
+            {
+                answer[pair] = known;
+            }
+        }
+
+        if (missing.Count == 0)
+        {
+            return answer;
+        }
+
+        // Kept only if no backup finished while the database was read (a finish takes its pair out under the same lock).
+        long version;
+        lock (_lastBackupsGate)
+        {
+            version = _lastBackupsVersion;
+        }
+
+        var read = ReadLastBackups(missing);
+        lock (_lastBackupsGate)
+        {
+            foreach (var pair in missing)
+            {
+                var last = read.GetValueOrDefault(pair);
+                if (last is not null)
+                {
+                    answer[pair] = last;
+                }
+
+                if (version == _lastBackupsVersion)
+                {
+                    _lastBackups[pair] = last;
+                }
+            }
+        }
+
+        return answer;
+    }
+
+    /// <summary>A backup of the pair finished: what LastBackups keeps of it is stale.</summary>
+    private void BackupFinished(string agentId, string planId)
+    {
+        lock (_lastBackupsGate)
+        {
+            _lastBackupsVersion++;
+            _lastBackups.TryRemove((agentId, planId), out _);
+        }
+    }
+
+    private Dictionary<(string AgentId, string PlanId), LastBackup> ReadLastBackups(IReadOnlyList<(string AgentId, string PlanId)> pairs)
+    {
         // One query: for each asked pair, two seeks in jobs_by_agent_plan_finished_backup (the newest finished backup,
         // the newest successful one's time), not two round trips per pair and not a pass over the whole history.
         const string newest = $"""
@@ -105,10 +171,10 @@ internal sealed class JobStore(Database database, TimeProvider time, LiveFeed li
                       AND x.kind = '{JobKinds.Backup}' AND x.finished_at IS NOT NULL
                     ORDER BY x.finished_at DESC LIMIT 1))
             """;
-        var wanted = pairs.Distinct().Select(p => new[] { p.AgentId, p.PlanId }).ToList();
+        var wanted = pairs.Select(p => new[] { p.AgentId, p.PlanId }).ToList();
         if (wanted.Count == 0)
         {
-            return new Dictionary<(string, string), LastBackup>();
+            return [];
         }
 
         using var connection = database.Open();
@@ -191,6 +257,11 @@ internal sealed class JobStore(Database database, TimeProvider time, LiveFeed li
         }) > 0;
         if (recorded)
         {
+            if (result.PlanId is not null)
+            {
+                BackupFinished(agentId, result.PlanId);
+            }
+
             live.Publish(new JobChanged(result.JobId));
         }
 
@@ -207,6 +278,11 @@ internal sealed class JobStore(Database database, TimeProvider time, LiveFeed li
             """, new { id, status, errorClass, error, now = Now(), fromStatuses }) > 0;
         if (finished)
         {
+            if (Find(id) is { PlanId: { } planId } job)
+            {
+                BackupFinished(job.AgentId, planId);
+            }
+
             live.Publish(new JobChanged(id));
         }
 

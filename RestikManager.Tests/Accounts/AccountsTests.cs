@@ -118,6 +118,58 @@ public sealed partial class AccountsTests : IDisposable
     }
 
     [Fact]
+    public async Task ADisabledUserLosesItsTokensAndTheLastAdminStaysOne()
+    {
+        using var admin = await Api.AdminAsync(_server);
+        using var created = await admin.PostAsJsonAsync("/api/v1/users", new { username = "dana", password = "dana-password-123", role = "viewer" });
+        var dana = (await created.JsonAsync()).GetProperty("id").GetInt64();
+        using var danaApi = _server.CreateClient().WithBearer(await Api.TokenAsync(_server.CreateClient(), "dana", "dana-password-123"));
+        var adminId = (await (await admin.GetAsync("/api/v1/me")).JsonAsync()).GetProperty("id").GetInt64();
+
+        using (var promoted = await admin.PutAsJsonAsync($"/api/v1/users/{dana}", new { role = "operator" }))
+        {
+            (await promoted.JsonAsync()).GetProperty("role").GetString().ShouldBe("operator");
+        }
+
+        (await admin.PutAsJsonAsync($"/api/v1/users/{dana}", new { role = "root" })).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        using (var self = await admin.PutAsJsonAsync($"/api/v1/users/{adminId}", new { role = "viewer" }))
+        {
+            self.StatusCode.ShouldBe(HttpStatusCode.Conflict, "the last admin who can sign in stays one");
+            (await self.JsonAsync()).GetProperty("error").GetProperty("code").GetString().ShouldBe("last_admin");
+        }
+
+        (await danaApi.GetAsync("/api/v1/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await admin.PutAsJsonAsync($"/api/v1/users/{dana}", new { disabled = true })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await danaApi.GetAsync("/api/v1/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized, "a disabled user's tokens stop working");
+        using (var signIn = await _server.CreateClient().PostAsJsonAsync("/api/v1/auth/tokens", new { username = "dana", password = "dana-password-123", name = "x" }))
+        {
+            signIn.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+            (await signIn.JsonAsync()).GetProperty("error").GetProperty("code").GetString().ShouldBe("account_disabled");
+        }
+
+        (await admin.PutAsJsonAsync($"/api/v1/users/{dana}", new { disabled = false })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await danaApi.GetAsync("/api/v1/me")).StatusCode.ShouldBe(HttpStatusCode.OK, "enabled again, the same tokens work");
+        (await admin.PutAsJsonAsync("/api/v1/users/999", new { disabled = true })).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task EveryoneChangesTheirOwnPasswordKnowingTheCurrentOne()
+    {
+        using var admin = await Api.AdminAsync(_server);
+        (await admin.PostAsJsonAsync("/api/v1/me/password", new { currentPassword = "wrong", newPassword = "a-brand-new-password" }))
+            .StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await admin.PostAsJsonAsync("/api/v1/me/password", new { currentPassword = Api.AdminPassword, newPassword = "short" }))
+            .StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await Api.TokenAsync(_server.CreateClient(), "admin", Api.AdminPassword);
+
+        (await admin.PostAsJsonAsync("/api/v1/me/password", new { currentPassword = Api.AdminPassword, newPassword = "a-brand-new-password" }))
+            .StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        await Api.TokenAsync(_server.CreateClient(), "admin", "a-brand-new-password");
+        using var old = await _server.CreateClient().PostAsJsonAsync("/api/v1/auth/tokens", new { username = "admin", password = Api.AdminPassword, name = "x" });
+        old.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task DuplicateUserIsAConflict()
     {
         using var admin = await Api.AdminAsync(_server);

@@ -49,5 +49,24 @@ public sealed class LastBackupsTests : IDisposable
         services.GetRequiredService<JobStore>().LastBackups([]).ShouldBeEmpty();
     }
 
+    [Fact]
+    public void AnswersAreKeptUntilABackupOfThePairFinishes()
+    {
+        var jobs = _server.Services.GetRequiredService<JobStore>();
+        jobs.LastBackups([("a1", "p1")]).ShouldBeEmpty();
+        var at = DateTimeOffset.Parse("2026-12-01T01:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+
+        // Each finish reaches the next read: a result from the agent, then a job the server ends.
+        jobs.RecordResult("a1", new RestikManager.Contracts.Protocol.JobResult("j1", "backup", "r1", "schedule", "p1", "succeeded", at, at.AddMinutes(1), 0));
+        jobs.LastBackups([("a1", "p1")])[("a1", "p1")].Latest.Id.ShouldBe("j1");
+        jobs.Started("a1", new RestikManager.Contracts.Protocol.JobStarted("j2", "backup", "r1", "schedule", "p1", at.AddHours(1)));
+        jobs.LastBackups([("a1", "p1")])[("a1", "p1")].Latest.Id.ShouldBe("j1", "a running backup is not the newest finished one");
+        jobs.Finish("j2", "interrupted", "host_away", "away", ["running"]).ShouldBeTrue();
+        var last = jobs.LastBackups([("a1", "p1"), ("a2", "p1")]);
+        last[("a1", "p1")].Latest.Id.ShouldBe("j2");
+        last[("a1", "p1")].LastSucceededAt.ShouldNotBeNull();
+        last.ContainsKey(("a2", "p1")).ShouldBeFalse();
+    }
+
     public void Dispose() => _server.Dispose();
 }

@@ -41,17 +41,25 @@ internal sealed record PlanProtection(Plan Plan, JobRecord? Latest, string? Last
     /// A run was missed when the schedule's second firing after the newest success (or, before any success, after the
     /// host or the plan's last change joined them) is already past: the first may still be running.
     /// </summary>
-    public static bool IsOverdue(Plan plan, AgentRecord agent, string? lastSucceededAt, DateTimeOffset now)
+    public static bool IsOverdue(Plan plan, AgentRecord agent, string? lastSucceededAt, DateTimeOffset now) =>
+        IsOverdue(Schedule(plan), plan, agent, lastSucceededAt, now);
+
+    /// <summary>The plan's backup schedule, parsed (null: on demand only); parse it once per plan for many hosts.</summary>
+    public static CronSchedule? Schedule(Plan plan) =>
+        plan.Schedule is not null && CronSchedule.TryParse(plan.Schedule, plan.TimeZone, out var schedule, out _, out _) ? schedule : null;
+
+    /// <summary>As above, with the plan's schedule already parsed (<see cref="Schedule(Plan)"/>).</summary>
+    public static bool IsOverdue(CronSchedule? schedule, Plan plan, AgentRecord agent, string? lastSucceededAt, DateTimeOffset now)
     {
         // An on-demand plan (no schedule) is never overdue.
-        if (plan.Schedule is null || !CronSchedule.TryParse(plan.Schedule, plan.TimeZone, out var schedule, out _, out _))
+        if (schedule is null)
         {
             return false;
         }
 
         var since = new[] { lastSucceededAt, plan.UpdatedAt, agent.EnrolledAt }.Where(t => t is not null)
             .Max(t => DateTimeOffset.Parse(t!, CultureInfo.InvariantCulture));
-        return schedule!.NextAfter(since) is { } first && schedule.NextAfter(first) is { } second && second <= now;
+        return schedule.NextAfter(since) is { } first && schedule.NextAfter(first) is { } second && second <= now;
     }
 }
 

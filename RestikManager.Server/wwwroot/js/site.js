@@ -32,6 +32,6 @@
   });
 
   document.addEventListener('DOMContentLoaded', function () { localTimes(document); });
-  document.addEventListener('htmx:afterSettle', function (e) { localTimes(e.target); });
-  document.addEventListener('htmx:sseMessage', function (e) { localTimes(e.target); });
+  // After a live swap (an outerHTML swap replaces the element the event names, so look at the whole page).
+  document.addEventListener('htmx:afterSettle', function () { localTimes(document); });
 })();
