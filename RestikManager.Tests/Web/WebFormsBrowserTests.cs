@@ -12,6 +12,31 @@ namespace RestikManager.Tests.Web;
 public sealed class WebFormsBrowserTests(WebUiWorld world) : IClassFixture<WebUiWorld>
 {
     [Fact]
+    public async Task AWrongPasswordIsSaidPlainlyAndSigningOutAsksAgain()
+    {
+        await using var context = await world.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync($"{world.Url}/jobs");
+        page.Url.ShouldStartWith($"{world.Url}/signin");
+        await page.FillAsync("input[name=username]", "admin");
+        await page.FillAsync("input[name=password]", "not the password");
+        await page.ClickAsync("button[type=submit]");
+        (await page.InnerTextAsync("[role=alert]")).ShouldBe("Wrong username or password.");
+
+        await page.FillAsync("input[name=username]", "admin");
+        await page.FillAsync("input[name=password]", Api.AdminPassword);
+        await page.ClickAsync("button[type=submit]");
+        await Assertions.Expect(page).ToHaveURLAsync($"{world.Url}/jobs", new() { Timeout = 10_000 });
+        (await page.EvalOnSelectorAsync<string>("header", "h => getComputedStyle(h).backgroundColor"))
+            .ShouldBe("rgb(29, 43, 58)", "the stylesheet is served from wwwroot");
+
+        await page.ClickAsync("header button[type=submit]");
+        await Assertions.Expect(page).ToHaveURLAsync($"{world.Url}/signin");
+        await page.GotoAsync($"{world.Url}/");
+        page.Url.ShouldStartWith($"{world.Url}/signin", customMessage: "signed out means the pages ask again");
+    }
+
+    [Fact]
     public async Task ThePlanFormShowsEachMistakeByItsFieldAndChangesNothing()
     {
         var (context, page, console) = await world.SignInAsync();
