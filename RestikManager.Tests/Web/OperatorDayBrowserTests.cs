@@ -141,9 +141,11 @@ public sealed class OperatorDayBrowserTests(PublishedTree tree)
         var deadline = DateTime.UtcNow.AddSeconds(120);
         while (DateTime.UtcNow < deadline)
         {
-            var status = await page.GetAttributeAsync("#job-state", "data-status");
-            if (await page.Locator("#job-progress[value]").CountAsync() > 0 && await page.GetAttributeAsync("#job-progress", "value") is { } value
-                && (seen.Count == 0 || seen[^1] != value))
+            // Status and bar read in one go: the panel may be swapped between two separate reads.
+            var read = await page.EvaluateAsync<string?[]>(
+                "() => [document.querySelector('#job-state')?.dataset.status ?? null, document.querySelector('#job-progress')?.getAttribute('value') ?? null]");
+            var (status, value) = (read[0], read[1]);
+            if (value is not null && (seen.Count == 0 || seen[^1] != value))
             {
                 seen.Add(value);
             }

@@ -5,6 +5,7 @@ using RestikManager.Server.Accounts;
 using RestikManager.Server.Agents;
 using RestikManager.Server.Plans;
 using RestikManager.Server.Web.Protection;
+using RestikManager.Server.Web.Components;
 
 namespace RestikManager.Server.Web.Pages;
 
@@ -40,6 +41,8 @@ internal sealed class IndexModel(ProtectionReport report, AgentStore agents, Pla
 
     public int PageCount => Math.Max(1, (Matching + PageSize - 1) / PageSize);
 
+    public Pager Pager => Pager.Of(Matching, "hosts", PageNumber, PageSize, PageLink);
+
     /// <summary>How many hosts have each verdict, worst first; verdicts no host has are left out.</summary>
     public IReadOnlyList<(Verdict Verdict, int Count)> Counts { get; private set; } = [];
 
@@ -64,8 +67,8 @@ internal sealed class IndexModel(ProtectionReport report, AgentStore agents, Pla
     }
 
     /// <summary>This page's address with <paramref name="page"/> and the current filters.</summary>
-    public string PageLink(int page) => QueryString.Create(new Dictionary<string, string?>
+    public string PageLink(int page) => "/" + QueryString.Create(new Dictionary<string, string?>
     {
         ["q"] = Q, ["verdict"] = Verdict, ["status"] = Status, ["p"] = page.ToString(System.Globalization.CultureInfo.InvariantCulture),
-    }.Where(p => !string.IsNullOrEmpty(p.Value))).ToUriComponent() is var query ? "/" + query : "/";
+    }.Where(p => !string.IsNullOrEmpty(p.Value))).ToUriComponent();
 }

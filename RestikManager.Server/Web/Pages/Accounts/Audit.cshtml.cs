@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using RestikManager.Server.Accounts;
 using RestikManager.Server.Audit;
+using RestikManager.Server.Web.Components;
 
 namespace RestikManager.Server.Web.Pages.Accounts;
 
@@ -29,6 +30,8 @@ internal sealed class AuditModel(AuditLog audit) : PageModel
     public long? BrokenAt { get; private set; }
 
     public int PageCount => Math.Max(1, (Matching + PageSize - 1) / PageSize);
+
+    public Pager Pager => Pager.Of(Matching, "entries", PageNumber, PageSize, PageLink);
 
     public void OnGet()
     {

@@ -42,6 +42,8 @@ internal sealed class IndexModel(JobStore jobs, JobViews views, JobNames names, 
 
     public int PageCount => Math.Max(1, (Matching + PageSize - 1) / PageSize);
 
+    public Pager Pager => Pager.Of(Matching, "jobs", PageNumber, PageSize, PageLink);
+
     /// <summary>A filter that could not be read, in words (the list is then empty).</summary>
     public string? Problem { get; private set; }
 
@@ -59,7 +61,7 @@ internal sealed class IndexModel(JobStore jobs, JobViews views, JobNames names, 
             return;
         }
 
-        var filter = new JobFilter(Empty(Plan), agentId, null, Empty(Status), Empty(Kind), since, until?.AddDays(1));
+        var filter = new JobFilter(FormValues.Blank(Plan), agentId, null, FormValues.Blank(Status), FormValues.Blank(Kind), since, until?.AddDays(1));
         Matching = jobs.Count(filter);
         PageNumber = Math.Clamp(PageNumber, 1, PageCount);
         Rows = [.. jobs.List(filter, (PageNumber - 1) * PageSize, PageSize).Select(views.View).Select(names.Row)];
@@ -76,7 +78,6 @@ internal sealed class IndexModel(JobStore jobs, JobViews views, JobNames names, 
         ["p"] = page.ToString(CultureInfo.InvariantCulture),
     }.Where(p => !string.IsNullOrEmpty(p.Value))).ToUriComponent();
 
-    private static string? Empty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     private static string? Day(string? text, out DateTimeOffset? day)
     {

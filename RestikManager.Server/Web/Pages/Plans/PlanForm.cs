@@ -1,6 +1,7 @@
 using System.Globalization;
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Plans;
+using RestikManager.Server.Web.Components;
 
 namespace RestikManager.Server.Web.Pages.Plans;
 
@@ -89,17 +90,16 @@ internal sealed class PlanForm
         }
 
         var retention = new Retention(numbers["keepLast"], numbers["keepHourly"], numbers["keepDaily"], numbers["keepWeekly"],
-            numbers["keepMonthly"], numbers["keepYearly"], Blank(KeepWithin));
+            numbers["keepMonthly"], numbers["keepYearly"], FormValues.Blank(KeepWithin));
         return (new PlanRequest(Name, RepositoryId, Hosts, Labels, Lines(Paths), Lines(Excludes),
             [.. (Tags ?? "").Split([',', ' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries)],
-            Blank(Schedule), Blank(TimeZone), retention, Blank(ForgetSchedule), Blank(CheckSchedule),
+            FormValues.Blank(Schedule), FormValues.Blank(TimeZone), retention, FormValues.Blank(ForgetSchedule), FormValues.Blank(CheckSchedule),
             numbers["limitUploadKiB"], numbers["limitDownloadKiB"], Enabled), null);
     }
 
     private static List<string> Lines(string? text) =>
         [.. (text ?? "").Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0)];
 
-    private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 
     private static string? Text(int? n) => n?.ToString(CultureInfo.InvariantCulture);
 }

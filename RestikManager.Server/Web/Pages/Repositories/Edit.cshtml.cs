@@ -7,6 +7,7 @@ using RestikManager.Server.Agents;
 using RestikManager.Server.Jobs;
 using RestikManager.Server.Plans;
 using RestikManager.Server.Repositories;
+using RestikManager.Server.Web.Components;
 
 namespace RestikManager.Server.Web.Pages.Repositories;
 
@@ -83,11 +84,11 @@ internal sealed class EditModel(
         if (IsNew)
         {
             var (saved, initJob, refusal) = commands.Create(
-                new RepositoryRequest(Name, RepositoryUrl, Password, credentials, Init ? true : null, Init ? Blank(InitHost) : null), User.Actor());
+                new RepositoryRequest(Name, RepositoryUrl, Password, credentials, Init ? true : null, Init ? FormValues.Blank(InitHost) : null), User.Actor());
             return refusal is not null ? Refused(refusal) : Redirect(initJob is not null ? $"/jobs/{initJob}" : $"/repositories/{saved!.Id}");
         }
 
-        var (_, updateRefusal) = commands.Update(store.Find(id)!, new RepositoryRequest(Name, RepositoryUrl, Blank(Password), credentials), User.Actor());
+        var (_, updateRefusal) = commands.Update(store.Find(id)!, new RepositoryRequest(Name, RepositoryUrl, FormValues.Blank(Password), credentials), User.Actor());
         return updateRefusal is not null ? Refused(updateRefusal) : Redirect($"/repositories/{id}");
     }
 
@@ -122,7 +123,7 @@ internal sealed class EditModel(
         }
 
         (JobRecord? job, RestikManager.Server.Jobs.JobRefusal? refusal) = kind is JobKinds.Init or JobKinds.Check or JobKinds.Unlock
-            ? manual.Start(new StartJobRequest(kind, null, id, Blank(host), null, null, null), User.Actor())
+            ? manual.Start(new StartJobRequest(kind, null, id, FormValues.Blank(host), null, null, null), User.Actor())
             : (null, RestikManager.Server.Jobs.JobRefusal.Invalid("kind", "kind: init, check or unlock"));
         if (refusal is not null)
         {
@@ -181,5 +182,4 @@ internal sealed class EditModel(
         return true;
     }
 
-    private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 }

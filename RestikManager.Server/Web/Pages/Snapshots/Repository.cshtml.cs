@@ -5,6 +5,7 @@ using RestikManager.Server.Accounts;
 using RestikManager.Server.Plans;
 using RestikManager.Server.Repositories;
 using RestikManager.Server.Snapshots;
+using RestikManager.Server.Web.Components;
 
 namespace RestikManager.Server.Web.Pages.Snapshots;
 
@@ -41,7 +42,7 @@ internal sealed class RepositoryModel(RepositoryStore repositories, SnapshotCach
         Plans = plans.OfRepository(repositoryId);
         (RefreshedAt, RefreshError) = cache.LastRefresh(repositoryId);
         var tag = string.IsNullOrWhiteSpace(Tag) ? null : Tag.Trim();
-        Snapshots = [.. cache.List(repositoryId, Blank(Host), Blank(Plan)).Where(s => tag is null || s.Tags.Contains(tag)).OrderByDescending(s => s.Time, StringComparer.Ordinal)];
+        Snapshots = [.. cache.List(repositoryId, FormValues.Blank(Host), FormValues.Blank(Plan)).Where(s => tag is null || s.Tags.Contains(tag)).OrderByDescending(s => s.Time, StringComparer.Ordinal)];
         return Page();
     }
 
@@ -65,5 +66,4 @@ internal sealed class RepositoryModel(RepositoryStore repositories, SnapshotCach
         return result;
     }
 
-    private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 }
