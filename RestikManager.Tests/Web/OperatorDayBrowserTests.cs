@@ -24,14 +24,19 @@ public sealed class OperatorDayBrowserTests(PublishedTree tree)
         BackupApi.WriteSampleTree(source, seed: 7);
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await Chromium.LaunchAsync(playwright);
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        var page = await context.NewPageAsync();
         var console = new List<string>();
         page.Console += (_, message) => console.Add(message.Text);
         page.Dialog += (_, dialog) => dialog.AcceptAsync();
         await page.GotoAsync($"{stack.Url}/");
         await Chromium.SignInAsync(page, stack.Url);
 
-        // Add a host: the page shows the install lines, then the host once it is connected, without a reload.
+        // Add a host: the page shows the install lines, then the host once it is connected, without a reload; the hosts
+        // page, open in another tab, shows it join too.
+        var hostsTab = await context.NewPageAsync();
+        await hostsTab.GotoAsync($"{stack.Url}/");
+        await hostsTab.EvaluateAsync("window.notReloaded = true");
         await page.ClickAsync("text=Add a host");
         await page.FillAsync("input[name=Label]", "web");
         await page.ClickAsync("main button[type=submit]");
@@ -41,6 +46,9 @@ public sealed class OperatorDayBrowserTests(PublishedTree tree)
         await Screenshot(page, "add-host.png");
         using var web1 = stack.RunAgent(await stack.EnrollAsync("web1", line.Split("--token ")[1].Trim()));
         await Assertions.Expect(page.Locator("#enrolled")).ToContainTextAsync("web1 joined and is online", new() { Timeout = 60_000 });
+        await Assertions.Expect(hostsTab.Locator("#hosts tbody tr:has-text('web1')")).ToBeVisibleAsync();
+        (await hostsTab.EvaluateAsync<bool>("window.notReloaded === true")).ShouldBeTrue("the hosts tab was not reloaded");
+        await hostsTab.CloseAsync();
         await Api.WaitForHostsAsync(stack.Admin, h => h.Count(x => x.Str("status") == "online") == 2, TimeSpan.FromSeconds(60), "both online");
 
         // A repository through its form, initialised on web1: the page follows the init job to its end.
@@ -86,7 +94,10 @@ public sealed class OperatorDayBrowserTests(PublishedTree tree)
         await Assertions.Expect(page.Locator("#job-state")).ToHaveAttributeAsync("data-status", "succeeded", new() { Timeout = 90_000 });
         (await page.EvaluateAsync<bool>("window.notReloaded === true")).ShouldBeTrue("caught up without a reload");
 
-        // Cancel a running backup from its page.
+        // Cancel a running backup from its page; the jobs list, open in another tab, shows the new job and its end.
+        var jobsTab = await context.NewPageAsync();
+        await jobsTab.GotoAsync($"{stack.Url}/jobs");
+        await jobsTab.EvaluateAsync("window.notReloaded = true");
         WriteRandomFile(Path.Join(source, "big3.bin"), 8);
         await page.GotoAsync($"{stack.Url}/plans");
         await page.ClickAsync("#plans tbody tr:has-text('web1 files') button");
@@ -94,6 +105,10 @@ public sealed class OperatorDayBrowserTests(PublishedTree tree)
         await Screenshot(page, "job-running.png");
         await page.ClickAsync("text=Cancel job");
         await Assertions.Expect(page.Locator("#job-state")).ToHaveAttributeAsync("data-status", "cancelled", new() { Timeout = 60_000 });
+        await Assertions.Expect(jobsTab.Locator("#jobs tbody tr").First.Locator("td").Nth(4)).ToHaveTextAsync("cancelled");
+        (await jobsTab.Locator("#jobs tbody tr").CountAsync()).ShouldBe(4);
+        (await jobsTab.EvaluateAsync<bool>("window.notReloaded === true")).ShouldBeTrue("the jobs tab was not reloaded");
+        await jobsTab.CloseAsync();
         File.Delete(Path.Join(source, "big3.bin"));
 
         // The jobs list shows all of it; the finished backup's page links its snapshot.

@@ -25,11 +25,13 @@ internal static class LiveStreams
     public static IEndpointRouteBuilder MapLiveStreams(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/live").ExcludeFromDescription();
-        group.MapGet("/hosts", (HttpContext context, string? ids, LiveFeed feed, Fragments fragments, ProtectionReport report, AgentStore agents, PlanStore plans,
-            JobStore jobs) => TypedResults.ServerSentEvents(Hosts(context, Ids(ids), feed, fragments, report, agents, plans, jobs, Until(context))))
+        group.MapGet("/hosts", (HttpContext context, string? ids, bool? fresh, LiveFeed feed, Fragments fragments, ProtectionReport report, AgentStore agents,
+            PlanStore plans, JobStore jobs) => TypedResults.ServerSentEvents(Hosts(context, Ids(ids), fresh == true, feed, fragments, report, agents, plans, jobs, Until(context))))
             .RequireAuthorization(Roles.CanView);
-        group.MapGet("/jobs", (HttpContext context, string? ids, LiveFeed feed, Fragments fragments, JobViews views, JobNames names) =>
-            TypedResults.ServerSentEvents(Jobs(context, Ids(ids), feed, fragments, views, names, Until(context)))).RequireAuthorization(Roles.CanView);
+        group.MapGet("/jobs", (HttpContext context, string? ids, bool? fresh, string? plan, string? host, string? kind, string? status, LiveFeed feed,
+            Fragments fragments, JobViews views, JobNames names) => TypedResults.ServerSentEvents(Jobs(context, Ids(ids),
+                fresh == true ? new JobFilter(plan, host, null, status, kind) : null, feed, fragments, views, names, Until(context))))
+            .RequireAuthorization(Roles.CanView);
         group.MapGet("/jobs/{id}", (HttpContext context, string id, ClaimsPrincipal user, LiveFeed feed, Fragments fragments, JobViews views) =>
             TypedResults.ServerSentEvents(Job(context, id, user.MayOperate(), feed, fragments, views, Until(context)))).RequireAuthorization(Roles.CanView);
         group.MapGet("/enrollment/{tokenId:long}", (HttpContext context, long tokenId, LiveFeed feed, Fragments fragments, EnrollmentTokens tokens, AgentStore agents,
@@ -53,8 +55,9 @@ internal static class LiveStreams
     private static HashSet<string> Ids(string? ids) =>
         [.. (ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(MaxIds)];
 
+    /// <summary>The page's host rows as they change; with <paramref name="fresh"/> (the unfiltered first page) also hosts that join.</summary>
     private static async IAsyncEnumerable<SseItem<string>> Hosts(
-        HttpContext context, HashSet<string> ids, LiveFeed feed, Fragments fragments, ProtectionReport report, AgentStore agents, PlanStore plans, JobStore jobs,
+        HttpContext context, HashSet<string> ids, bool fresh, LiveFeed feed, Fragments fragments, ProtectionReport report, AgentStore agents, PlanStore plans, JobStore jobs,
         [EnumeratorCancellation] CancellationToken cancel)
     {
         using var subscription = feed.Subscribe();
@@ -77,6 +80,15 @@ internal static class LiveStreams
                 yield break;
             }
 
+            foreach (var joined in fresh ? batch.OfType<HostChanged>().Select(c => c.AgentId).Where(id => !ids.Contains(id)).Distinct().ToList() : [])
+            {
+                if (agents.Find(joined) is { RevokedAt: null } agent && report.Hosts([agent], plans.List()) is [var row])
+                {
+                    ids.Add(joined);
+                    yield return new SseItem<string>(await fragments.RenderAsync(context, "_HostRow", row), "host-new");
+                }
+            }
+
             changed = [.. batch.OfType<HostChanged>().Select(c => c.AgentId)
                 .Concat(batch.OfType<JobChanged>().Where(c => !c.ProgressOnly).Select(c => jobs.Find(c.JobId)?.AgentId).OfType<string>())
                 .Where(ids.Contains)];
@@ -87,8 +99,9 @@ internal static class LiveStreams
         }
     }
 
+    /// <summary>The page's job rows as they change; with <paramref name="fresh"/> (a first page) also new jobs it matches.</summary>
     private static async IAsyncEnumerable<SseItem<string>> Jobs(
-        HttpContext context, HashSet<string> ids, LiveFeed feed, Fragments fragments, JobViews views, JobNames names,
+        HttpContext context, HashSet<string> ids, JobFilter? fresh, LiveFeed feed, Fragments fragments, JobViews views, JobNames names,
         [EnumeratorCancellation] CancellationToken cancel)
     {
         using var subscription = feed.Subscribe();
@@ -104,6 +117,15 @@ internal static class LiveStreams
             if (batch is null)
             {
                 yield break;
+            }
+
+            foreach (var id in fresh is null ? [] : batch.OfType<JobChanged>().Where(c => !c.ProgressOnly && !ids.Contains(c.JobId)).Select(c => c.JobId).Distinct().ToList())
+            {
+                if (views.Find(id) is { } job && Matches(fresh!, job))
+                {
+                    ids.Add(id);
+                    yield return new SseItem<string>(await fragments.RenderAsync(context, "_JobRow", names.Row(job)), "job-new");
+                }
             }
 
             changed = [.. batch.OfType<JobChanged>().Select(c => c.JobId).Where(ids.Contains)];
@@ -167,6 +189,10 @@ internal static class LiveStreams
             }
         }
     }
+
+    private static bool Matches(JobFilter filter, JobView job) =>
+        (filter.PlanId is null || filter.PlanId == job.PlanId) && (filter.AgentId is null || filter.AgentId == job.AgentId)
+        && (filter.Kind is null || filter.Kind == job.Kind) && (filter.Status is null || filter.Status == job.Status);
 
     private static SseItem<string> Ping => new("", "ping");
 

@@ -47,6 +47,9 @@ internal sealed class IndexModel(JobStore jobs, JobViews views, JobNames names, 
     /// <summary>A filter that could not be read, in words (the list is then empty).</summary>
     public string? Problem { get; private set; }
 
+    /// <summary>The page's event stream: its rows' changes, and on a first page without dates also new jobs that match.</summary>
+    public string LiveUrl { get; private set; } = "";
+
     public bool Filtered => new[] { Plan, Host, Kind, Status, From, To }.Any(v => !string.IsNullOrEmpty(v));
 
     public void OnGet()
@@ -65,6 +68,12 @@ internal sealed class IndexModel(JobStore jobs, JobViews views, JobNames names, 
         Matching = jobs.Count(filter);
         PageNumber = Math.Clamp(PageNumber, 1, PageCount);
         Rows = [.. jobs.List(filter, (PageNumber - 1) * PageSize, PageSize).Select(views.View).Select(names.Row)];
+        var fresh = PageNumber == 1 && since is null && until is null;
+        LiveUrl = "/live/jobs" + QueryString.Create(new Dictionary<string, string?>
+        {
+            ["ids"] = string.Join(",", Rows.Select(r => r.Job.Id)), ["fresh"] = fresh ? "true" : null,
+            ["plan"] = filter.PlanId, ["host"] = filter.AgentId, ["kind"] = filter.Kind, ["status"] = filter.Status,
+        }.Where(p => p.Value is not null)).ToUriComponent();
     }
 
     public static IReadOnlyList<string> Kinds => JobKinds.All;
