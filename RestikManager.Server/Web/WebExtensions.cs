@@ -13,6 +13,7 @@ internal static class WebExtensions
     {
         builder.Services.AddRazorPages(o => o.RootDirectory = "/Web/Pages");
         builder.Services.AddSingleton<Protection.ProtectionReport>();
+        builder.Services.AddHostedService<Protection.ProtectionWarmup>();
         builder.Services.AddSingleton<Live.LiveFeed>();
         builder.Services.AddSingleton<Live.Fragments>();
         builder.Services.AddSingleton<Components.JobNames>();
