@@ -169,6 +169,16 @@ internal sealed class AgentStore(Database database, TimeProvider time, Web.Live.
         return revoked;
     }
 
+    /// <summary>Sets (null: clears) a live host's label; false when there is no live host with that id.</summary>
+    public bool SetLabel(string id, string? label)
+    {
+        using var connection = database.Open();
+        var changed = connection.Execute("UPDATE agents SET label = @label WHERE id = @id AND revoked_at IS NULL", new { id, label }) == 1;
+        Forget(id);
+        live.Publish(new Web.Live.HostChanged(id));
+        return changed;
+    }
+
     public void RecordHello(string id, Hello hello, DateTimeOffset at)
     {
         if (_credentialHashById.TryGetValue(id, out var hash) && _byCredentialHash.TryGetValue(hash, out var known))

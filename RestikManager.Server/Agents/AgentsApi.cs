@@ -12,6 +12,9 @@ namespace RestikManager.Server.Agents;
 
 internal sealed record CreateEnrollmentTokenRequest(string? Label, int? ExpiresInMinutes);
 
+/// <summary>A change to a host: its label (null or empty clears it).</summary>
+internal sealed record ChangeHostRequest(string? Label);
+
 internal sealed record CreatedEnrollmentToken(long Id, string Token, string? Label, string ExpiresAt, string InstallCommand, string InstallCommandWindows);
 
 /// <summary>A host as the API lists it.</summary>
@@ -31,6 +34,10 @@ internal static class AgentsApi
 
         var group = app.MapGroup("/api/v1").WithTags("Hosts");
         group.MapGet("/hosts", ListHosts).RequireAuthorization(Roles.CanView);
+        group.MapPut("/hosts/{id}", (string id, ChangeHostRequest request, ClaimsPrincipal user, HostCommands commands) =>
+            commands.SetLabel(id, request.Label, user.Actor()) is { } refusal
+                ? (IResult)ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message)
+                : TypedResults.NoContent()).RequireAuthorization(Roles.CanAdminister);
         group.MapPost("/hosts/{id}/revoke", Revoke).RequireAuthorization(Roles.CanAdminister);
         group.MapPost("/enrollment-tokens", CreateEnrollmentToken).RequireAuthorization(Roles.CanAdminister);
         group.MapGet("/enrollment-tokens", (EnrollmentTokens tokens) => TypedResults.Ok(tokens.List().ToList())).RequireAuthorization(Roles.CanAdminister);

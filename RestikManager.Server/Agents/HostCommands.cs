@@ -7,8 +7,29 @@ namespace RestikManager.Server.Agents;
 internal sealed record HostRefusal(int Status, string Code, string Message);
 
 /// <summary>Enrollment tokens and revocation, for the API and the pages alike (audited; a refusal changes nothing).</summary>
-internal sealed class HostCommands(EnrollmentTokens tokens, AgentStore agents, AgentConnections connections, PublicUrl publicUrl, AuditLog audit)
+internal sealed class HostCommands(
+    EnrollmentTokens tokens, AgentStore agents, AgentConnections connections, PublicUrl publicUrl, Plans.PlanDistributor plans, AuditLog audit)
 {
+    /// <summary>Sets or clears (null or empty) a host's label; plans that target labels are pushed again.</summary>
+    public HostRefusal? SetLabel(string id, string? label, string actor)
+    {
+        label = string.IsNullOrWhiteSpace(label) ? null : label.Trim();
+        if (label is not null && !HostViews.IsPlainText(label, 100))
+        {
+            return new HostRefusal(StatusCodes.Status400BadRequest, "invalid_label", "label: 1 to 100 characters without control characters (empty clears it).");
+        }
+
+        if (agents.Find(id) is not { RevokedAt: null } agent)
+        {
+            return new HostRefusal(StatusCodes.Status404NotFound, "not_found", $"No enrolled host with id '{id}'.");
+        }
+
+        agents.SetLabel(id, label);
+        audit.Append(actor, "agent.label", $"host:{agent.Hostname}", detail: label ?? "(none)");
+        plans.PushAll();
+        return null;
+    }
+
     /// <summary>A single-use token and the install lines that carry it, made against the server's public URL.</summary>
     public (CreatedEnrollmentToken? Created, HostRefusal? Refusal) CreateEnrollmentToken(string? label, int? expiresInMinutes, string actor, HttpRequest request)
     {

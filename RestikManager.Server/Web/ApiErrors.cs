@@ -34,6 +34,7 @@ internal static class ApiErrors
 [JsonSerializable(typeof(Accounts.ChangePasswordRequest))]
 [JsonSerializable(typeof(List<Accounts.UserView>))]
 [JsonSerializable(typeof(Agents.CreateEnrollmentTokenRequest))]
+[JsonSerializable(typeof(Agents.ChangeHostRequest))]
 [JsonSerializable(typeof(Agents.CreatedEnrollmentToken))]
 [JsonSerializable(typeof(List<Agents.EnrollmentTokenView>))]
 [JsonSerializable(typeof(List<Agents.HostView>))]

@@ -294,6 +294,37 @@ public sealed class WebFormsBrowserTests(WebUiWorld world) : IClassFixture<WebUi
         (await page.InnerTextAsync("[role=alert]")).ShouldBe("No enrolled host 'nobody'.");
     }
 
+    [Fact]
+    public async Task AnAdminLabelsAHostOnItsPageAndLabelPlansFollow()
+    {
+        var web1 = (await Api.HostsAsync(world.Admin)).Single(h => h.Str("hostname") == "web1").Str("id");
+        using (var bad = await world.Admin.PutAsJsonAsync($"/api/v1/hosts/{web1}", new { label = new string('x', 101) }))
+        {
+            bad.StatusCode.ShouldBe(System.Net.HttpStatusCode.BadRequest);
+            (await bad.JsonAsync()).GetProperty("error").GetProperty("code").GetString().ShouldBe("invalid_label");
+        }
+
+        (await world.Admin.PutAsJsonAsync("/api/v1/hosts/nobody", new { label = "db" })).StatusCode.ShouldBe(System.Net.HttpStatusCode.NotFound);
+        var (context, page, _) = await world.SignInAsync();
+        await using var _ = context;
+        await page.GotoAsync($"{world.Url}/hosts/{web1}");
+        await page.FillAsync("#label-form input[name=label]", "databases");
+        await page.ClickAsync("#label-form button");
+        await Assertions.Expect(page.Locator("#label-form input[name=label]")).ToHaveValueAsync("databases");
+        (await Api.HostsAsync(world.Admin)).Single(h => h.Str("id") == web1).Str("label").ShouldBe("databases");
+
+        // A plan by that label now backs web1 up; clearing the label takes it out again.
+        using var plan = await world.Admin.PostAsJsonAsync("/api/v1/plans", new { name = "by label", repositoryId = world.RepositoryId, labels = new[] { "databases" }, paths = new[] { "/srv/db" } });
+        plan.StatusCode.ShouldBe(System.Net.HttpStatusCode.Created);
+        await page.GotoAsync($"{world.Url}/hosts/{web1}");
+        (await page.Locator("#host-plans tbody tr").AllInnerTextsAsync()).ShouldContain(r => r.StartsWith("by label", StringComparison.Ordinal));
+        await page.FillAsync("#label-form input[name=label]", "");
+        await page.ClickAsync("#label-form button");
+        await Assertions.Expect(page.Locator("#host-plans tbody tr:has-text('by label')")).ToHaveCountAsync(0);
+        (await Api.HostsAsync(world.Admin)).Single(h => h.Str("id") == web1).Str("label").ShouldBe("");
+        (await world.Admin.DeleteAsync($"/api/v1/plans/{(await plan.JsonAsync()).Str("id")}")).StatusCode.ShouldBe(System.Net.HttpStatusCode.NoContent);
+    }
+
     private async Task<int> JobCountAsync() =>
         (await world.Admin.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/v1/jobs")).GetArrayLength();
 

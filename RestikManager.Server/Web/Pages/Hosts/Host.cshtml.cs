@@ -45,6 +45,24 @@ internal sealed class HostModel(
         return Page();
     }
 
+    public IActionResult OnPostLabel(string id, string? label)
+    {
+        if (!User.MayAdminister())
+        {
+            return Forbid();
+        }
+
+        if (commands.SetLabel(id, label, User.Actor()) is { } refusal)
+        {
+            Refusal = refusal.Message;
+            var page = OnGet(id);
+            Response.StatusCode = refusal.Status;
+            return page;
+        }
+
+        return Redirect($"/hosts/{id}");
+    }
+
     public IActionResult OnPostRevoke(string id)
     {
         if (!User.MayAdminister())
