@@ -62,8 +62,7 @@ internal sealed class EditModel(
             return NotFound();
         }
 
-        Name = Existing?.Name;
-        RepositoryUrl = Existing?.Url;
+        ShowExisting();
         return Page();
     }
 
@@ -106,7 +105,14 @@ internal sealed class EditModel(
         }
 
         var (_, refusal) = commands.Update(existing, new RepositoryRequest(null, null, null, new() { [variable] = null }), User.Actor());
-        return refusal is not null && Load(id) ? Refused(refusal) : Redirect($"/repositories/{id}");
+        if (refusal is null)
+        {
+            return Redirect($"/repositories/{id}");
+        }
+
+        Load(id);
+        ShowExisting();
+        return Refused(refusal);
     }
 
     /// <summary>Runs <c>restic init</c>, <c>check</c> or <c>unlock</c> on the repository as a job, then shows it.</summary>
@@ -128,8 +134,7 @@ internal sealed class EditModel(
         if (refusal is not null)
         {
             JobProblem = refusal.Message;
-            Name = Existing!.Name;
-            RepositoryUrl = Existing.Url;
+            ShowExisting();
             Response.StatusCode = refusal.Status;
             return Page();
         }
@@ -151,12 +156,18 @@ internal sealed class EditModel(
 
         if (commands.Delete(store.Find(id)!, User.Actor()) is { } refusal)
         {
-            Name = Existing!.Name;
-            RepositoryUrl = Existing.Url;
+            ShowExisting();
             return Refused(refusal);
         }
 
         return Redirect("/repositories");
+    }
+
+    /// <summary>The form shows the stored name and URL (after an action that posted neither).</summary>
+    private void ShowExisting()
+    {
+        Name = Existing?.Name;
+        RepositoryUrl = Existing?.Url;
     }
 
     private PageResult Refused(RepositoryRefusal refusal)
