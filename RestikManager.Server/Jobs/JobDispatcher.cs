@@ -58,11 +58,11 @@ internal sealed partial class JobDispatcher(
                     continue;
                 }
 
-                jobs.MarkDispatched(job.Id);
+                jobs.MarkDispatched(job);
                 if (!connections.TrySend(job.AgentId, new RunJob(spec, access)))
                 {
                     // The connection's queue is full or it just closed: try again on the next pass.
-                    jobs.Requeue(job.Id);
+                    jobs.Requeue(job);
                     continue;
                 }
 

@@ -62,7 +62,7 @@ internal sealed class JobStore(Database database, TimeProvider time, LiveFeed li
             VALUES (@JobId, @Kind, @RepositoryId, @PlanId, @agentId, @Trigger, '{JobStatuses.Queued}', @spec, @now)
             """, new { job.JobId, job.Kind, job.RepositoryId, job.PlanId, agentId, job.Trigger,
                 spec = JsonSerializer.Serialize(job, StoredJson.Default.JobSpec), now = Now() });
-        live.Publish(new JobChanged(job.JobId));
+        live.Publish(new JobChanged(job.JobId, agentId));
     }
 
     public JobRecord? Find(string id)
@@ -201,21 +201,21 @@ internal sealed class JobStore(Database database, TimeProvider time, LiveFeed li
     public static JobSpec? Spec(JobRecord job) =>
         job.Spec is null ? null : JsonSerializer.Deserialize(job.Spec, StoredJson.Default.JobSpec) is { } spec ? spec with { JobId = job.Id } : null;
 
-    public void MarkDispatched(string id)
+    public void MarkDispatched(JobRecord job)
     {
         using var connection = database.Open();
         connection.Execute($"UPDATE jobs SET status = '{JobStatuses.Running}', dispatched_at = @now WHERE id = @id AND status = '{JobStatuses.Queued}'",
-            new { id, now = Now() });
-        live.Publish(new JobChanged(id));
+            new { id = job.Id, now = Now() });
+        live.Publish(new JobChanged(job.Id, job.AgentId));
     }
 
-    public void Requeue(string id)
+    public void Requeue(JobRecord job)
     {
         using var connection = database.Open();
         connection.Execute(
             $"UPDATE jobs SET status = '{JobStatuses.Queued}', dispatched_at = NULL WHERE id = @id AND status = '{JobStatuses.Running}' AND started_at IS NULL",
-            new { id });
-        live.Publish(new JobChanged(id));
+            new { id = job.Id });
+        live.Publish(new JobChanged(job.Id, job.AgentId));
     }
 
     /// <summary>A job began: the server's (queued or dispatched) or one the agent's schedule started (new row).</summary>
@@ -228,7 +228,7 @@ internal sealed class JobStore(Database database, TimeProvider time, LiveFeed li
             ON CONFLICT (id) DO UPDATE SET status = '{JobStatuses.Running}', started_at = excluded.started_at
                 WHERE jobs.agent_id = @agentId AND jobs.status IN ('{JobStatuses.Queued}', '{JobStatuses.Running}')
             """, new { started.JobId, started.Kind, started.RepositoryId, started.PlanId, agentId, started.Trigger, at = started.StartedAt });
-        live.Publish(new JobChanged(started.JobId));
+        live.Publish(new JobChanged(started.JobId, agentId));
     }
 
     /// <summary>
@@ -262,7 +262,7 @@ internal sealed class JobStore(Database database, TimeProvider time, LiveFeed li
                 BackupFinished(agentId, result.PlanId);
             }
 
-            live.Publish(new JobChanged(result.JobId));
+            live.Publish(new JobChanged(result.JobId, agentId));
         }
 
         return recorded;
@@ -278,12 +278,13 @@ internal sealed class JobStore(Database database, TimeProvider time, LiveFeed li
             """, new { id, status, errorClass, error, now = Now(), fromStatuses }) > 0;
         if (finished)
         {
-            if (Find(id) is { PlanId: { } planId } job)
+            var job = Find(id)!;
+            if (job.PlanId is { } planId)
             {
                 BackupFinished(job.AgentId, planId);
             }
 
-            live.Publish(new JobChanged(id));
+            live.Publish(new JobChanged(id, job.AgentId));
         }
 
         return finished;

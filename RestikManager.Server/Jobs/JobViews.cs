@@ -51,7 +51,7 @@ internal sealed class JobViews(JobStore jobs, Web.Live.LiveFeed live)
             _progress[progress.JobId] = progress.CurrentFile is { Length: > CurrentFileChars } file
                 ? progress with { CurrentFile = file[..CurrentFileChars] + "…" }
                 : progress;
-            live.Publish(new Web.Live.JobChanged(progress.JobId, ProgressOnly: true));
+            live.Publish(new Web.Live.JobChanged(progress.JobId, agentId, ProgressOnly: true));
         }
     }
 

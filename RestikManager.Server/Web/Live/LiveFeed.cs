@@ -5,8 +5,8 @@ namespace RestikManager.Server.Web.Live;
 /// <summary>Something a page may show changed: a job (state or progress) or a host (online, offline, enrolled, revoked).</summary>
 internal abstract record LiveChange;
 
-/// <summary>The job's row changed, or only its live progress (<paramref name="ProgressOnly"/>).</summary>
-internal sealed record JobChanged(string JobId, bool ProgressOnly = false) : LiveChange;
+/// <summary>The job's row changed, or only its live progress (<paramref name="ProgressOnly"/>); <paramref name="AgentId"/> is its host.</summary>
+internal sealed record JobChanged(string JobId, string AgentId, bool ProgressOnly = false) : LiveChange;
 
 /// <summary>The host connected, went away, enrolled or was revoked.</summary>
 internal sealed record HostChanged(string AgentId) : LiveChange;

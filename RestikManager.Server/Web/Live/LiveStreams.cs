@@ -26,7 +26,7 @@ internal static class LiveStreams
     {
         var group = app.MapGroup("/live").ExcludeFromDescription();
         group.MapGet("/hosts", (HttpContext context, string? ids, bool? fresh, LiveFeed feed, Fragments fragments, ProtectionReport report, AgentStore agents,
-            PlanStore plans, JobStore jobs) => TypedResults.ServerSentEvents(Hosts(context, Ids(ids), fresh == true, feed, fragments, report, agents, plans, jobs, Until(context))))
+            PlanStore plans) => TypedResults.ServerSentEvents(Hosts(context, Ids(ids), fresh == true, feed, fragments, report, agents, plans, Until(context))))
             .RequireAuthorization(Roles.CanView);
         group.MapGet("/jobs", (HttpContext context, string? ids, bool? fresh, string? plan, string? host, string? kind, string? status, LiveFeed feed,
             Fragments fragments, JobViews views, JobNames names) => TypedResults.ServerSentEvents(Jobs(context, Ids(ids),
@@ -57,7 +57,7 @@ internal static class LiveStreams
 
     /// <summary>The page's host rows as they change; with <paramref name="fresh"/> (the unfiltered first page) also hosts that join.</summary>
     private static async IAsyncEnumerable<SseItem<string>> Hosts(
-        HttpContext context, HashSet<string> ids, bool fresh, LiveFeed feed, Fragments fragments, ProtectionReport report, AgentStore agents, PlanStore plans, JobStore jobs,
+        HttpContext context, HashSet<string> ids, bool fresh, LiveFeed feed, Fragments fragments, ProtectionReport report, AgentStore agents, PlanStore plans,
         [EnumeratorCancellation] CancellationToken cancel)
     {
         using var subscription = feed.Subscribe();
@@ -90,7 +90,7 @@ internal static class LiveStreams
             }
 
             changed = [.. batch.OfType<HostChanged>().Select(c => c.AgentId)
-                .Concat(batch.OfType<JobChanged>().Where(c => !c.ProgressOnly).Select(c => jobs.Find(c.JobId)?.AgentId).OfType<string>())
+                .Concat(batch.OfType<JobChanged>().Where(c => !c.ProgressOnly).Select(c => c.AgentId))
                 .Where(ids.Contains)];
             if (batch.Count == 0)
             {
