@@ -14,6 +14,8 @@ command -v rclone >/dev/null 2>&1 || need_packages+=(rclone)
 command -v setpriv >/dev/null 2>&1 || need_packages+=(util-linux)
 command -v sha256sum >/dev/null 2>&1 || need_packages+=(coreutils)
 command -v git >/dev/null 2>&1 || need_packages+=(git)
+# A real SMTP server for the alert emails (Debian's python3, whatever python3 is first on PATH).
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need_packages+=(python3-aiosmtpd)
 # The linux-arm64 agent is smoke-tested under emulation, with the arm64 C/C++ runtime as its sysroot.
 [ -x /usr/bin/qemu-aarch64-static ] || need_packages+=(qemu-user-static)
 [ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] || need_packages+=(libc6-arm64-cross)

@@ -4,7 +4,7 @@ using System.Net.WebSockets;
 namespace RestikManager.Server.Agents;
 
 /// <summary>The live sessions, one per agent: a new connection from the same agent replaces the old one.</summary>
-internal sealed class AgentConnections(Web.Live.LiveFeed live)
+internal sealed class AgentConnections(Web.Live.LiveFeed live, Alerts.AlertSignal alerts)
 {
     private readonly ConcurrentDictionary<string, AgentConnection> _sessions = new(StringComparer.Ordinal);
 
@@ -26,6 +26,8 @@ internal sealed class AgentConnections(Web.Live.LiveFeed live)
         });
         previous?.Close(WebSocketCloseStatus.PolicyViolation, "replaced by a newer connection from the same agent");
         live.Publish(new Web.Live.HostChanged(session.AgentId));
+        // A host that was reported offline is reported back at once.
+        alerts.Nudge();
     }
 
     public void Remove(AgentConnection session)

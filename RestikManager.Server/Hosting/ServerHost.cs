@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using RestikManager.Contracts;
 using RestikManager.Server.Accounts;
 using RestikManager.Server.Agents;
+using RestikManager.Server.Alerts;
 using RestikManager.Server.Audit;
 using RestikManager.Server.Configuration;
 using RestikManager.Server.Data;
@@ -42,6 +43,7 @@ internal static class ServerHost
         builder.AddPlans();
         builder.AddJobs();
         builder.AddSnapshots();
+        builder.AddAlerts();
         builder.AddDistribution(settings);
         builder.AddWeb();
 
@@ -62,6 +64,7 @@ internal static class ServerHost
         app.MapPlansApi();
         app.MapJobsApi();
         app.MapSnapshotsApi();
+        app.MapAlertsApi();
         app.MapLiveStreams();
         app.MapRazorPages();
         return app;

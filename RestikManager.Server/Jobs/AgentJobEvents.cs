@@ -16,7 +16,7 @@ namespace RestikManager.Server.Jobs;
 /// </summary>
 internal sealed partial class AgentJobEvents(
     JobStore jobs, JobClaims claims, JobDispatcher dispatcher, JobViews views, SnapshotService snapshots, AgentConnections connections,
-    AuditLog audit, ServerTelemetry telemetry, ILogger<AgentJobEvents> logger) : IAgentEvents
+    Alerts.BackupPings pings, AuditLog audit, ServerTelemetry telemetry, ILogger<AgentJobEvents> logger) : IAgentEvents
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _connectedAt = new(StringComparer.Ordinal);
 
@@ -34,6 +34,7 @@ internal sealed partial class AgentJobEvents(
                 if (claim.Verdict == ClaimVerdict.Accepted)
                 {
                     jobs.Started(agentId, started);
+                    pings.Started(agentId, started);
                 }
 
                 return claim.Verdict == ClaimVerdict.Forged ? Breach.Forged($"jobStarted refused: {claim.Why}") : null;
@@ -78,6 +79,7 @@ internal sealed partial class AgentJobEvents(
 
         LogResult(logger, result.Kind, result.JobId, agentId, result.Status, result.ErrorClass ?? "-");
         telemetry.JobEnded(agentId, result);
+        pings.Ended(agentId, result);
         if (result.Kind is JobKinds.Backup or JobKinds.Forget && result.Status is JobStatuses.Succeeded or JobStatuses.Partial)
         {
             snapshots.RefreshLater(repositoryId, agentId);

@@ -37,7 +37,7 @@ internal sealed record LastBackup(JobRecord Latest, string? LastSucceededAt);
 /// The <c>jobs</c> table. A result is recorded once per job id: the first final result wins and any repeat (an
 /// agent resending after a lost acknowledgement) changes nothing.
 /// </summary>
-internal sealed class JobStore(Database database, TimeProvider time, LiveFeed live)
+internal sealed class JobStore(Database database, TimeProvider time, LiveFeed live, Alerts.AlertSignal alerts)
 {
     private const string Columns =
         "id, kind, repository_id AS RepositoryId, plan_id AS PlanId, agent_id AS AgentId, trigger, status, spec, created_at AS CreatedAt, " +
@@ -183,6 +183,22 @@ internal sealed class JobStore(Database database, TimeProvider time, LiveFeed li
             .ToDictionary(x => (x.Job.AgentId, x.Job.PlanId!), x => new LastBackup(x.Job, x.LastSucceededAt));
     }
 
+    /// <summary>
+    /// Each repository's newest finished check, prune and forget job (repository health for alerts): one query, an
+    /// index seek per repository and kind (jobs_by_repository_kind_finished).
+    /// </summary>
+    public IReadOnlyList<JobRecord> NewestMaintenance()
+    {
+        using var connection = database.Open();
+        return [.. connection.Query<JobRecord>($"""
+            SELECT {Columns} FROM jobs WHERE id IN (
+                SELECT (SELECT x.id FROM jobs x WHERE x.repository_id = r.id AND x.kind = k.kind AND x.finished_at IS NOT NULL
+                        ORDER BY x.finished_at DESC LIMIT 1)
+                FROM repositories r,
+                     (SELECT '{JobKinds.Check}' AS kind UNION ALL SELECT '{JobKinds.Prune}' UNION ALL SELECT '{JobKinds.Forget}') k)
+            """)];
+    }
+
     /// <summary>Jobs of a repository that are queued or running, oldest first.</summary>
     public IReadOnlyList<JobRecord> Unfinished(string repositoryId)
     {
@@ -263,6 +279,7 @@ internal sealed class JobStore(Database database, TimeProvider time, LiveFeed li
             }
 
             live.Publish(new JobChanged(result.JobId, agentId));
+            alerts.Nudge();
         }
 
         return recorded;
@@ -285,6 +302,7 @@ internal sealed class JobStore(Database database, TimeProvider time, LiveFeed li
             }
 
             live.Publish(new JobChanged(id, job.AgentId));
+            alerts.Nudge();
         }
 
         return finished;

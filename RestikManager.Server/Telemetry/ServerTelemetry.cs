@@ -21,6 +21,7 @@ internal sealed class ServerTelemetry
     private readonly Histogram<double> _dispatchLatency;
     private readonly UpDownCounter<long> _connected;
     private readonly Counter<long> _connections;
+    private readonly Histogram<double> _alertEvaluation;
 
     public ServerTelemetry(IMeterFactory meters)
     {
@@ -33,6 +34,8 @@ internal sealed class ServerTelemetry
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600] });
         _connected = meter.CreateUpDownCounter<long>("restic_manager.agent.connected", "{agent}", "Agents connected now.");
         _connections = meter.CreateCounter<long>("restic_manager.agent.connections", "{connection}", "Agent connections accepted.");
+        _alertEvaluation = meter.CreateHistogram<double>("restic_manager.alerts.evaluation_duration", "s", "How long one evaluation of every alert rule took.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
     }
 
     /// <summary>A job was sent to its host <paramref name="latency"/> after it was created.</summary>
@@ -72,6 +75,9 @@ internal sealed class ServerTelemetry
         span.SetStatus(result.Status is JobStatuses.Succeeded ? ActivityStatusCode.Ok : ActivityStatusCode.Error, result.ErrorClass);
         span.SetEndTime(result.FinishedAt.UtcDateTime);
     }
+
+    /// <summary>Every alert rule was evaluated once, in <paramref name="took"/>.</summary>
+    public void AlertsEvaluated(TimeSpan took) => _alertEvaluation.Record(took.TotalSeconds);
 
     /// <summary>An agent said hello on a new connection.</summary>
     public void AgentConnected()

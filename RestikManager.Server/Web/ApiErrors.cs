@@ -38,4 +38,12 @@ internal static class ApiErrors
 [JsonSerializable(typeof(Agents.CreatedEnrollmentToken))]
 [JsonSerializable(typeof(List<Agents.EnrollmentTokenView>))]
 [JsonSerializable(typeof(List<Agents.HostView>))]
+[JsonSerializable(typeof(Alerts.ChannelRequest))]
+[JsonSerializable(typeof(Alerts.RuleRequest))]
+[JsonSerializable(typeof(Alerts.ChannelView))]
+[JsonSerializable(typeof(IReadOnlyList<Alerts.ChannelView>))]
+[JsonSerializable(typeof(Alerts.RuleView))]
+[JsonSerializable(typeof(List<Alerts.RuleView>))]
+[JsonSerializable(typeof(IReadOnlyList<Alerts.AlertView>))]
+[JsonSerializable(typeof(Alerts.ChannelTestResult))]
 internal sealed partial class ServerJsonContext : JsonSerializerContext;

@@ -48,8 +48,11 @@ internal sealed record PlanProtection(Plan Plan, JobRecord? Latest, string? Last
     public static CronSchedule? Schedule(Plan plan) =>
         plan.Schedule is not null && CronSchedule.TryParse(plan.Schedule, plan.TimeZone, out var schedule, out _, out _) ? schedule : null;
 
-    /// <summary>As above, with the plan's schedule already parsed (<see cref="Schedule(Plan)"/>).</summary>
-    public static bool IsOverdue(CronSchedule? schedule, Plan plan, AgentRecord agent, string? lastSucceededAt, DateTimeOffset now)
+    /// <summary>
+    /// As above, with the plan's schedule already parsed (<see cref="Schedule(Plan)"/>); an alert rule adds its
+    /// <paramref name="grace"/> (the dashboard none). One rule for the dashboard's verdict and the <c>backup_overdue</c> alert.
+    /// </summary>
+    public static bool IsOverdue(CronSchedule? schedule, Plan plan, AgentRecord agent, string? lastSucceededAt, DateTimeOffset now, TimeSpan grace = default)
     {
         // An on-demand plan (no schedule) is never overdue.
         if (schedule is null)
@@ -59,7 +62,7 @@ internal sealed record PlanProtection(Plan Plan, JobRecord? Latest, string? Last
 
         var since = new[] { lastSucceededAt, plan.UpdatedAt, agent.EnrolledAt }.Where(t => t is not null)
             .Max(t => DateTimeOffset.Parse(t!, CultureInfo.InvariantCulture));
-        return schedule.NextAfter(since) is { } first && schedule.NextAfter(first) is { } second && second <= now;
+        return schedule.NextAfter(since) is { } first && schedule.NextAfter(first) is { } second && second + grace <= now;
     }
 }
 

@@ -1,0 +1,186 @@
+using RestikManager.Contracts.Protocol;
+using RestikManager.Contracts.Schedules;
+using RestikManager.Server.Agents;
+using RestikManager.Server.Jobs;
+using RestikManager.Server.Plans;
+using RestikManager.Server.Web.Protection;
+
+namespace RestikManager.Server.Alerts;
+
+/// <summary>A host as the evaluation sees it: its record, whether it is connected and when it was last heard from.</summary>
+internal sealed record WatchedHost(AgentRecord Agent, bool Online, DateTimeOffset? LastSeen);
+
+/// <summary>A repository's newest finished check, and its newest finished prune or forget.</summary>
+internal sealed record RepositoryHealth(string RepositoryId, string RepositoryName, JobRecord? Check, JobRecord? Prune);
+
+/// <summary>Everything one evaluation reads, read once.</summary>
+internal sealed record FleetState(
+    IReadOnlyList<AlertRule> Rules, IReadOnlyList<WatchedHost> Hosts, IReadOnlyList<Plan> Plans,
+    IReadOnlyDictionary<(string AgentId, string PlanId), LastBackup> LastBackups, IReadOnlyList<RepositoryHealth> Repositories,
+    DateTimeOffset WatchingSince, DateTimeOffset Now, string AgentVersion);
+
+/// <summary>A condition a rule found true now.</summary>
+internal sealed record Condition(
+    AlertRule Rule, string Event, string Subject, AgentRecord? Agent, Plan? Plan, RepositoryHealth? Repository, JobRecord? Job, string Message)
+{
+    public (string RuleId, string Event, string Subject) Key => (Rule.Id, Event, Subject);
+}
+
+/// <summary>
+/// Which conditions hold, and which (rule, event, subject) were watched at all: an incident whose key is watched but
+/// no longer holds has cleared (a resolved message); one whose key is no longer watched (the rule changed, the host was
+/// revoked, the plan removed) is closed without a message. Pure: the same state gives the same answer.
+/// </summary>
+internal static class AlertConditions
+{
+    public static (IReadOnlyList<Condition> Found, IReadOnlySet<(string RuleId, string Event, string Subject)> Watched) Evaluate(FleetState state)
+    {
+        var found = new List<Condition>();
+        var watched = new HashSet<(string, string, string)>();
+        var enabledPlans = state.Plans.Where(p => p.Enabled).ToList();
+        var schedules = enabledPlans.ToDictionary(p => p.Id, PlanProtection.Schedule);
+        foreach (var rule in state.Rules.Where(r => r.Enabled))
+        {
+            var events = rule.Events.ToHashSet(StringComparer.Ordinal);
+            foreach (var host in state.Hosts.Where(h => h.Agent.RevokedAt is null && rule.CoversHost(h.Agent.Id, h.Agent.Label)))
+            {
+                var plans = enabledPlans.Where(p => PlanDistributor.Targets(p, host.Agent)).ToList();
+                if (rule.Plans.Count == 0 || plans.Any(p => rule.Plans.Contains(p.Id)))
+                {
+                    HostEvents(rule, events, host, state, found, watched);
+                }
+
+                foreach (var plan in plans.Where(p => rule.CoversPlan(p.Id)))
+                {
+                    BackupEvents(rule, events, host.Agent, plan, schedules[plan.Id], state, found, watched);
+                }
+            }
+
+            foreach (var repository in state.Repositories)
+            {
+                RepositoryEvents(rule, events, repository, state, found, watched);
+            }
+        }
+
+        return (found, watched);
+    }
+
+    private static void HostEvents(
+        AlertRule rule, HashSet<string> events, WatchedHost host, FleetState state, List<Condition> found, HashSet<(string, string, string)> watched)
+    {
+        var agent = host.Agent;
+        var subject = $"host:{agent.Id}";
+        if (events.Contains(AlertEvents.HostOffline))
+        {
+            watched.Add((rule.Id, AlertEvents.HostOffline, subject));
+            // The server can tell a host is silent only while it listens: the clock starts at the later of the host's last
+            // word and the server's start, so a restarted server does not call its whole fleet offline.
+            var heard = Later(host.LastSeen ?? Parse(agent.EnrolledAt), state.WatchingSince);
+            if (!host.Online && state.Now - heard >= TimeSpan.FromMinutes(rule.OfflineAfterMinutes))
+            {
+                var last = host.LastSeen is { } seen ? $"since {Stamp(seen)}" : "since it enrolled";
+                found.Add(new Condition(rule, AlertEvents.HostOffline, subject, agent, null, null, null,
+                    $"Host '{agent.Hostname}' has not been connected {last}."));
+            }
+        }
+
+        if (events.Contains(AlertEvents.AgentOutdated))
+        {
+            watched.Add((rule.Id, AlertEvents.AgentOutdated, subject));
+            if (agent.AgentVersion is { } version && version != state.AgentVersion)
+            {
+                found.Add(new Condition(rule, AlertEvents.AgentOutdated, subject, agent, null, null, null,
+                    $"Host '{agent.Hostname}' runs agent {version}; the server's is {state.AgentVersion}."));
+            }
+        }
+    }
+
+    private static void BackupEvents(
+        AlertRule rule, HashSet<string> events, AgentRecord agent, Plan plan, CronSchedule? schedule, FleetState state,
+        List<Condition> found, HashSet<(string, string, string)> watched)
+    {
+        var subject = $"plan:{plan.Id}/host:{agent.Id}";
+        var last = state.LastBackups.GetValueOrDefault((agent.Id, plan.Id));
+        var latest = last?.Latest;
+        var what = $"The backup of plan '{plan.Name}' on host '{agent.Hostname}'";
+        if (events.Contains(AlertEvents.BackupFailed))
+        {
+            watched.Add((rule.Id, AlertEvents.BackupFailed, subject));
+            if (latest is { Status: JobStatuses.Failed or JobStatuses.Interrupted or JobStatuses.Cancelled })
+            {
+                found.Add(new Condition(rule, AlertEvents.BackupFailed, subject, agent, plan, null, latest,
+                    $"{what} {(latest.Status == JobStatuses.Failed ? "failed" : "was " + latest.Status)}{Why(latest)}"));
+            }
+        }
+
+        if (events.Contains(AlertEvents.BackupPartial))
+        {
+            watched.Add((rule.Id, AlertEvents.BackupPartial, subject));
+            if (latest is { Status: JobStatuses.Partial })
+            {
+                found.Add(new Condition(rule, AlertEvents.BackupPartial, subject, agent, plan, null, latest,
+                    $"{what} left files out (restic could not read some of them): the snapshot is incomplete{Why(latest)}"));
+            }
+        }
+
+        if (events.Contains(AlertEvents.BackupOverdue))
+        {
+            watched.Add((rule.Id, AlertEvents.BackupOverdue, subject));
+            if (PlanProtection.IsOverdue(schedule, plan, agent, last?.LastSucceededAt, state.Now, TimeSpan.FromMinutes(rule.OverdueGraceMinutes)))
+            {
+                found.Add(new Condition(rule, AlertEvents.BackupOverdue, subject, agent, plan, null, latest,
+                    $"Plan '{plan.Name}' missed its scheduled backup of host '{agent.Hostname}': the last success was {last?.LastSucceededAt ?? "never"}."));
+            }
+        }
+    }
+
+    private static void RepositoryEvents(
+        AlertRule rule, HashSet<string> events, RepositoryHealth repository, FleetState state, List<Condition> found, HashSet<(string, string, string)> watched)
+    {
+        if (rule.Plans.Count > 0 && !state.Plans.Any(p => rule.Plans.Contains(p.Id) && p.RepositoryId == repository.RepositoryId))
+        {
+            return;
+        }
+
+        var subject = $"repository:{repository.RepositoryId}";
+        foreach (var (name, job) in new[] { (AlertEvents.CheckFailed, repository.Check), (AlertEvents.PruneFailed, repository.Prune) })
+        {
+            if (!events.Contains(name))
+            {
+                continue;
+            }
+
+            var agent = job is null ? null : state.Hosts.FirstOrDefault(h => h.Agent.Id == job.AgentId)?.Agent;
+            if ((rule.Hosts.Count > 0 || rule.Labels.Count > 0) && (agent is null || !rule.CoversHost(agent.Id, agent.Label)))
+            {
+                continue;
+            }
+
+            watched.Add((rule.Id, name, subject));
+            if (job is { Status: JobStatuses.Failed or JobStatuses.Interrupted })
+            {
+                found.Add(new Condition(rule, name, subject, agent, null, repository, job,
+                    $"The {job.Kind} of repository '{repository.RepositoryName}'{(agent is null ? "" : $" on host '{agent.Hostname}'")} {job.Status}{Why(job)}"));
+            }
+        }
+    }
+
+    private static string Why(JobRecord job)
+    {
+        var line = job.Error?.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+        line = line is { Length: > 300 } ? line[..300] + "…" : line;
+        return (job.ErrorClass, line) switch
+        {
+            (null, null) => ".",
+            (_, null) => $" ({job.ErrorClass}).",
+            (null, _) => $": {line}",
+            _ => $" ({job.ErrorClass}): {line}",
+        };
+    }
+
+    private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    private static DateTimeOffset Parse(string value) => DateTimeOffset.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string Stamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
+}

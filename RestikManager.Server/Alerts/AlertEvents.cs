@@ -1,0 +1,38 @@
+namespace RestikManager.Server.Alerts;
+
+/// <summary>What a rule can watch. Each is evaluated on the server; an incident fires once and resolves once.</summary>
+internal static class AlertEvents
+{
+    /// <summary>A plan's newest backup on a host failed, was interrupted or was cancelled.</summary>
+    public const string BackupFailed = "backup_failed";
+
+    /// <summary>A plan's newest backup on a host left files out (restic exit 3).</summary>
+    public const string BackupPartial = "backup_partial";
+
+    /// <summary>A plan's scheduled backup on a host was missed (the dashboard's rule, plus the rule's grace).</summary>
+    public const string BackupOverdue = "backup_overdue";
+
+    /// <summary>A host has had no connection for longer than the rule's threshold (never for revoked hosts).</summary>
+    public const string HostOffline = "host_offline";
+
+    /// <summary>A repository's newest check failed.</summary>
+    public const string CheckFailed = "check_failed";
+
+    /// <summary>A repository's newest prune (or forget with pruning) failed.</summary>
+    public const string PruneFailed = "prune_failed";
+
+    /// <summary>A host runs an agent of another version than the server's (off unless a rule names it).</summary>
+    public const string AgentOutdated = "agent_outdated";
+
+    public static readonly IReadOnlyList<string> All =
+        [BackupFailed, BackupPartial, BackupOverdue, HostOffline, CheckFailed, PruneFailed, AgentOutdated];
+
+    /// <summary>A rule that names no events watches these (all but <see cref="AgentOutdated"/>).</summary>
+    public static readonly IReadOnlyList<string> Default = [.. All.Where(e => e != AgentOutdated)];
+
+    /// <summary>Events about one host's plan (subject: the pair).</summary>
+    public static bool IsAboutBackups(string name) => name is BackupFailed or BackupPartial or BackupOverdue;
+
+    /// <summary>Events about a repository's health (subject: the repository).</summary>
+    public static bool IsAboutRepository(string name) => name is CheckFailed or PruneFailed;
+}

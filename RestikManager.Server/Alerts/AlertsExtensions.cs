@@ -1,0 +1,32 @@
+using RestikManager.Server.Alerts.Sending;
+
+namespace RestikManager.Server.Alerts;
+
+internal static class AlertsExtensions
+{
+    /// <summary>Alerts: channels, rules, the evaluator that finds incidents, and the outbox worker that delivers them.</summary>
+    public static IHostApplicationBuilder AddAlerts(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section)
+            .Validate(o => o.Problem() is null, "Alerts options are invalid: EvaluateEvery ≥ 100 ms, RetryFor ≥ 0, 0 < FirstRetryDelay ≤ MaxRetryDelay")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<ChannelStore>();
+        builder.Services.AddSingleton<RuleStore>();
+        builder.Services.AddSingleton<IncidentStore>();
+        builder.Services.AddSingleton<ChannelCommands>();
+        builder.Services.AddSingleton<RuleCommands>();
+        builder.Services.AddSingleton<AlertViews>();
+        builder.Services.AddSingleton<AlertLinks>();
+        builder.Services.AddSingleton<AlertSignal>();
+        builder.Services.AddSingleton<BackupPings>();
+        builder.Services.AddSingleton<EmailSender>();
+        builder.Services.AddSingleton<ChannelSender>();
+        builder.Services.AddSingleton<DeliveryWorker>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<DeliveryWorker>());
+        builder.Services.AddSingleton<AlertEvaluator>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<AlertEvaluator>());
+        // Receivers' URLs carry tokens: the client does not log its requests (and sends are not traced, see ChannelSender).
+        builder.Services.AddHttpClient(ChannelSender.DeliveryClient).RemoveAllLoggers();
+        return builder;
+    }
+}

@@ -1,0 +1,73 @@
+using System.Text.Json;
+using RestikManager.Server.Alerts.Sending;
+using RestikManager.Server.Audit;
+
+namespace RestikManager.Server.Alerts;
+
+/// <summary>
+/// Create or change a notification channel. <see cref="Url"/>, <see cref="Secret"/>, <see cref="Token"/> and
+/// <see cref="Password"/> are write-only (kept in secrets.enc): absent means unchanged, "" removes an optional one.
+/// <see cref="To"/> is a list of addresses or one address. Only the fields of the channel's kind are accepted.
+/// </summary>
+internal sealed record ChannelRequest(
+    string? Name, string? Kind, string? Url = null, string? Secret = null, string? Topic = null, string? Token = null,
+    string? SmtpHost = null, int? SmtpPort = null, string? Security = null, string? Username = null, string? Password = null,
+    string? From = null, JsonElement? To = null);
+
+/// <summary>Channels for the API and the page alike: checked (a refusal changes nothing), saved, audited, tested.</summary>
+internal sealed class ChannelCommands(ChannelStore store, RuleStore rules, IncidentStore incidents, ChannelSender sender, AlertLinks links, AuditLog audit)
+{
+    public (Channel? Saved, AlertRefusal? Refusal) Create(ChannelRequest request, string actor) => Save(null, request, actor);
+
+    public (Channel? Saved, AlertRefusal? Refusal) Update(Channel existing, ChannelRequest request, string actor) => Save(existing, request, actor);
+
+    /// <summary>Deletes the channel, refused while a rule sends to it.</summary>
+    public AlertRefusal? Delete(Channel existing, string actor)
+    {
+        if (rules.Using(existing.Id) is [var rule, ..])
+        {
+            return new AlertRefusal(StatusCodes.Status409Conflict, "channel_in_use", $"Rule '{rule.Name}' sends to this channel; change or delete that rule first.");
+        }
+
+        store.Delete(existing.Id);
+        audit.Append(actor, "channel.delete", $"channel:{existing.Name}", detail: existing.Id);
+        return null;
+    }
+
+    /// <summary>Sends a test message now (one attempt) and records it as the channel's newest delivery; the error, if any.</summary>
+    public async Task<string?> TestAsync(Channel channel, string actor, CancellationToken cancellationToken)
+    {
+        var at = DateTimeOffset.UtcNow.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var message = new AlertMessage("test", AlertStates.Test, null, null, null, null,
+            $"A test message from restic-manager to channel '{channel.Name}', sent by {actor}.", at, links.For("/notifications"));
+        var payload = JsonSerializer.Serialize(message, AlertJson.Default.AlertMessage);
+        string? error = null;
+        try
+        {
+            await sender.SendAsync(channel, AlertStates.Test, payload, ChannelSender.TestClient, cancellationToken);
+        }
+        catch (DeliveryFailedException e)
+        {
+            error = e.Message;
+        }
+
+        incidents.RecordTest(channel.Id, payload, error);
+        audit.Append(actor, "channel.test", $"channel:{channel.Name}", error is null ? "ok" : "failed", error);
+        return error;
+    }
+
+    private (Channel?, AlertRefusal?) Save(Channel? existing, ChannelRequest request, string actor)
+    {
+        var (settings, secrets, refusal) = new ChannelCheck(store).Check(request, existing);
+        if (refusal is not null)
+        {
+            return (null, refusal);
+        }
+
+        var name = request.Name?.Trim() ?? existing!.Name;
+        var saved = store.Save(existing?.Id, name, existing?.Kind ?? request.Kind!, settings!, secrets!);
+        audit.Append(actor, existing is null ? "channel.create" : "channel.update", $"channel:{saved.Name}",
+            detail: string.Join(",", [saved.Kind, .. secrets!.Keys.Order(StringComparer.Ordinal)]));
+        return (saved, null);
+    }
+}

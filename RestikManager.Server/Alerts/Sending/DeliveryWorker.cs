@@ -1,0 +1,102 @@
+using Microsoft.Extensions.Options;
+
+namespace RestikManager.Server.Alerts.Sending;
+
+/// <summary>
+/// Sends the outbox: each pending delivery whose time has come, a few at once. A 2xx marks it delivered (and it is
+/// never sent again); a failure schedules the next attempt with a doubling delay, until <see cref="AlertOptions.RetryFor"/>
+/// has passed since it was queued, when it is marked failed. Pending deliveries survive a restart (they are rows).
+/// </summary>
+internal sealed partial class DeliveryWorker(
+    IncidentStore store, ChannelStore channels, ChannelSender sender, IOptions<AlertOptions> options, TimeProvider time,
+    ILogger<DeliveryWorker> logger) : BackgroundService
+{
+    private static readonly TimeSpan Idle = TimeSpan.FromSeconds(30);
+    private readonly AlertSignal _queued = new();
+
+    /// <summary>Something was queued: look now rather than at the next due time.</summary>
+    public void Nudge() => _queued.Nudge();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            TimeSpan wait;
+            try
+            {
+                var due = store.Due(time.GetUtcNow(), 32);
+                await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = stoppingToken },
+                    async (delivery, token) => await SendAsync(delivery, token));
+                if (due.Count > 0)
+                {
+                    continue;
+                }
+
+                var next = store.NextDue() - time.GetUtcNow();
+                wait = next is null || next > Idle ? Idle : next < TimeSpan.Zero ? TimeSpan.Zero : next.Value;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException e)
+            {
+                LogStoreFailed(logger, e.Message);
+                wait = TimeSpan.FromSeconds(5);
+            }
+
+            try
+            {
+                await _queued.WaitAsync(wait, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task SendAsync(Delivery delivery, CancellationToken stoppingToken)
+    {
+        if (channels.Find(delivery.ChannelId) is not { } channel)
+        {
+            store.AttemptFailed(delivery.Id, "the channel was deleted", retryAt: null);
+            return;
+        }
+
+        try
+        {
+            await sender.SendAsync(channel, delivery.State, delivery.Payload, ChannelSender.DeliveryClient, stoppingToken);
+            store.Delivered(delivery.Id);
+            LogDelivered(logger, delivery.State, delivery.Id, channel.Name, delivery.Attempts + 1);
+        }
+        catch (DeliveryFailedException e)
+        {
+            var now = time.GetUtcNow();
+            var queuedFor = now - DateTimeOffset.Parse(delivery.CreatedAt, System.Globalization.CultureInfo.InvariantCulture);
+            var giveUp = queuedFor >= options.Value.RetryFor;
+            store.AttemptFailed(delivery.Id, e.Message, giveUp ? null : now + options.Value.RetryDelay((int)delivery.Attempts + 1));
+            if (giveUp)
+            {
+                LogGaveUp(logger, delivery.Id, channel.Name, delivery.Attempts + 1, e.Message);
+            }
+            else
+            {
+                LogRetry(logger, delivery.Id, channel.Name, e.Message);
+            }
+        }
+    }
+
+    [LoggerMessage(120, LogLevel.Information, "Delivered {State} message {DeliveryId} to channel {Channel} (attempt {Attempt})")]
+    private static partial void LogDelivered(ILogger logger, string state, string deliveryId, string channel, long attempt);
+
+    [LoggerMessage(121, LogLevel.Warning, "Delivery {DeliveryId} to channel {Channel} failed, will retry: {Reason}")]
+    private static partial void LogRetry(ILogger logger, string deliveryId, string channel, string reason);
+
+    [LoggerMessage(122, LogLevel.Error, "Delivery {DeliveryId} to channel {Channel} failed after {Attempts} attempts; marked failed: {Reason}")]
+    private static partial void LogGaveUp(ILogger logger, string deliveryId, string channel, long attempts, string reason);
+
+    [LoggerMessage(123, LogLevel.Warning, "Reading the alert outbox failed: {Reason}")]
+    private static partial void LogStoreFailed(ILogger logger, string reason);
+}
