@@ -31,6 +31,7 @@ internal static class WebDefaults
         builder.Services.AddSingleton<PrometheusScrape>();
         builder.Services.ConfigureOpenTelemetryMeterProvider((services, metrics) => metrics.AddReader(services.GetRequiredService<PrometheusScrape>().Reader));
         builder.Services.AddSingleton<ServerTelemetry>();
+        builder.Services.AddSingleton<FleetMetrics>();
         return builder;
     }
 
@@ -41,7 +42,8 @@ internal static class WebDefaults
     public static WebApplication MapServerEndpoints(this WebApplication app)
     {
         app.MapDefaultEndpoints();
-        app.MapGet(MetricsPath, (PrometheusScrape scrape) => Results.Text(scrape.Collect(), "text/plain; version=0.0.4; charset=utf-8"))
+        app.MapGet(MetricsPath, (PrometheusScrape scrape, FleetMetrics fleet) =>
+                Results.Text(scrape.Collect() + fleet.Render(), "text/plain; version=0.0.4; charset=utf-8"))
             .RequireAuthorization(new AuthorizeAttribute(Roles.CanView) { AuthenticationSchemes = ApiTokenAuthenticationHandler.SchemeName })
             .ExcludeFromDescription();
         return app;

@@ -52,6 +52,15 @@ internal sealed class SnapshotCache(Database database, TimeProvider time)
             "SELECT refreshed_at, error FROM snapshot_refreshes WHERE repository_id = @repositoryId", new { repositoryId });
     }
 
+    /// <summary>How many cached snapshots each plan has per hostname (for /metrics): one grouped read.</summary>
+    public IReadOnlyDictionary<(string PlanId, string Hostname), long> CountsByPlanAndHost()
+    {
+        using var connection = database.Open();
+        return connection.Query<(string PlanId, string Hostname, long Count)>(
+                "SELECT plan_id, hostname, count(*) FROM snapshots WHERE plan_id IS NOT NULL GROUP BY plan_id, hostname")
+            .ToDictionary(x => (x.PlanId, x.Hostname), x => x.Count);
+    }
+
     public IReadOnlyList<SnapshotView> List(string repositoryId, string? hostname, string? planId)
     {
         using var connection = database.Open();

@@ -36,6 +36,9 @@ internal sealed class ServerFactory : WebApplicationFactory<Program>
 
     public TempDir DataDir { get; } = new("rm-data");
 
+    /// <summary>Replaces services before the server starts (a test's clock, say).</summary>
+    public Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? Replace { get; init; }
+
     public TempDir BundledDir { get; } = new("rm-bundled");
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -43,6 +46,11 @@ internal sealed class ServerFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (Replace is { } replace)
+        {
+            Microsoft.AspNetCore.TestHost.WebHostBuilderExtensions.ConfigureTestServices(builder, replace);
         }
 
         // Captured for assertions and scans; not echoed, so the test output stays readable.

@@ -75,7 +75,8 @@ internal sealed partial class DeliveryWorker(
         {
             var now = time.GetUtcNow();
             var queuedFor = now - DateTimeOffset.Parse(delivery.CreatedAt, System.Globalization.CultureInfo.InvariantCulture);
-            var giveUp = queuedFor >= options.Value.RetryFor;
+            // Never given up on its first attempt: at least one retry after a backoff, however short RetryFor is.
+            var giveUp = queuedFor >= options.Value.RetryFor && delivery.Attempts >= 1;
             store.AttemptFailed(delivery.Id, e.Message, giveUp ? null : now + options.Value.RetryDelay((int)delivery.Attempts + 1));
             if (giveUp)
             {
