@@ -27,9 +27,10 @@ internal sealed class BackupStack : IAsyncDisposable
 
     /// <summary>As above, with the repository's restic URL made from <see cref="RepositoryPath"/> by <paramref name="repositoryUrl"/>.</summary>
     public static async Task<BackupStack> StartAsync(
-        PublishedTree tree, string[] hosts, Func<string, string>? repositoryUrl, bool init, string[] agentOptions)
+        PublishedTree tree, string[] hosts, Func<string, string>? repositoryUrl, bool init, string[] agentOptions,
+        IReadOnlyDictionary<string, string?>? serverEnv = null)
     {
-        var backups = new BackupStack(await PublishedStack.StartAsync(tree));
+        var backups = new BackupStack(await PublishedStack.StartAsync(tree, serverEnv));
         foreach (var host in hosts)
         {
             backups._configs[host] = await backups.Stack.EnrollAsync(host);

@@ -10,10 +10,13 @@ internal sealed class PublishedStack : IAsyncDisposable
     private readonly PublishedTree _tree;
     private readonly List<ChildProcess> _agents = [];
 
-    private PublishedStack(PublishedTree tree, int port)
+    private readonly IReadOnlyDictionary<string, string?> _serverEnv;
+
+    private PublishedStack(PublishedTree tree, int port, IReadOnlyDictionary<string, string?>? serverEnv)
     {
         _tree = tree;
         Port = port;
+        _serverEnv = serverEnv ?? new Dictionary<string, string?>();
     }
 
     public TempDir Root { get; } = new("rm-stack");
@@ -35,9 +38,10 @@ internal sealed class PublishedStack : IAsyncDisposable
 
     private readonly List<string> _stoppedServers = [];
 
-    public static async Task<PublishedStack> StartAsync(PublishedTree tree)
+    /// <summary>Starts the server; <paramref name="serverEnv"/> adds to its environment, on every (re)start.</summary>
+    public static async Task<PublishedStack> StartAsync(PublishedTree tree, IReadOnlyDictionary<string, string?>? serverEnv = null)
     {
-        var stack = new PublishedStack(tree, FreePort());
+        var stack = new PublishedStack(tree, FreePort(), serverEnv);
         await stack.StartServerAsync();
         stack.AdminToken = await Api.TokenAsync(stack.Server!.Http);
         stack.Admin = new HttpClient { BaseAddress = new Uri(stack.Url) }.WithBearer(stack.AdminToken);
@@ -46,13 +50,14 @@ internal sealed class PublishedStack : IAsyncDisposable
 
     public async Task StartServerAsync()
     {
-        Server = await ServerProcess.StartAsync(_tree.ServerExecutable, new()
+        var env = new Dictionary<string, string?>(_serverEnv)
         {
             ["RM_LISTEN"] = $"127.0.0.1:{Port}",
             ["RM_DATA_DIR"] = Root.Of("server-data"),
             ["RM_BUNDLED_ASSETS_DIR"] = _tree.Dist,
             ["RM_ADMIN_PASSWORD"] = Api.AdminPassword,
-        });
+        };
+        Server = await ServerProcess.StartAsync(_tree.ServerExecutable, env);
     }
 
     public async Task StopServerAsync()

@@ -30,6 +30,13 @@ public sealed class MetricsEndpointTests(PublishedTree tree)
         text.ShouldContain("restic_manager_agent_connected 1");
         text.ShouldContain("# TYPE http_server_request_duration_seconds histogram");
         text.ShouldContain("kestrel_");
+        // The fleet's state per host and plan (what deploy/monitoring's rules and dashboard read).
+        var pair = $"{{host=\"web1\",host_id=\"{(await Api.HostsAsync(backups.Admin)).Single().Str("id")}\",plan=\"p\",plan_id=\"{plan}\"}}";
+        text.ShouldContain($"restic_manager_backup_last_failed{pair} 0");
+        text.ShouldContain($"restic_manager_backup_last_files{pair} 41");
+        text.ShouldMatch($@"restic_manager_backup_last_success_timestamp_seconds{System.Text.RegularExpressions.Regex.Escape(pair)} 1[0-9]{{9}}");
+        text.ShouldMatch($@"restic_manager_backup_last_added_bytes{System.Text.RegularExpressions.Regex.Escape(pair)} [1-9][0-9]*");
+        text.ShouldContain("restic_manager_hosts{status=\"online\"} 1");
         var samples = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith('#')).ToList();
         samples.ShouldNotBeEmpty();
         samples.ShouldAllBe(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^[a-zA-Z_][a-zA-Z0-9_]*(\{([a-zA-Z_][a-zA-Z0-9_]*=""([^""\\]|\\.)*"",?)*\})? (-?[0-9.eE+-]+|\+Inf|-Inf|NaN)$"));
