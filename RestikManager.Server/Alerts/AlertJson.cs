@@ -8,4 +8,5 @@ namespace RestikManager.Server.Alerts;
 [JsonSerializable(typeof(ChannelSettings))]
 [JsonSerializable(typeof(AlertMessage))]
 [JsonSerializable(typeof(PingMessage))]
+[JsonSerializable(typeof(string[]))]
 internal sealed partial class AlertJson : JsonSerializerContext;

@@ -126,7 +126,7 @@ public sealed class WebFormsBrowserTests(WebUiWorld world) : IClassFixture<WebUi
         var (context, page, _) = await world.SignInAsync("victor");
         await using var _ = context;
         (await page.InnerTextAsync("#signed-in-as")).ShouldBe("victor (viewer)");
-        (await page.Locator("header nav a").AllInnerTextsAsync()).ShouldBe(["Hosts", "Plans", "Repositories", "Jobs", "Snapshots"]);
+        (await page.Locator("header nav a").AllInnerTextsAsync()).ShouldBe(["Hosts", "Plans", "Repositories", "Jobs", "Snapshots", "Notifications"]);
 
         await page.GotoAsync($"{world.Url}/plans");
         (await page.Locator("main button, main a.button").CountAsync()).ShouldBe(0, "no New plan, no Run now");
@@ -175,12 +175,76 @@ public sealed class WebFormsBrowserTests(WebUiWorld world) : IClassFixture<WebUi
     }
 
     [Fact]
+    public async Task AnAdminAddsAChannelTestsItAndARuleFiresToIt()
+    {
+        await using var receiver = await HttpReceiver.StartAsync();
+        var (context, page, _) = await world.SignInAsync();
+        await using var _ = context;
+        const string secret = "ui-signing-secret-2718";
+        await page.GotoAsync($"{world.Url}/notifications");
+        await page.ClickAsync("a:text('New channel')");
+        await page.ClickAsync("nav.kinds a:text('webhook')");
+        await page.FillAsync("input[name=Name]", "ops hook");
+        await page.FillAsync("input[name=ReceiverUrl]", "ftp://files.example.org/hook");
+        await page.FillAsync("input[name=Secret]", secret);
+        await page.ClickAsync("#channel-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#url-error")).ToContainTextAsync("an absolute http:// or https:// URL");
+        (await page.InputValueAsync("input[name=Secret]")).ShouldBeEmpty("a refused form does not send the secret back");
+
+        await page.FillAsync("input[name=ReceiverUrl]", receiver.Url + "/ui-hook");
+        await page.FillAsync("input[name=Secret]", secret);
+        await page.ClickAsync("#channel-form button[type=submit]");
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("ops hook");
+        (await page.ContentAsync()).ShouldNotContain(secret);
+        (await page.ContentAsync()).ShouldNotContain("/ui-hook");
+        await page.ClickAsync("button:text('Send test')");
+        await Assertions.Expect(page.Locator("#test-result")).ToHaveTextAsync("Test message delivered.");
+        receiver.Requests.Single().Json.Str("event").ShouldBe("test");
+
+        // A rule: a number that is not one is shown by its field; then web1, which never connected, fires host_offline.
+        await page.GotoAsync($"{world.Url}/notifications/rules/new");
+        await page.FillAsync("input[name=Name]", "silent hosts");
+        foreach (var box in await page.Locator("input[name=Events]").AllAsync())
+        {
+            await box.SetCheckedAsync(await box.GetAttributeAsync("value") == "host_offline");
+        }
+
+        await page.CheckAsync("input[name=Channels]");
+        await page.FillAsync("input[name=OfflineAfterMinutes]", "soon");
+        await page.ClickAsync("#rule-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#offlineAfterMinutes-error")).ToContainTextAsync("offlineAfterMinutes: 0 to");
+        await page.FillAsync("input[name=OfflineAfterMinutes]", "0");
+        await page.ClickAsync("#rule-form button[type=submit]");
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("silent hosts");
+
+        var firing = (await receiver.WaitForAsync(r => r.Json.Str("event") == "host_offline", 1, TimeSpan.FromSeconds(30), "host_offline")).Single();
+        firing.Headers["X-RestikManager-Signature"].ShouldBe(Server.Alerts.Sending.ChannelSender.Signature(secret, firing.Body));
+        await page.GotoAsync($"{world.Url}/notifications");
+        var incident = page.Locator("section[aria-labelledby=firing-heading] tr[data-state=firing]");
+        await Assertions.Expect(incident).ToContainTextAsync("host_offline");
+        await Assertions.Expect(incident).ToContainTextAsync("ops hook (firing): delivered");
+        await Assertions.Expect(page.Locator("#rules")).ToContainTextAsync("silent hosts");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshots.Path("notifications.png"), FullPage = true });
+
+        // The rule deleted, its incident closes quietly (no resolved message).
+        await page.GotoAsync($"{world.Url}/notifications/rules/{(await world.Admin.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/v1/alert-rules"))[0].Str("id")}");
+        await page.ClickAsync("button:text('Delete rule')");
+        await Eventually.TrueAsync(() => Alerts.AlertDeliveryTests.Alerts(world.Admin, "firing").Length == 0, TimeSpan.FromSeconds(10), "the incident closed");
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#no-firing")).ToBeVisibleAsync();
+        receiver.Requests.Count.ShouldBe(2);
+        (await world.Admin.DeleteAsync($"/api/v1/notification-channels/{(await world.Admin.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/v1/notification-channels"))[0].Str("id")}"))
+            .StatusCode.ShouldBe(System.Net.HttpStatusCode.NoContent);
+    }
+
+    [Fact]
     public async Task EveryPageKeepsTheContentSecurityPolicyAndFitsAPhone()
     {
         var (context, page, console) = await world.SignInAsync(width: 390);
         await using var _ = context;
         foreach (var path in new[] { "/", "/plans", $"/plans/{world.PlanId}", "/plans/new", "/repositories", $"/repositories/{world.RepositoryId}",
-            "/repositories/new", "/jobs", "/hosts/add", "/snapshots", $"/snapshots/{world.RepositoryId}", "/users", "/audit", "/account" })
+            "/repositories/new", "/jobs", "/hosts/add", "/snapshots", $"/snapshots/{world.RepositoryId}", "/users", "/audit", "/account",
+            "/notifications", "/notifications/channels/new?kind=email", "/notifications/rules/new" })
         {
             var response = await page.GotoAsync($"{world.Url}{path}");
             response!.Status.ShouldBe(200, path);
