@@ -4,7 +4,9 @@
 # again and the hello→welcome latency p99 during it. Server and swarm (bench/RestikManager.Swarm) are real
 # processes on loopback; everything stops by itself (timeouts) and is cleaned up on exit. After the largest size,
 # the dashboard: one plan over the whole fleet, 30 backups of history per host written straight into the database
-# (sqlite3), and the time to serve the signed-in page.
+# (sqlite3), and the time to serve the signed-in page; then one alert rule over the whole fleet (backup_failed,
+# backup_overdue, host_offline after 0 minutes: every host is offline by then) and what one evaluation costs, first
+# (every incident fires) and then in steady state, from the server's restic_manager_alerts_evaluation_duration histogram.
 #
 #   bench/fleet.sh [--sizes "1000 5000 10000"] [--storm 10000]     (--sizes "" or --storm "" leaves that part out)
 set -euo pipefail
@@ -37,7 +39,7 @@ password="fleet-benchmark-password"
 
 start_server() { # start_server DATA: on $port, or (the port taken by another program) on the next one free
   while true; do
-    RM_LISTEN="127.0.0.1:$port" RM_DATA_DIR="$1" RM_ADMIN_PASSWORD="$password" RM_BUNDLED_ASSETS_DIR="$work/pub/dist" \
+    Alerts__EvaluateEvery=00:00:05 RM_LISTEN="127.0.0.1:$port" RM_DATA_DIR="$1" RM_ADMIN_PASSWORD="$password" RM_BUNDLED_ASSETS_DIR="$work/pub/dist" \
       "$work/pub/server/restic-manager-server" >>"$work/server.log" 2>&1 &
     server_pid=$!
     until curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1; do
@@ -90,6 +92,34 @@ measure_dashboard() { # measure_dashboard DATA PORT AGENTS: prints the dashboard
     done
   done
   echo "- verdicts of all hosts:$(grep -o 'href="/?verdict=[a-z]*">[0-9]* [a-z ]*<' "$work/page.html" | sed 's/.*">\(.*\)</ \1,/' | tr -d '\n' | sed 's/,$//')"
+  echo
+  measure_alerts "$url" "$token" "$3"
+}
+
+measure_alerts() { # measure_alerts URL TOKEN AGENTS: prints the alerts section
+  evaluations() { # "count sum" of the evaluation-duration histogram
+    curl -fs -H "Authorization: Bearer $2" "$1/metrics" | awk '/^restic_manager_alerts_evaluation_duration_seconds_(count|sum) / { v[$1] = $2 }
+      END { print v["restic_manager_alerts_evaluation_duration_seconds_count"] + 0, v["restic_manager_alerts_evaluation_duration_seconds_sum"] + 0 }'
+  }
+  firing() { curl -fs -H "Authorization: Bearer $2" "$1/metrics" | awk '/^restic_manager_alerts_firing\{/ { n += $2 } END { print n + 0 }'; }
+  local before fired steady rss_before
+  read -r -a before <<<"$(evaluations "$1" "$2")"
+  rss_before=$(rss_mb)
+  curl -fs -X POST "$1/api/v1/alert-rules" -H "Authorization: Bearer $2" -H 'content-type: application/json' \
+    -d '{"name":"fleet","events":["backup_failed","backup_overdue","host_offline"],"offlineAfterMinutes":0}' >/dev/null
+  local waited=0
+  until [ "$(firing "$1" "$2")" -gt 0 ]; do sleep 0.2; waited=$((waited + 1)); [ "$waited" -lt 600 ] || { echo "fleet.sh: no incident fired" >&2; exit 1; }; done
+  read -r -a fired <<<"$(evaluations "$1" "$2")"
+  sleep 31
+  read -r -a steady <<<"$(evaluations "$1" "$2")"
+  echo "## Alert evaluation over the fleet (goal: one pass, no per-host loop; cost at 10,000 hosts)"
+  echo
+  echo "One rule over $3 hosts (backup_failed, backup_overdue, host_offline after 0 min), no channel; evaluated every 5 s:"
+  echo
+  awk -v c0="${before[0]}" -v s0="${before[1]}" -v c1="${fired[0]}" -v s1="${fired[1]}" -v c2="${steady[0]}" -v s2="${steady[1]}" -v f="$(firing "$1" "$2")" 'BEGIN {
+    printf "- first evaluations (incidents fire, %d in all): %d in %.3f s, %.0f ms each\n", f, c1 - c0, s1 - s0, (c1 > c0 ? 1000 * (s1 - s0) / (c1 - c0) : 0)
+    printf "- steady state (nothing changes): %d evaluations in %.3f s, %.0f ms each\n", c2 - c1, s2 - s1, (c2 > c1 ? 1000 * (s2 - s1) / (c2 - c1) : 0) }'
+  echo "- server RSS: ${rss_before} MB before the rule, $(rss_mb) MB after"
   echo
 }
 

@@ -163,8 +163,8 @@ internal sealed partial class AlertEvaluator(
         Incident incident, AlertRule rule, string state, long sequence, string text, Names names, Dictionary<string, string> channelKinds, DateTimeOffset now)
     {
         var message = new AlertMessage(incident.Event, state, incident.Id, names.Host(incident.AgentId), names.Plan(incident.PlanId),
-            incident.JobId is { } job ? new AlertRef(job, Names.JobKind(incident)) : null, text,
-            now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture), links.For(Page(incident)),
+            incident.JobId is { } job ? new AlertRef(job, AlertEvents.JobName(incident.Event)) : null, text,
+            AlertMessage.Stamp(now), links.For(Page(incident)),
             names.Repository(incident.RepositoryId));
         var payload = JsonSerializer.Serialize(message, AlertJson.Default.AlertMessage);
         // Healthchecks channels take pings of backups, not incident messages.
@@ -191,9 +191,6 @@ internal sealed partial class AlertEvaluator(
         public AlertRef? Plan(string? id) => id is null ? null : new AlertRef(id, _plans.GetValueOrDefault(id, id));
 
         public AlertRef? Repository(string? id) => id is null ? null : new AlertRef(id, _repositories.GetValueOrDefault(id, id));
-
-        public static string JobKind(Incident incident) => AlertEvents.IsAboutBackups(incident.Event) ? "backup"
-            : incident.Event == AlertEvents.CheckFailed ? "check" : "prune";
     }
 
     [LoggerMessage(110, LogLevel.Information, "Alerts: {Fired} fired, {Resolved} resolved, {Reminded} reminded; {Deliveries} messages queued")]

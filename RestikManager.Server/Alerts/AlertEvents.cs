@@ -33,6 +33,9 @@ internal static class AlertEvents
     /// <summary>Events about one host's plan (subject: the pair).</summary>
     public static bool IsAboutBackups(string name) => name is BackupFailed or BackupPartial or BackupOverdue;
 
+    /// <summary>What the job an incident of <paramref name="name"/> points at is called in messages and views.</summary>
+    public static string JobName(string name) => IsAboutBackups(name) ? "backup" : name == CheckFailed ? "check" : "prune";
+
     /// <summary>Events about a repository's health (subject: the repository).</summary>
     public static bool IsAboutRepository(string name) => name is CheckFailed or PruneFailed;
 }

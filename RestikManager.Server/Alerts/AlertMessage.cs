@@ -15,6 +15,10 @@ internal sealed record AlertMessage(
     string Event, string State, string? Incident, AlertRef? Host, AlertRef? Plan, AlertRef? Job, string Message, string At, string Url,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AlertRef? Repository = null)
 {
+    /// <summary>How <see cref="At"/> is written: ISO 8601 UTC to the second (<c>2026-12-03T21:40:10Z</c>).</summary>
+    public static string Stamp(DateTimeOffset at) =>
+        at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>A subject line: state, event and what it is about.</summary>
     public string Title
     {

@@ -64,7 +64,7 @@ internal sealed class AlertViews(ChannelStore channels, IncidentStore incidents,
         var repositoryNames = repositories.List().ToDictionary(r => r.Id, r => r.Name);
         return [.. list.Select(i => new AlertView(i.Id, i.Event, i.State, new AlertRef(i.RuleId, i.RuleName),
             Ref(i.AgentId, hostNames), Ref(i.PlanId, planNames), Ref(i.RepositoryId, repositoryNames),
-            i.JobId is null ? null : new AlertRef(i.JobId, i.Event is AlertEvents.CheckFailed ? "check" : AlertEvents.IsAboutBackups(i.Event) ? "backup" : "prune"),
+            i.JobId is null ? null : new AlertRef(i.JobId, AlertEvents.JobName(i.Event)),
             i.Message, i.FiredAt, i.ResolvedAt, i.Reminders, [.. deliveries[i.Id].Select(d => Delivery(d, channelNames))]))];
     }
 

@@ -15,7 +15,8 @@ internal sealed record ChannelRequest(
     string? From = null, JsonElement? To = null);
 
 /// <summary>Channels for the API and the page alike: checked (a refusal changes nothing), saved, audited, tested.</summary>
-internal sealed class ChannelCommands(ChannelStore store, RuleStore rules, IncidentStore incidents, ChannelSender sender, AlertLinks links, AuditLog audit)
+internal sealed class ChannelCommands(
+    ChannelStore store, RuleStore rules, IncidentStore incidents, ChannelSender sender, AlertLinks links, AuditLog audit, TimeProvider time)
 {
     public (Channel? Saved, AlertRefusal? Refusal) Create(ChannelRequest request, string actor) => Save(null, request, actor);
 
@@ -37,9 +38,8 @@ internal sealed class ChannelCommands(ChannelStore store, RuleStore rules, Incid
     /// <summary>Sends a test message now (one attempt) and records it as the channel's newest delivery; the error, if any.</summary>
     public async Task<string?> TestAsync(Channel channel, string actor, CancellationToken cancellationToken)
     {
-        var at = DateTimeOffset.UtcNow.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
         var message = new AlertMessage("test", AlertStates.Test, null, null, null, null,
-            $"A test message from restic-manager to channel '{channel.Name}', sent by {actor}.", at, links.For("/notifications"));
+            $"A test message from restic-manager to channel '{channel.Name}', sent by {actor}.", AlertMessage.Stamp(time.GetUtcNow()), links.For("/notifications"));
         var payload = JsonSerializer.Serialize(message, AlertJson.Default.AlertMessage);
         string? error = null;
         try

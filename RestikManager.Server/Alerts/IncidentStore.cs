@@ -61,9 +61,11 @@ internal sealed class IncidentStore(Database database, TimeProvider time)
     public IReadOnlyDictionary<string, Delivery> LastDeliveries()
     {
         using var connection = database.Open();
+        // One index seek per channel (deliveries_by_channel), however long the history.
         return connection.Query<Delivery>($"""
-            SELECT {DeliveryColumns} FROM deliveries d
-            WHERE d.id = (SELECT x.id FROM deliveries x WHERE x.channel_id = d.channel_id ORDER BY x.created_at DESC, x.id DESC LIMIT 1)
+            SELECT {DeliveryColumns} FROM deliveries WHERE id IN (
+                SELECT (SELECT x.id FROM deliveries x WHERE x.channel_id = c.id ORDER BY x.created_at DESC, x.id DESC LIMIT 1)
+                FROM notification_channels c)
             """).ToDictionary(d => d.ChannelId);
     }
 
