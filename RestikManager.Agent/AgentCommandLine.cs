@@ -48,9 +48,15 @@ internal static class AgentCommandLine
             DefaultValueFactory = _ => 300,
             CustomParser = LockWait,
         };
-        var run = new Command("run", "Run the agent: stay connected to the server and do its work.") { config, restic, stateDir, lockWait };
-        run.SetAction((result, ct) => RunCommand.RunAsync(result.GetValue(config)!, result.GetValue(restic)!, result.GetValue(stateDir)!,
-            TimeSpan.FromSeconds(result.GetValue(lockWait)), ct));
+        var trial = new Option<bool>("--trial")
+        {
+            Description = "Connect once and exit: 0 when the server welcomed this agent (what a self-update runs before it installs a new agent).",
+        };
+        var run = new Command("run", "Run the agent: stay connected to the server and do its work.") { config, restic, stateDir, lockWait, trial };
+        run.SetAction((result, ct) => result.GetValue(trial)
+            ? RunCommand.TrialAsync(result.GetValue(config)!, result.GetValue(restic)!, ct)
+            : RunCommand.RunAsync(result.GetValue(config)!, result.GetValue(restic)!, result.GetValue(stateDir)!,
+                TimeSpan.FromSeconds(result.GetValue(lockWait)), ct));
         root.Subcommands.Add(run);
         return root;
     }

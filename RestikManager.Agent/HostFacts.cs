@@ -17,10 +17,10 @@ internal static class HostFacts
         var other => other.ToString().ToLowerInvariant(),
     };
 
-    public static async Task<Hello> HelloAsync(string hostname, string restic, CancellationToken cancellationToken)
+    public static async Task<Hello> HelloAsync(string hostname, string restic, UpdateFailure? failedUpdate, CancellationToken cancellationToken)
     {
         var build = BuildInfo.Current;
         return new Hello(AgentProtocol.Version, build.Version, build.Commit, build.Date, Os, Arch, hostname,
-            await ResticVersion.DetectAsync(restic, cancellationToken));
+            await ResticVersion.DetectAsync(restic, cancellationToken), failedUpdate);
     }
 }

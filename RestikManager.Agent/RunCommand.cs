@@ -6,6 +6,7 @@ using RestikManager.Agent.Queries;
 using RestikManager.Agent.Restic;
 using RestikManager.Agent.Schedule;
 using RestikManager.Agent.State;
+using RestikManager.Agent.Updates;
 using RestikManager.Contracts;
 using RestikManager.ServiceDefaults.Telemetry;
 
@@ -54,18 +55,49 @@ internal static partial class RunCommand
         var jobs = new JobHost(state, new JobRunner(resticRunner, time, logger), resticRunner, indexes, config.Hostname, time, logger);
         await jobs.RecoverAsync();
         var plans = new PlanScheduler(state, jobs, time, logger);
+        var updates = new SelfUpdater(config, state, jobs, time, logger);
         using var shutdown = new StopSignals(logger);
-        using var connection = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var schedule = plans.RunAsync(shutdown.Token);
-        var loop = new ReconnectLoop(config, ct => HostFacts.HelloAsync(config.Hostname, restic, ct), new AgentWork(jobs, plans, new QueryRunner(resticRunner, indexes)), Backoff.Default(), time, logger)
-            .RunAsync(connection.Token);
-        await Task.WhenAny(loop, shutdown.Stopped);
+        using var scheduleStop = CancellationTokenSource.CreateLinkedTokenSource(shutdown.Token);
+        var schedule = plans.RunAsync(scheduleStop.Token);
+        var work = new AgentWork(jobs, plans, new QueryRunner(resticRunner, indexes), updates);
+        var reconnect = new ReconnectLoop(config, ct => HostFacts.HelloAsync(config.Hostname, restic, state.LastUpdateFailure(), ct), work, Backoff.Default(), time, logger);
+        string[] trial = ["run", "--trial", "--config", configPath, "--restic", restic];
+        var staged = updates.NextAsync(shutdown.Token);
+        while (true)
+        {
+            using var connection = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var loop = reconnect.RunAsync(connection.Token);
+            if (await Task.WhenAny(loop, shutdown.Stopped, staged) != staged || !staged.IsCompletedSuccessfully)
+            {
+                await StopAsync(jobs, schedule, connection, loop, logger);
+                return 0;
+            }
 
-        // Stop in the order that loses nothing: no new runs; restic SIGINTed, waited for and unlocked; the interrupted
-        // results sent while the connection is still up (and kept in the outbox if it is not); then the connection.
+            // An update is downloaded, verified and the agent idle: the connection closes for the candidate's trial.
+            await connection.CancelAsync();
+            await loop;
+            if (await updates.InstallAsync(staged.Result, trial, shutdown.Token))
+            {
+                await scheduleStop.CancelAsync();
+                await schedule;
+                Reexec.Requested = staged.Result.Executable.Path;
+                LogStopped(logger);
+                return 0;
+            }
+
+            staged = updates.NextAsync(shutdown.Token);
+        }
+    }
+
+    /// <summary>
+    /// Stops in the order that loses nothing: no new runs; restic SIGINTed, waited for and unlocked; the interrupted
+    /// results sent while the connection is still up (and kept in the outbox if it is not); then the connection.
+    /// </summary>
+    private static async Task StopAsync(JobHost jobs, Task schedule, CancellationTokenSource connection, Task loop, ILogger logger)
+    {
         await schedule;
         var stopped = jobs.StopAsync();
-        if (await Task.WhenAny(stopped, Task.Delay(StopBound, time, CancellationToken.None)) != stopped)
+        if (await Task.WhenAny(stopped, Task.Delay(StopBound, TimeProvider.System, CancellationToken.None)) != stopped)
         {
             LogStopSlow(logger, StopBound.TotalSeconds);
         }
@@ -74,7 +106,32 @@ internal static partial class RunCommand
         await connection.CancelAsync();
         await loop;
         LogStopped(logger);
-        return 0;
+    }
+
+    /// <summary><c>run --trial</c>: one connection, ended by the server's welcome (exit 0) or anything else (exit 1).</summary>
+    public static async Task<int> TrialAsync(string configPath, string restic, CancellationToken cancellationToken)
+    {
+        using var loggers = LoggerFactory.Create(b => b.AddServiceLogging(AgentCommandLine.ProgramName));
+        var logger = loggers.CreateLogger("restic-manager-agent");
+        AgentConfig config;
+        try
+        {
+            config = AgentConfigFile.Load(configPath);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
+        {
+            Console.Error.WriteLine($"{AgentCommandLine.ProgramName}: {e.Message}");
+            return 1;
+        }
+
+        var hello = await HostFacts.HelloAsync(config.Hostname, restic, null, cancellationToken);
+        var outcome = await new ServerSession(config, hello, null, TimeProvider.System, logger).RunAsync(cancellationToken);
+        if (!outcome.Welcomed)
+        {
+            Console.Error.WriteLine($"{AgentCommandLine.ProgramName}: trial: {outcome.Reason}");
+        }
+
+        return outcome.Welcomed ? 0 : 1;
     }
 
     /// <summary>

@@ -84,6 +84,9 @@ for target in ${target_list[@]+"${target_list[@]}"}; do
   exe=""
   [ "$target" = windows-amd64 ] && exe=".exe"
   install -m 0755 "$stage/$target/restic-manager-agent$exe" "$dist/agent-binaries/restic-manager-agent-$target$exe"
+  # The version the server offers hosts of this platform (self-update); an override in the data directory brings its own.
+  printf '%s\n' "$version" > "$stage/version"
+  install -m 0644 "$stage/version" "$dist/agent-binaries/restic-manager-agent-$target$exe.version"
 done
 
 install -m 0755 "$repo/deploy/install/install.sh" "$dist/install/install.sh"

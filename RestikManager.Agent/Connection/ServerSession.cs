@@ -12,9 +12,10 @@ internal sealed record SessionOutcome(bool Welcomed, string Reason, bool Credent
 
 /// <summary>
 /// One connection to the server: hello, welcome, heartbeats. Everything sent goes through one
-/// <see cref="SocketWriter{T}"/>, so only one task ever writes to the socket.
+/// <see cref="SocketWriter{T}"/>, so only one task ever writes to the socket. Without <paramref name="work"/> it is a
+/// trial (<c>run --trial</c>): it ends as soon as the server has welcomed the agent.
 /// </summary>
-internal sealed partial class ServerSession(AgentConfig config, Hello hello, AgentWork work, TimeProvider time, ILogger logger)
+internal sealed partial class ServerSession(AgentConfig config, Hello hello, AgentWork? work, TimeProvider time, ILogger logger)
 {
     public static Uri WebSocketUri(string server)
     {
@@ -63,7 +64,7 @@ internal sealed partial class ServerSession(AgentConfig config, Hello hello, Age
             reason = cancellationToken.IsCancellationRequested ? "agent stopping" : $"connection lost: {e.Message}";
         }
 
-        work.Jobs.Disconnected();
+        work?.Jobs.Disconnected();
         writer.Close(WebSocketCloseStatus.NormalClosure, "bye");
         await heartbeatStop.CancelAsync();
         await writing;
@@ -98,11 +99,16 @@ internal sealed partial class ServerSession(AgentConfig config, Hello hello, Age
 
             switch (received == Received.Text ? Parse(reader.Message.Span) : null)
             {
+                case Welcome welcome when work is null:
+                    LogWelcome(logger, config.Server, welcome.AgentId, welcome.ServerVersion);
+                    return (true, "trial: welcomed", heartbeats);
                 case Welcome welcome:
                     welcomed = true;
                     LogWelcome(logger, config.Server, welcome.AgentId, welcome.ServerVersion);
                     heartbeats ??= HeartbeatLoopAsync(writer, TimeSpan.FromSeconds(Math.Clamp(welcome.HeartbeatSeconds, 1, 300)), cancellationToken);
                     work.Jobs.Connected(writer.TrySend);
+                    break;
+                case not null when work is null:
                     break;
                 case PlanSet plans:
                     work.Plans.Replace(plans.Plans, save: true);
@@ -118,6 +124,9 @@ internal sealed partial class ServerSession(AgentConfig config, Hello hello, Age
                     break;
                 case Query query:
                     work.Queries.Answer(query, reply => writer.TrySend(reply), cancellationToken);
+                    break;
+                case UpdateAgent update:
+                    work.Updates.Offer(update);
                     break;
             }
         }

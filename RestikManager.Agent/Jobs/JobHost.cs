@@ -21,6 +21,8 @@ internal sealed partial class JobHost(
     private Func<AgentMessage, bool>? _send;
     private CancellationTokenSource? _connection;
     private volatile bool _stopping;
+    private readonly Lock _holdGate = new();
+    private bool _held;
 
     private sealed class RunningJob(JobSpec job, RepositoryAccess repository)
     {
@@ -49,6 +51,41 @@ internal sealed partial class JobHost(
             }
 
             state.ClearRunning(marker.Job.JobId);
+        }
+
+        StartDeferred();
+    }
+
+    /// <summary>
+    /// For a self-update: when no job runs, holds the agent (jobs that arrive now are kept in the state directory and
+    /// start when the agent is back, see <see cref="Release"/> and <see cref="RecoverAsync"/>) and returns true.
+    /// </summary>
+    public bool TryHold()
+    {
+        lock (_holdGate)
+        {
+            _held = _running.IsEmpty;
+            return _held;
+        }
+    }
+
+    /// <summary>The update did not happen: jobs run again, those that waited first.</summary>
+    public void Release()
+    {
+        lock (_holdGate)
+        {
+            _held = false;
+        }
+
+        StartDeferred();
+    }
+
+    private void StartDeferred()
+    {
+        foreach (var deferred in state.TakeDeferred())
+        {
+            LogDeferredStarts(logger, deferred.Job.Kind, deferred.Job.JobId);
+            Start(deferred.Job, deferred.Repository);
         }
     }
 
@@ -136,9 +173,20 @@ internal sealed partial class JobHost(
         }
 
         var running = new RunningJob(job with { Hostname = hostname }, repository);
-        if (!_running.TryAdd(job.JobId, running))
+        lock (_holdGate)
         {
-            return;
+            if (_held)
+            {
+                // A scheduled backup waits for the update, not the other way round: it starts when the agent is back.
+                state.Defer(new RunningMarker(job, repository, time.GetUtcNow()));
+                LogDeferred(logger, job.Kind, job.JobId);
+                return;
+            }
+
+            if (!_running.TryAdd(job.JobId, running))
+            {
+                return;
+            }
         }
 
         var startedAt = time.GetUtcNow();
@@ -214,4 +262,10 @@ internal sealed partial class JobHost(
 
     [LoggerMessage(42, LogLevel.Information, "Job {JobId} ({Kind}) ended: {Status} ({ErrorClass})")]
     private static partial void LogFinished(ILogger logger, string kind, string jobId, string status, string errorClass);
+
+    [LoggerMessage(44, LogLevel.Information, "The {Kind} job {JobId} waits until the agent has updated itself")]
+    private static partial void LogDeferred(ILogger logger, string kind, string jobId);
+
+    [LoggerMessage(45, LogLevel.Information, "Starting the {Kind} job {JobId}, which waited for an update")]
+    private static partial void LogDeferredStarts(ILogger logger, string kind, string jobId);
 }

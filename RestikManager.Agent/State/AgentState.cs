@@ -10,7 +10,8 @@ internal sealed record RunningMarker(JobSpec Job, RepositoryAccess Repository, D
 
 /// <summary>
 /// The agent's state directory (owner-only): <c>outbox/</c> results not yet acknowledged by the server,
-/// <c>running/</c> markers of jobs in progress, <c>plans.sealed</c> (the schedule, with the repository secrets it
+/// <c>running/</c> markers of jobs in progress, <c>deferred/</c> jobs that arrived while the agent replaced itself (they
+/// start when it is back), <c>update-failed.json</c> (the last update that did not happen), <c>plans.sealed</c> (the schedule, with the repository secrets it
 /// needs to run while the server is away: sealed, see <see cref="SealedFile"/>) and <c>cache/</c> (restic's cache).
 /// </summary>
 internal sealed class AgentState
@@ -18,6 +19,8 @@ internal sealed class AgentState
     private readonly string _outbox;
     private readonly string _running;
     private readonly string _plans;
+    private readonly string _deferred;
+    private readonly string _updateFailed;
 
     private readonly SealedFile _seal;
 
@@ -28,9 +31,11 @@ internal sealed class AgentState
         _outbox = Path.Join(Root, "outbox");
         _running = Path.Join(Root, "running");
         _plans = Path.Join(Root, "plans.sealed");
+        _deferred = Path.Join(Root, "deferred");
+        _updateFailed = Path.Join(Root, "update-failed.json");
         CacheDir = Path.Join(Root, "cache");
         IndexDir = Path.Join(Root, "index");
-        foreach (var dir in new[] { Root, _outbox, _running, CacheDir, IndexDir })
+        foreach (var dir in new[] { Root, _outbox, _running, _deferred, CacheDir, IndexDir })
         {
             OwnerOnlyFile.CreateDirectory(dir);
         }
@@ -71,6 +76,48 @@ internal sealed class AgentState
 
     /// <summary>Markers of jobs that were running when the agent last stopped.</summary>
     public IReadOnlyList<RunningMarker> LeftRunning() => Read(_running, "*.sealed", AgentStateJsonContext.Default.RunningMarker, sealedFiles: true).ToList();
+
+    /// <summary>Keeps a job that must wait for an update (sealed: it carries the repository's secrets).</summary>
+    public void Defer(RunningMarker marker) =>
+        OwnerOnlyFile.Write(Path.Join(_deferred, marker.Job.JobId + ".sealed"),
+            s => s.Write(_seal.Seal(JsonSerializer.SerializeToUtf8Bytes(marker, AgentStateJsonContext.Default.RunningMarker))));
+
+    /// <summary>The jobs that waited for an update, removed from disk as they are handed over.</summary>
+    public IReadOnlyList<RunningMarker> TakeDeferred()
+    {
+        var deferred = Read(_deferred, "*.sealed", AgentStateJsonContext.Default.RunningMarker, sealedFiles: true).ToList();
+        foreach (var marker in deferred)
+        {
+            File.Delete(Path.Join(_deferred, marker.Job.JobId + ".sealed"));
+        }
+
+        return deferred;
+    }
+
+    /// <summary>The last update that did not happen, told to the server on every connection until another is offered.</summary>
+    public UpdateFailure? LastUpdateFailure()
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllBytes(_updateFailed), AgentStateJsonContext.Default.UpdateFailure);
+        }
+        catch (Exception e) when (e is FileNotFoundException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    public void SaveUpdateFailure(UpdateFailure? failure)
+    {
+        if (failure is null)
+        {
+            File.Delete(_updateFailed);
+        }
+        else
+        {
+            OwnerOnlyFile.Write(_updateFailed, s => JsonSerializer.Serialize(s, failure, AgentStateJsonContext.Default.UpdateFailure));
+        }
+    }
 
     public void SavePlans(IReadOnlyList<AgentPlan> plans) =>
         OwnerOnlyFile.Write(_plans, s => s.Write(_seal.Seal(JsonSerializer.SerializeToUtf8Bytes(plans, AgentStateJsonContext.Default.IReadOnlyListAgentPlan))));
@@ -129,5 +176,6 @@ internal sealed class AgentState
     RespectNullableAnnotations = true)]
 [JsonSerializable(typeof(JobResult))]
 [JsonSerializable(typeof(RunningMarker))]
+[JsonSerializable(typeof(UpdateFailure))]
 [JsonSerializable(typeof(IReadOnlyList<AgentPlan>))]
 internal sealed partial class AgentStateJsonContext : JsonSerializerContext;

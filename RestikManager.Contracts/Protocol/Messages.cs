@@ -13,10 +13,16 @@ namespace RestikManager.Contracts.Protocol;
 [JsonDerivedType(typeof(QueryReply), "queryReply")]
 public abstract record AgentMessage;
 
-/// <summary>The agent's first message on every connection.</summary>
+/// <summary>
+/// The agent's first message on every connection. <see cref="FailedUpdate"/> says that the last update this agent was
+/// offered did not happen, and why (it is repeated on every connection until another update is offered).
+/// </summary>
 public sealed record Hello(
     int ProtocolVersion, string AgentVersion, string Commit, string BuildDate,
-    string Os, string Arch, string Hostname, string? ResticVersion) : AgentMessage;
+    string Os, string Arch, string Hostname, string? ResticVersion, UpdateFailure? FailedUpdate = null) : AgentMessage;
+
+/// <summary>An update to <see cref="Version"/> that the agent refused or rolled back, and why.</summary>
+public sealed record UpdateFailure(string Version, string Reason, DateTimeOffset At);
 
 /// <summary>"Still here", every <see cref="Welcome.HeartbeatSeconds"/>.</summary>
 public sealed record Heartbeat(DateTimeOffset SentAt) : AgentMessage;
@@ -57,6 +63,7 @@ public sealed record QueryReply(
 [JsonDerivedType(typeof(CancelJob), "cancelJob")]
 [JsonDerivedType(typeof(ResultAck), "resultAck")]
 [JsonDerivedType(typeof(Query), "query")]
+[JsonDerivedType(typeof(UpdateAgent), "updateAgent")]
 public abstract record ServerMessage;
 
 /// <summary>The server's answer to a good hello: the agent is online.</summary>
@@ -85,6 +92,12 @@ public sealed record ResultAck(string JobId, string? Refused = null) : ServerMes
 public sealed record Query(
     string QueryId, string Kind, RepositoryAccess Repository, string? SnapshotId = null, string? Path = null,
     int Offset = 0, int Limit = 0) : ServerMessage;
+
+/// <summary>
+/// Replace yourself with the agent of <paramref name="Version"/> that <c>GET /agent/binary</c> serves for your platform,
+/// whose bytes have this SHA-256 and size, once no job runs. An older agent ignores it (unknown types are skipped).
+/// </summary>
+public sealed record UpdateAgent(string Version, string Sha256, long Size) : ServerMessage;
 
 /// <summary>Body of <c>POST /agent/enroll</c>.</summary>
 public sealed record EnrollRequest(string Token, string Hostname, string Os, string Arch, string AgentVersion, bool Replace);

@@ -147,7 +147,7 @@ internal sealed partial class AgentConnection(
                 connections.Add(this);
                 TrySend(new Welcome(AgentProtocol.Version, agent.Id, BuildInfo.Current.Version, HeartbeatSeconds));
                 LogOnline(logger, agent.Hostname, agent.Id, hello.AgentVersion, hello.ResticVersion ?? "none");
-                events.Online(agent, now);
+                events.Online(agent, hello, now);
                 return null;
             case not null when !HasSaidHello:
                 return (WebSocketCloseStatus.ProtocolError, "the first message must be hello");

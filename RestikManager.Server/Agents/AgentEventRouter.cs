@@ -26,11 +26,11 @@ internal sealed class AgentEventRouter
         }
     }
 
-    public void Online(AgentRecord agent, DateTimeOffset connectedAt)
+    public void Online(AgentRecord agent, Hello hello, DateTimeOffset connectedAt)
     {
         foreach (var feature in _features)
         {
-            feature.Online(agent, connectedAt);
+            feature.Online(agent, hello, connectedAt);
         }
     }
 

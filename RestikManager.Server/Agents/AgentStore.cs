@@ -6,9 +6,11 @@ using RestikManager.Server.Data;
 
 namespace RestikManager.Server.Agents;
 
+/// <summary>An enrolled host; the <c>Update…</c> fields are the agent update it was last offered (see Updates/).</summary>
 internal sealed record AgentRecord(
     string Id, string Hostname, string? Label, string EnrolledAt, string? RevokedAt, string? LastSeenAt,
-    string? AgentVersion, string? AgentCommit, string? Os, string? Arch, string? ResticVersion);
+    string? AgentVersion, string? AgentCommit, string? Os, string? Arch, string? ResticVersion,
+    string? UpdateVersion = null, string? UpdateState = null, string? UpdateError = null, string? UpdateAt = null);
 
 /// <summary>Why an enrollment was refused.</summary>
 internal enum EnrollRefusal
@@ -31,7 +33,8 @@ internal sealed class AgentStore(Database database, TimeProvider time, Web.Live.
     private long _forgetGeneration;
 
     private const string Columns =
-        "id, hostname, label, enrolled_at AS EnrolledAt, revoked_at AS RevokedAt, last_seen_at AS LastSeenAt, agent_version AS AgentVersion, agent_commit AS AgentCommit, os, arch, restic_version AS ResticVersion";
+        "id, hostname, label, enrolled_at AS EnrolledAt, revoked_at AS RevokedAt, last_seen_at AS LastSeenAt, agent_version AS AgentVersion, agent_commit AS AgentCommit, os, arch, restic_version AS ResticVersion, " +
+        "update_version AS UpdateVersion, update_state AS UpdateState, update_error AS UpdateError, update_at AS UpdateAt";
 
     /// <summary>
     /// Redeems <paramref name="request"/>'s token and issues a credential, in one transaction. A live agent with
@@ -196,6 +199,16 @@ internal sealed class AgentStore(Database database, TimeProvider time, Web.Live.
                 restic_version = @ResticVersion, last_seen_at = @at WHERE id = @id
             """,
             new { id, hello.AgentVersion, hello.Commit, hello.Os, hello.Arch, hello.ResticVersion, at });
+    }
+
+    /// <summary>Records how the agent update offered to this host stands (sent, done or failed, with why).</summary>
+    public void SetUpdate(string id, string version, string state, string? error, DateTimeOffset at)
+    {
+        using var connection = database.Open();
+        connection.Execute(
+            "UPDATE agents SET update_version = @version, update_state = @state, update_error = @error, update_at = @at WHERE id = @id",
+            new { id, version, state, error, at });
+        live.Publish(new Web.Live.HostChanged(id));
     }
 
     private void Forget(string id)

@@ -20,7 +20,11 @@ internal sealed record CreatedEnrollmentToken(long Id, string Token, string? Lab
 /// <summary>A host as the API lists it.</summary>
 internal sealed record HostView(
     string Id, string Hostname, string? Label, string Status, string? LastSeenAt, string EnrolledAt, bool Revoked,
-    string? AgentVersion, string? AgentCommit, string? Os, string? Arch, string? ResticVersion, bool AgentOutdated);
+    string? AgentVersion, string? AgentCommit, string? Os, string? Arch, string? ResticVersion, bool AgentOutdated,
+    string? AvailableAgentVersion = null, HostUpdateView? Update = null);
+
+/// <summary>The agent update last offered to a host: <c>sent</c>, <c>done</c> or <c>failed</c> (with why), and when.</summary>
+internal sealed record HostUpdateView(string Version, string State, string? Error, string? At);
 
 /// <summary>Enrollment, the agent WebSocket, and the hosts API.</summary>
 internal static class AgentsApi
@@ -124,8 +128,8 @@ internal static class AgentsApi
         return TypedResults.Empty;
     }
 
-    private static Ok<List<HostView>> ListHosts(AgentStore agents, AgentConnections connections, AgentPresence presence) =>
-        TypedResults.Ok(agents.List().Select(a => a.ToView(connections, presence)).ToList());
+    private static Ok<List<HostView>> ListHosts(AgentStore agents, AgentConnections connections, AgentPresence presence, Distribution.AgentReleases releases) =>
+        TypedResults.Ok(agents.List().Select(a => a.ToView(connections, presence, releases)).ToList());
 
     private static Results<NoContent, JsonHttpResult<ErrorEnvelope>> Revoke(string id, ClaimsPrincipal user, HostCommands commands) =>
         commands.Revoke(id, user.Actor()) is { } refusal ? ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message) : TypedResults.NoContent();

@@ -1,16 +1,21 @@
-using RestikManager.Contracts;
+using RestikManager.Server.Distribution;
 
 namespace RestikManager.Server.Agents;
 
 internal static class HostViews
 {
-    /// <summary>An agent as the API and dashboard show it: live status and the newest last-seen time.</summary>
-    public static HostView ToView(this AgentRecord agent, AgentConnections connections, AgentPresence presence) => new(
+    /// <summary>
+    /// An agent as the API and dashboard show it: live status, the newest last-seen time, and whether its agent differs
+    /// from the one this server serves for its platform (not from the server's own version: they are released apart).
+    /// </summary>
+    public static HostView ToView(this AgentRecord agent, AgentConnections connections, AgentPresence presence, AgentReleases releases) => new(
         agent.Id, agent.Hostname, agent.Label,
         agent.RevokedAt is not null ? "revoked" : connections.IsOnline(agent.Id) ? "online" : "offline",
         presence.LastSeen(agent.Id)?.ToString("O") ?? agent.LastSeenAt, agent.EnrolledAt, agent.RevokedAt is not null,
         agent.AgentVersion, agent.AgentCommit, agent.Os, agent.Arch, agent.ResticVersion,
-        agent.AgentVersion is not null && agent.AgentVersion != BuildInfo.Current.Version);
+        agent.RevokedAt is null && releases.IsOutdated(agent.Os, agent.Arch, agent.AgentVersion),
+        releases.Version(agent.Os, agent.Arch),
+        agent.UpdateState is { } state ? new HostUpdateView(agent.UpdateVersion!, state, agent.UpdateError, agent.UpdateAt) : null);
 
     /// <summary>
     /// Whether <paramref name="value"/> is fit to store and log as a short name (hostname, version, platform):

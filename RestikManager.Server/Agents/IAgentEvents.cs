@@ -12,8 +12,8 @@ internal interface IAgentEvents
     /// <summary>The message types this feature handles (after hello, other than heartbeats); each has exactly one owner.</summary>
     IReadOnlyCollection<Type> Handles { get; }
 
-    /// <summary>The agent was welcomed on a connection that started at <paramref name="connectedAt"/>.</summary>
-    void Online(AgentRecord agent, DateTimeOffset connectedAt)
+    /// <summary>The agent was welcomed after <paramref name="hello"/>, on a connection that started at <paramref name="connectedAt"/>.</summary>
+    void Online(AgentRecord agent, Hello hello, DateTimeOffset connectedAt)
     {
     }
 

@@ -17,7 +17,7 @@ internal sealed record RepositoryHealth(string RepositoryId, string RepositoryNa
 internal sealed record FleetState(
     IReadOnlyList<AlertRule> Rules, IReadOnlyList<WatchedHost> Hosts, IReadOnlyList<Plan> Plans,
     IReadOnlyDictionary<(string AgentId, string PlanId), LastBackup> LastBackups, IReadOnlyList<RepositoryHealth> Repositories,
-    DateTimeOffset WatchingSince, DateTimeOffset Now, string AgentVersion);
+    DateTimeOffset WatchingSince, DateTimeOffset Now, Func<string?, string?, string?> ServedAgentVersion);
 
 /// <summary>A condition a rule found true now.</summary>
 internal sealed record Condition(
@@ -87,10 +87,10 @@ internal static class AlertConditions
         if (events.Contains(AlertEvents.AgentOutdated))
         {
             watched.Add((rule.Id, AlertEvents.AgentOutdated, subject));
-            if (agent.AgentVersion is { } version && version != state.AgentVersion)
+            if (agent.AgentVersion is { } version && state.ServedAgentVersion(agent.Os, agent.Arch) is { } served && version != served)
             {
                 found.Add(new Condition(rule, AlertEvents.AgentOutdated, subject, agent, null, null, null,
-                    $"Host '{agent.Hostname}' runs agent {version}; the server's is {state.AgentVersion}."));
+                    $"Host '{agent.Hostname}' runs agent {version}; this server serves {served} for {agent.Os}/{agent.Arch}."));
             }
         }
     }

@@ -20,7 +20,7 @@ namespace RestikManager.Server.Alerts;
 internal sealed partial class AlertEvaluator(
     RuleStore rules, ChannelStore channels, IncidentStore incidents, AgentStore agents, AgentConnections connections,
     AgentPresence presence, PlanStore plans, RepositoryStore repositories, JobStore jobs, AlertSignal signal, DeliveryWorker worker,
-    AlertLinks links, ServerTelemetry telemetry, IOptions<AlertOptions> options, TimeProvider time, ILogger<AlertEvaluator> logger)
+    AlertLinks links, Distribution.AgentReleases releases, ServerTelemetry telemetry, IOptions<AlertOptions> options, TimeProvider time, ILogger<AlertEvaluator> logger)
     : BackgroundService
 {
     private readonly Lock _gate = new();
@@ -156,7 +156,7 @@ internal sealed partial class AlertEvaluator(
                     .MaxBy(j => j.FinishedAt, StringComparer.Ordinal))));
         }
 
-        return new FleetState(ruleList, hosts, planList, last, health, _watchingSince, now, Contracts.BuildInfo.Current.Version);
+        return new FleetState(ruleList, hosts, planList, last, health, _watchingSince, now, releases.Version);
     }
 
     private IEnumerable<NewDelivery> Announce(

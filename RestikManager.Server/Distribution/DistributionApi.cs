@@ -23,6 +23,7 @@ internal static class DistributionApi
     {
         builder.Services.AddSingleton(new DistributionAssets(settings.DataDir, settings.BundledAssetsDir));
         builder.Services.AddSingleton<FileDigests>();
+        builder.Services.AddSingleton<AgentReleases>();
         builder.Services.AddSingleton(new PublicUrl(settings.BaseUrl));
         return builder;
     }

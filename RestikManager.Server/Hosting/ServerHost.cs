@@ -9,6 +9,7 @@ using RestikManager.Server.Audit;
 using RestikManager.Server.Configuration;
 using RestikManager.Server.Data;
 using RestikManager.Server.Distribution;
+using RestikManager.Server.Updates;
 using RestikManager.Server.Jobs;
 using RestikManager.Server.Plans;
 using RestikManager.Server.Repositories;
@@ -45,6 +46,7 @@ internal static class ServerHost
         builder.AddSnapshots();
         builder.AddAlerts();
         builder.AddDistribution(settings);
+        builder.AddUpdates();
         builder.AddWeb();
 
         var app = builder.Build();
@@ -65,6 +67,7 @@ internal static class ServerHost
         app.MapJobsApi();
         app.MapSnapshotsApi();
         app.MapAlertsApi();
+        app.MapUpdatesApi();
         app.MapLiveStreams();
         app.MapRazorPages();
         return app;

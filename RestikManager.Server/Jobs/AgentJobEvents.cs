@@ -23,7 +23,7 @@ internal sealed partial class AgentJobEvents(
     public IReadOnlyCollection<Type> Handles { get; } = [typeof(JobStarted), typeof(JobProgress), typeof(JobResult), typeof(ActiveJobs)];
 
     /// <summary>Notes when the connection began. Jobs queued for the agent go out on the dispatcher's next pass (every few seconds).</summary>
-    public void Online(AgentRecord agent, DateTimeOffset connectedAt) => _connectedAt[agent.Id] = connectedAt;
+    public void Online(AgentRecord agent, Hello hello, DateTimeOffset connectedAt) => _connectedAt[agent.Id] = connectedAt;
 
     public Breach? Received(string agentId, AgentMessage message)
     {

@@ -35,7 +35,7 @@ internal sealed class PlanDistributor(PlanStore plans, RepositoryStore repositor
     public IReadOnlyCollection<Type> Handles => [];
 
     /// <summary>Sends <paramref name="agent"/> its plan set (it has just come online).</summary>
-    public void Online(AgentRecord agent, DateTimeOffset connectedAt) => Push(agent, _plans ??= plans.List());
+    public void Online(AgentRecord agent, Hello hello, DateTimeOffset connectedAt) => Push(agent, _plans ??= plans.List());
 
     /// <summary>After any change to plans or repositories: every online agent gets its new set.</summary>
     public void PushAll()

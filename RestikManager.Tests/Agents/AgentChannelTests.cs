@@ -18,6 +18,11 @@ public sealed class AgentChannelTests : IDisposable
     [Fact]
     public async Task HelloIsWelcomedAndTheHostIsOnlineWithItsVersions()
     {
+        // The server serves agent 1.2.4 for linux/amd64: this 1.2.3 agent is outdated against it (not against the server's own version).
+        var binary = Path.Join(_server.BundledDir.Path, "agent-binaries", "restic-manager-agent-linux-amd64");
+        Directory.CreateDirectory(Path.GetDirectoryName(binary)!);
+        await File.WriteAllTextAsync(binary, "agent bytes");
+        await File.WriteAllTextAsync(binary + ".version", "1.2.4\n");
         using var admin = await Api.AdminAsync(_server);
         var (agentId, credential) = await EnrollAsync(admin, "web1");
         using var socket = await ConnectAsync(_server, credential);
@@ -31,7 +36,8 @@ public sealed class AgentChannelTests : IDisposable
         host.GetProperty("agentVersion").GetString().ShouldBe("1.2.3");
         host.GetProperty("agentCommit").GetString().ShouldBe("abc1234");
         host.GetProperty("resticVersion").GetString().ShouldBe("0.14.0");
-        host.GetProperty("agentOutdated").GetBoolean().ShouldBeTrue("the server's own agent is 0.0.0-dev");
+        host.GetProperty("agentOutdated").GetBoolean().ShouldBeTrue("the server serves 1.2.4 for linux/amd64");
+        host.GetProperty("availableAgentVersion").GetString().ShouldBe("1.2.4");
         host.GetProperty("lastSeenAt").GetString().ShouldNotBeNull();
     }
 

@@ -19,8 +19,11 @@ public sealed class PublishedTreeTests(PublishedTree tree)
         [
             "SHA256SUMS 644",
             "agent-binaries/restic-manager-agent-linux-amd64 755",
+            "agent-binaries/restic-manager-agent-linux-amd64.version 644",
             "agent-binaries/restic-manager-agent-linux-arm64 755",
+            "agent-binaries/restic-manager-agent-linux-arm64.version 644",
             "agent-binaries/restic-manager-agent-windows-amd64.exe 755",
+            "agent-binaries/restic-manager-agent-windows-amd64.exe.version 644",
             "install/install.ps1 644",
             "install/install.sh 755",
             "install/restic-manager-agent.service 644",
@@ -46,6 +49,15 @@ public sealed class PublishedTreeTests(PublishedTree tree)
         var (code, output) = await ChildProcess.RunAsync("sha256sum", ["--check", "--strict", "SHA256SUMS"], workingDirectory: tree.Dist);
 
         code.ShouldBe(0, output);
+    }
+
+    [Fact]
+    public void EachAgentStatesItsVersionBesideIt()
+    {
+        foreach (var target in PublishedTree.Targets)
+        {
+            File.ReadAllText(tree.Agent(target) + ".version").ShouldBe(PublishedTree.Version + "\n", target);
+        }
     }
 
     [Fact]

@@ -5,7 +5,7 @@ using RestikManager.Server.Plans;
 namespace RestikManager.Server.Web.Protection;
 
 /// <summary>Builds the dashboard's view of the fleet: every live host and how each enabled plan protects it.</summary>
-internal sealed class ProtectionReport(AgentConnections connections, AgentPresence presence, JobStore jobs, TimeProvider time)
+internal sealed class ProtectionReport(AgentConnections connections, AgentPresence presence, Distribution.AgentReleases releases, JobStore jobs, TimeProvider time)
 {
     /// <summary>The live hosts among <paramref name="agents"/> and how the enabled ones of <paramref name="plans"/> protect each.</summary>
     public IReadOnlyList<HostProtection> Hosts(IReadOnlyList<AgentRecord> agents, IReadOnlyList<Plan> plans)
@@ -22,6 +22,7 @@ internal sealed class ProtectionReport(AgentConnections connections, AgentPresen
             return new PlanProtection(x.Plan, backup?.Latest, backup?.LastSucceededAt,
                 PlanProtection.IsOverdue(schedules[x.Plan.Id], x.Plan, x.Agent, backup?.LastSucceededAt, now));
         });
-        return [.. live.Select(a => new HostProtection(a.ToView(connections, presence), [.. byAgent[a.Id]]))];
+        return [.. live.Select(a => new HostProtection(a.ToView(connections, presence, releases), [.. byAgent[a.Id]]))];
     }
 }
+

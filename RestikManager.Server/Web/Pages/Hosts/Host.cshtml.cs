@@ -14,7 +14,7 @@ namespace RestikManager.Server.Web.Pages.Hosts;
 /// <summary>One host: its facts and protection, its plans with their next run, its recent jobs; revoke.</summary>
 [Authorize(Policy = Roles.CanView)]
 internal sealed class HostModel(
-    AgentStore agents, AgentConnections connections, AgentPresence presence, PlanStore plans, ProtectionReport report, JobStore jobs,
+    AgentStore agents, AgentConnections connections, AgentPresence presence, Distribution.AgentReleases releases, PlanStore plans, ProtectionReport report, JobStore jobs,
     JobViews views, JobNames names, HostCommands commands, TimeProvider time) : PageModel
 {
     public const int RecentJobs = 20;
@@ -36,7 +36,7 @@ internal sealed class HostModel(
 
         var all = plans.List();
         // A revoked host is no longer judged (the report covers live hosts); its page still shows what it was.
-        Host = report.Hosts([agent], all) is [var live] ? live : new HostProtection(agent.ToView(connections, presence), []);
+        Host = report.Hosts([agent], all) is [var live] ? live : new HostProtection(agent.ToView(connections, presence, releases), []);
         var now = time.GetUtcNow();
         Plans = [.. all.Where(p => PlanDistributor.Targets(p, agent)).Select(p => (p,
             p.Enabled && CronSchedule.TryParse(p.Schedule, p.TimeZone, out var s, out _, out _) && s!.NextAfter(now) is { } next
