@@ -63,6 +63,22 @@ failed=$(count failed)
 total=$(count total)
 executed=$(count executed)
 skipped=$((total - executed))
+if [ "${failed:-0}" != "0" ]; then
+  # CI keeps only the tail of the output: name each failure and its first lines here, last.
+  /usr/bin/python3 - "$trx" <<'PY'
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for r in ET.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult", ns):
+    if r.get("outcome") != "Failed":
+        continue
+    print("FAILED", r.get("testName"))
+    msg = r.find(".//t:Message", ns)
+    trace = r.find(".//t:StackTrace", ns)
+    for text in (msg, trace):
+        if text is not None and text.text:
+            print("  " + "\n  ".join(text.text.strip().splitlines()[:12]))
+PY
+fi
 echo "tests: ${passed:-0} passed, ${failed:-0} failed, ${skipped} skipped"
 [ "${passed:-0}" -gt 0 ] || { echo "test.sh: no test ran" >&2; exit 1; }
 exit "$status"

@@ -52,11 +52,16 @@ internal static class AgentCommandLine
         {
             Description = "Connect once and exit: 0 when the server welcomed this agent (what a self-update runs before it installs a new agent).",
         };
-        var run = new Command("run", "Run the agent: stay connected to the server and do its work.") { config, restic, stateDir, lockWait, trial };
-        run.SetAction((result, ct) => result.GetValue(trial)
-            ? RunCommand.TrialAsync(result.GetValue(config)!, result.GetValue(restic)!, ct)
-            : RunCommand.RunAsync(result.GetValue(config)!, result.GetValue(restic)!, result.GetValue(stateDir)!,
-                TimeSpan.FromSeconds(result.GetValue(lockWait)), ct));
+        var service = new Option<bool>("--service") { Description = "Run as a Windows service (the command line install.ps1 registers)." };
+        var run = new Command("run", "Run the agent: stay connected to the server and do its work.") { config, restic, stateDir, lockWait, trial, service };
+        run.SetAction((result, ct) =>
+        {
+            Func<CancellationToken, Task<int>> agent = token => RunCommand.RunAsync(result.GetValue(config)!, result.GetValue(restic)!,
+                result.GetValue(stateDir)!, TimeSpan.FromSeconds(result.GetValue(lockWait)), token);
+            return result.GetValue(trial) ? RunCommand.TrialAsync(result.GetValue(config)!, result.GetValue(restic)!, ct)
+                : result.GetValue(service) ? RunCommand.AsServiceAsync(agent)
+                : agent(ct);
+        });
         root.Subcommands.Add(run);
         return root;
     }

@@ -4,6 +4,7 @@ using RestikManager.Agent.Connection;
 using RestikManager.Agent.Jobs;
 using RestikManager.Agent.Queries;
 using RestikManager.Agent.Restic;
+using RestikManager.Agent.Service;
 using RestikManager.Agent.Schedule;
 using RestikManager.Agent.State;
 using RestikManager.Agent.Updates;
@@ -56,20 +57,25 @@ internal static partial class RunCommand
         await jobs.RecoverAsync();
         var plans = new PlanScheduler(state, jobs, time, logger);
         var updates = new SelfUpdater(config, state, jobs, time, logger);
-        using var shutdown = new StopSignals(logger);
+        using var shutdown = new StopSignals(logger, cancellationToken);
         using var scheduleStop = CancellationTokenSource.CreateLinkedTokenSource(shutdown.Token);
         var schedule = plans.RunAsync(scheduleStop.Token);
+        var systemd = new Systemd();
+        systemd.Ready();
+        var watchdog = systemd.WatchdogAsync(time, scheduleStop.Token);
+        _ = shutdown.Stopped.ContinueWith(_ => systemd.Stopping(), TaskScheduler.Default);
         var work = new AgentWork(jobs, plans, new QueryRunner(resticRunner, indexes), updates);
         var reconnect = new ReconnectLoop(config, ct => HostFacts.HelloAsync(config.Hostname, restic, state.LastUpdateFailure(), ct), work, Backoff.Default(), time, logger);
         string[] trial = ["run", "--trial", "--config", configPath, "--restic", restic];
         var staged = updates.NextAsync(shutdown.Token);
         while (true)
         {
-            using var connection = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var connection = new CancellationTokenSource();
             var loop = reconnect.RunAsync(connection.Token);
             if (await Task.WhenAny(loop, shutdown.Stopped, staged) != staged || !staged.IsCompletedSuccessfully)
             {
                 await StopAsync(jobs, schedule, connection, loop, logger);
+                await watchdog;
                 return 0;
             }
 
@@ -80,6 +86,7 @@ internal static partial class RunCommand
             {
                 await scheduleStop.CancelAsync();
                 await schedule;
+                await watchdog;
                 Reexec.Requested = staged.Result.Executable.Path;
                 LogStopped(logger);
                 return 0;
@@ -106,6 +113,29 @@ internal static partial class RunCommand
         await connection.CancelAsync();
         await loop;
         LogStopped(logger);
+    }
+
+    /// <summary>
+    /// <c>run --service</c>: under the Windows service control manager, which stops the run through its token. An installed
+    /// update ends the run with <see cref="Reexec.RestartExitCode"/>, which the service's recovery action turns into a start.
+    /// </summary>
+    public static Task<int> AsServiceAsync(Func<CancellationToken, Task<int>> run)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            Console.Error.WriteLine($"{AgentCommandLine.ProgramName}: --service is for Windows; on Linux systemd runs 'run' (Type=notify, see the unit install.sh installs)");
+            return Task.FromResult(2);
+        }
+
+        using var service = new WindowsAgentService(async token =>
+        {
+            var code = await run(token);
+            return Reexec.Requested is not null ? Reexec.RestartExitCode : code;
+        });
+        System.ServiceProcess.ServiceBase.Run(service);
+        // The updated binary is started by the service manager, not by this process.
+        Reexec.Requested = null;
+        return Task.FromResult(service.ExitCode);
     }
 
     /// <summary><c>run --trial</c>: one connection, ended by the server's welcome (exit 0) or anything else (exit 1).</summary>

@@ -14,10 +14,14 @@ internal sealed partial class StopSignals : IDisposable
     private readonly ILogger _logger;
     private int _signalled;
 
-    public StopSignals(ILogger logger)
+    private readonly CancellationTokenRegistration _external;
+
+    /// <summary>Also stops when <paramref name="external"/> fires (the Windows service's stop).</summary>
+    public StopSignals(ILogger logger, CancellationToken external = default)
     {
         _logger = logger;
         _registrations = [PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal), PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal)];
+        _external = external.Register(() => Stop("service stop"));
     }
 
     public CancellationToken Token => _stop.Token;
@@ -28,10 +32,15 @@ internal sealed partial class StopSignals : IDisposable
     private void OnSignal(PosixSignalContext context)
     {
         context.Cancel = true;
+        Stop(context.Signal.ToString());
+    }
+
+    private void Stop(string why)
+    {
         // SIGINT and SIGTERM may arrive together (a service manager signals the process and its group): act once.
         if (Interlocked.Exchange(ref _signalled, 1) == 0)
         {
-            LogStopping(_logger, context.Signal.ToString());
+            LogStopping(_logger, why);
             _stop.Cancel();
             _stopped.TrySetResult();
         }
@@ -39,6 +48,7 @@ internal sealed partial class StopSignals : IDisposable
 
     public void Dispose()
     {
+        _external.Dispose();
         foreach (var registration in _registrations)
         {
             registration.Dispose();

@@ -65,6 +65,7 @@ internal sealed partial class ServerSession(AgentConfig config, Hello hello, Age
         }
 
         work?.Jobs.Disconnected();
+        work?.Updates.Disconnected();
         writer.Close(WebSocketCloseStatus.NormalClosure, "bye");
         await heartbeatStop.CancelAsync();
         await writing;
@@ -107,6 +108,7 @@ internal sealed partial class ServerSession(AgentConfig config, Hello hello, Age
                     LogWelcome(logger, config.Server, welcome.AgentId, welcome.ServerVersion);
                     heartbeats ??= HeartbeatLoopAsync(writer, TimeSpan.FromSeconds(Math.Clamp(welcome.HeartbeatSeconds, 1, 300)), cancellationToken);
                     work.Jobs.Connected(writer.TrySend);
+                    work.Updates.Connected(writer.TrySend);
                     break;
                 case not null when work is null:
                     break;

@@ -26,6 +26,13 @@ internal sealed partial class SelfUpdater(AgentConfig config, AgentState state, 
     private readonly Channel<UpdateAgent> _offers = Channel.CreateBounded<UpdateAgent>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
 
+    private Func<AgentMessage, bool>? _send;
+
+    /// <summary>A connection was welcomed: failures are told on it at once (as well as in every hello).</summary>
+    public void Connected(Func<AgentMessage, bool> send) => _send = send;
+
+    public void Disconnected() => _send = null;
+
     /// <summary>From the connection: the newest offer replaces one not yet acted on.</summary>
     public void Offer(UpdateAgent offer) => _offers.Writer.TryWrite(offer);
 
@@ -211,7 +218,9 @@ internal sealed partial class SelfUpdater(AgentConfig config, AgentState state, 
     private void Fail(UpdateAgent offer, string reason)
     {
         LogFailed(logger, offer.Version, reason);
-        state.SaveUpdateFailure(new UpdateFailure(offer.Version, reason, time.GetUtcNow()));
+        var failure = new UpdateFailure(offer.Version, reason.Length > 2000 ? reason[..2000] : reason, time.GetUtcNow());
+        state.SaveUpdateFailure(failure);
+        _send?.Invoke(new UpdateFailed(failure));
     }
 
     [LoggerMessage(60, LogLevel.Information, "The server offers agent {Version}")]

@@ -31,6 +31,7 @@ public static class MessageRules
         JobResult r => Job(r.JobId, r.Kind, r.RepositoryId, r.Trigger, r.PlanId) ?? Result(r),
         ActiveJobs a => a.JobIds is null || a.JobIds.Count > MaxActiveJobs || !a.JobIds.All(WireValues.IsId) ? "bad job ids" : null,
         QueryReply q => Reply(q),
+        UpdateFailed f => f.Failure is not { Version.Length: > 0 and <= 64, Reason.Length: > 0 and <= 2000 } ? "bad update failure" : null,
         _ => null,
     };
 

@@ -11,6 +11,7 @@ namespace RestikManager.Contracts.Protocol;
 [JsonDerivedType(typeof(JobResult), "jobResult")]
 [JsonDerivedType(typeof(ActiveJobs), "activeJobs")]
 [JsonDerivedType(typeof(QueryReply), "queryReply")]
+[JsonDerivedType(typeof(UpdateFailed), "updateFailed")]
 public abstract record AgentMessage;
 
 /// <summary>
@@ -23,6 +24,9 @@ public sealed record Hello(
 
 /// <summary>An update to <see cref="Version"/> that the agent refused or rolled back, and why.</summary>
 public sealed record UpdateFailure(string Version, string Reason, DateTimeOffset At);
+
+/// <summary>Said at once, on the open connection, when an offered update did not happen (the next hellos repeat it).</summary>
+public sealed record UpdateFailed(UpdateFailure Failure) : AgentMessage;
 
 /// <summary>"Still here", every <see cref="Welcome.HeartbeatSeconds"/>.</summary>
 public sealed record Heartbeat(DateTimeOffset SentAt) : AgentMessage;

@@ -21,7 +21,7 @@ internal sealed partial class Rollout(
 {
     private readonly SemaphoreSlim _nudge = new(0, 1);
 
-    public IReadOnlyCollection<Type> Handles => [];
+    public IReadOnlyCollection<Type> Handles => [typeof(UpdateFailed)];
 
     /// <summary>Asks for a pass soon (a host came online, the policy changed).</summary>
     public void Nudge()
@@ -38,23 +38,42 @@ internal sealed partial class Rollout(
     /// <summary>A hello settles the host's update: reported failed, or back on the version it was offered.</summary>
     public void Online(AgentRecord agent, Hello hello, DateTimeOffset connectedAt)
     {
-        var now = time.GetUtcNow();
         var record = agents.Find(agent.Id) ?? agent;
-        if (hello.FailedUpdate is { } failed && HostViews.IsPlainText(failed.Version, 64)
-            && !(record.UpdateState == UpdateStates.Failed && record.UpdateVersion == failed.Version))
+        if (hello.FailedUpdate is { } failed)
         {
-            var reason = failed.Reason.Length > 500 ? failed.Reason[..500] + "…" : failed.Reason;
-            agents.SetUpdate(agent.Id, failed.Version, UpdateStates.Failed, reason, now);
-            LogFailed(logger, agent.Hostname, failed.Version, reason);
-            PauseIfAutomatic($"the update of {agent.Hostname} to {failed.Version} failed: {reason}");
+            Failed(record, failed);
         }
         else if (record.UpdateState == UpdateStates.Sent && hello.AgentVersion == record.UpdateVersion)
         {
-            agents.SetUpdate(agent.Id, record.UpdateVersion, UpdateStates.Done, null, now);
+            agents.SetUpdate(agent.Id, record.UpdateVersion, UpdateStates.Done, null, time.GetUtcNow());
             LogDone(logger, agent.Hostname, record.UpdateVersion);
         }
 
         Nudge();
+    }
+
+    public Breach? Received(string agentId, AgentMessage message)
+    {
+        if (message is UpdateFailed { Failure: var failure } && agents.Find(agentId) is { } record)
+        {
+            Failed(record, failure);
+        }
+
+        return null;
+    }
+
+    /// <summary>Records a failed update once (hellos repeat it) and pauses an automatic rollout.</summary>
+    private void Failed(AgentRecord record, UpdateFailure failed)
+    {
+        if (!HostViews.IsPlainText(failed.Version, 64) || (record.UpdateState == UpdateStates.Failed && record.UpdateVersion == failed.Version))
+        {
+            return;
+        }
+
+        var reason = failed.Reason.Length > 500 ? failed.Reason[..500] + "…" : failed.Reason;
+        agents.SetUpdate(record.Id, failed.Version, UpdateStates.Failed, reason, time.GetUtcNow());
+        LogFailed(logger, record.Hostname, failed.Version, reason);
+        PauseIfAutomatic($"the update of {record.Hostname} to {failed.Version} failed: {reason}");
     }
 
     /// <summary>Offers <paramref name="agent"/> the update now (the API's and the page's "update"); false when it is offline.</summary>

@@ -30,6 +30,38 @@ public sealed class AgentProcessTests(PublishedTree tree)
     }
 
     [Fact]
+    public async Task UnderSystemdTheAgentSaysReadyKeepsTheWatchdogAndSaysStopping()
+    {
+        await using var stack = await PublishedStack.StartAsync(tree);
+        var config = await stack.EnrollAsync("web1");
+        // systemd's side of sd_notify: a datagram socket whose path the service finds in NOTIFY_SOCKET.
+        var path = stack.Root.Of("notify.sock");
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Unspecified);
+        socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+        var said = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var listening = Task.Run(async () =>
+        {
+            var buffer = new byte[4096];
+            while (true)
+            {
+                var read = await socket.ReceiveAsync(buffer, System.Net.Sockets.SocketFlags.None);
+                said.Enqueue(System.Text.Encoding.UTF8.GetString(buffer, 0, read));
+            }
+        });
+
+        using var agent = stack.RunAgentFrom(stack.AgentExecutable, config,
+            new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = path, ["WATCHDOG_USEC"] = "1000000" });
+
+        await Eventually.TrueAsync(() => said.Contains("READY=1"), Patience, "READY=1", () => agent.Output);
+        await Eventually.TrueAsync(() => said.Count(m => m == "WATCHDOG=1") >= 3, Patience, "the watchdog pinged every half second");
+        agent.Signal(15);
+        (await agent.WaitForExitAsync(Patience)).ShouldBe(0, agent.Output);
+        said.ShouldContain("STOPPING=1");
+        said.TakeWhile(m => m != "READY=1").ShouldNotContain("STOPPING=1");
+        listening.IsFaulted.ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task AgentReturnsByItselfAfterTheServerRestarts()
     {
         await using var stack = await PublishedStack.StartAsync(tree);

@@ -82,11 +82,11 @@ internal sealed class PublishedStack : IAsyncDisposable
     public async Task<string> EnrollAsync(string hostname) => await EnrollAsync(hostname, await Api.EnrollmentTokenAsync(Admin));
 
     /// <summary>Enrolls <paramref name="hostname"/> with <paramref name="token"/> (one an operator made); returns its config path.</summary>
-    public async Task<string> EnrollAsync(string hostname, string token)
+    public async Task<string> EnrollAsync(string hostname, string token, string? server = null)
     {
         var config = Root.Of("agents", hostname, "agent.json");
         var (code, output) = await ChildProcess.RunAsync(_tree.Agent("linux-amd64"),
-            ["enroll", "--server", Url, "--token", token, "--config", config, "--hostname", hostname]);
+            ["enroll", "--server", server ?? Url, "--token", token, "--config", config, "--hostname", hostname]);
         code.ShouldBe(0, output);
         return config;
     }
@@ -96,10 +96,19 @@ internal sealed class PublishedStack : IAsyncDisposable
     /// Through <c>env --default-signal</c>: a process started from a script's background job inherits SIGINT ignored, and
     /// the agent must get its stop signals as it does under systemd (the process id stays the agent's: env execs it).
     /// </summary>
-    public ChildProcess RunAgent(string config, params string[] extra)
+    public ChildProcess RunAgent(string config, params string[] extra) => RunAgentFrom(_tree.Agent("linux-amd64"), config, null, extra);
+
+    /// <summary>The published linux-amd64 agent.</summary>
+    public string AgentExecutable => _tree.Agent("linux-amd64");
+
+    /// <summary>As <see cref="RunAgent"/>, with the agent executable at <paramref name="executable"/> (one that may replace itself).</summary>
+    public ChildProcess RunAgentFrom(string executable, string config, params string[] extra) => RunAgentFrom(executable, config, null, extra);
+
+    /// <summary>As above, with <paramref name="env"/> added to the agent's environment (what systemd would set, say).</summary>
+    public ChildProcess RunAgentFrom(string executable, string config, IReadOnlyDictionary<string, string?>? env, params string[] extra)
     {
         var agent = ChildProcess.Start("env",
-            ["--default-signal=INT,TERM", _tree.Agent("linux-amd64"), "run", "--config", config, "--state-dir", StateDir(config), .. extra]);
+            ["--default-signal=INT,TERM", executable, "run", "--config", config, "--state-dir", StateDir(config), .. extra], env);
         _agents.Add(agent);
         return agent;
     }

@@ -18,6 +18,7 @@ public sealed class InstallPs1Tests(PublishedTree tree) : IAsyncLifetime, IDispo
         function global:Stop-RmService { Add-Content $env:RM_STUB_LOG 'stop' }
         function global:Remove-RmService { Add-Content $env:RM_STUB_LOG 'delete'; Remove-Item $env:RM_STUB_SERVICE }
         function global:Register-RmService([string]$CommandLine) { Add-Content $env:RM_STUB_LOG "register $CommandLine"; Set-Content $env:RM_STUB_SERVICE $CommandLine }
+        function global:Set-RmServiceCommand([string]$CommandLine) { Add-Content $env:RM_STUB_LOG "configure $CommandLine"; Set-Content $env:RM_STUB_SERVICE $CommandLine }
         function global:Start-RmService { Add-Content $env:RM_STUB_LOG 'start' }
         function global:Protect-RmConfigDir([string]$Path) { Add-Content $env:RM_STUB_LOG "protect $Path" }
         function global:Invoke-RmAgent { & $env:RM_STUB_AGENT @args }
@@ -31,6 +32,9 @@ public sealed class InstallPs1Tests(PublishedTree tree) : IAsyncLifetime, IDispo
     private string Config => _host.Of("ProgramData", "restic-manager", "agent.json");
 
     private string StubLog => _host.Of("stub.log");
+
+    /// <summary>What the service runs: the agent as a real Windows service (<c>run --service</c>).</summary>
+    private string ServiceCommand => $"\"{Binary}\" run --service --config \"{Config}\"";
 
     public async Task InitializeAsync()
     {
@@ -74,7 +78,7 @@ public sealed class InstallPs1Tests(PublishedTree tree) : IAsyncLifetime, IDispo
         File.Exists(Config).ShouldBeTrue(output);
         File.ReadAllLines(StubLog).ShouldBe([
             $"protect {Path.GetDirectoryName(Config)}",
-            $"register \"{Binary}\" run --config \"{Config}\"",
+            $"register {ServiceCommand}",
             "start",
         ]);
         (await Api.HostsAsync(_stack.Admin)).ShouldHaveSingleItem();
@@ -94,8 +98,8 @@ public sealed class InstallPs1Tests(PublishedTree tree) : IAsyncLifetime, IDispo
         againOutput.ShouldContain("already enrolled");
         removed.ShouldBe(0, removedOutput);
         File.ReadAllLines(StubLog).ShouldBe([
-            $"protect {Path.GetDirectoryName(Config)}", $"register \"{Binary}\" run --config \"{Config}\"", "start",
-            "stop", "start",
+            $"protect {Path.GetDirectoryName(Config)}", $"register {ServiceCommand}", "start",
+            "stop", $"configure {ServiceCommand}", "start",
             "stop", "delete",
         ]);
         Directory.Exists(_host.Of("ProgramFiles", "restic-manager")).ShouldBeFalse();

@@ -39,10 +39,24 @@ if (-not (Test-Path Function:\Stop-RmService)) {
 if (-not (Test-Path Function:\Remove-RmService)) {
     function Remove-RmService { sc.exe delete $ServiceName | Out-Null }
 }
+# Recovery: restart after 5 s, 30 s, then 5 min; failureflag 1 makes a stop with a non-zero exit code count as a failure,
+# which is how an updated agent gets started (the old one stops with exit code 75 once the new binary is in place).
+function Set-RmRecovery {
+    sc.exe failure $ServiceName reset= 86400 actions= restart/5000/restart/30000/restart/300000 | Out-Null
+    sc.exe failureflag $ServiceName 1 | Out-Null
+}
 if (-not (Test-Path Function:\Register-RmService)) {
     function Register-RmService([string]$CommandLine) {
         New-Service -Name $ServiceName -DisplayName 'restic-manager agent' -StartupType Automatic -BinaryPathName $CommandLine | Out-Null
-        sc.exe failure $ServiceName reset= 86400 actions= restart/5000/restart/30000/restart/300000 | Out-Null
+        Set-RmRecovery
+    }
+}
+if (-not (Test-Path Function:\Set-RmServiceCommand)) {
+    # An existing install: the service's command line and recovery are brought to what this script registers (installs
+    # from before the agent was a real service ran 'run' without '--service').
+    function Set-RmServiceCommand([string]$CommandLine) {
+        sc.exe config $ServiceName binPath= $CommandLine start= auto | Out-Null
+        Set-RmRecovery
     }
 }
 if (-not (Test-Path Function:\Start-RmService)) {
@@ -106,9 +120,8 @@ try {
         if ($LASTEXITCODE -ne 0) { Fail 'enrollment failed (see the message above)' }
     }
 
-    if (-not $existing) {
-        Register-RmService "`"$Binary`" run --config `"$Config`""
-    }
+    $commandLine = "`"$Binary`" run --service --config `"$Config`""
+    if ($existing) { Set-RmServiceCommand $commandLine } else { Register-RmService $commandLine }
     Start-RmService
     Write-Host "install.ps1: $(Invoke-RmAgent --version); the service runs at boot as LocalSystem"
 }
