@@ -40,7 +40,10 @@ internal static class AgentCommandLine
         enroll.SetAction((result, ct) => EnrollCommand.RunAsync(result.GetValue(server)!, result.GetValue(token)!, result.GetValue(config)!, result.GetValue(force), result.GetValue(hostname)!, ct));
         root.Subcommands.Add(enroll);
 
-        var restic = new Option<string>("--restic") { Description = "The restic executable.", DefaultValueFactory = _ => "restic" };
+        var restic = new Option<string?>("--restic")
+        {
+            Description = "The restic executable. Without it: the one the server provides, else the one on PATH.",
+        };
         var stateDir = new Option<string>("--state-dir") { Description = "Where the agent keeps its outbox, schedule and restic cache.", DefaultValueFactory = _ => AgentState.DefaultRoot };
         var lockWait = new Option<int>("--lock-wait")
         {
@@ -56,9 +59,9 @@ internal static class AgentCommandLine
         var run = new Command("run", "Run the agent: stay connected to the server and do its work.") { config, restic, stateDir, lockWait, trial, service };
         run.SetAction((result, ct) =>
         {
-            Func<CancellationToken, Task<int>> agent = token => RunCommand.RunAsync(result.GetValue(config)!, result.GetValue(restic)!,
+            Func<CancellationToken, Task<int>> agent = token => RunCommand.RunAsync(result.GetValue(config)!, result.GetValue(restic),
                 result.GetValue(stateDir)!, TimeSpan.FromSeconds(result.GetValue(lockWait)), token);
-            return result.GetValue(trial) ? RunCommand.TrialAsync(result.GetValue(config)!, result.GetValue(restic)!, ct)
+            return result.GetValue(trial) ? RunCommand.TrialAsync(result.GetValue(config)!, result.GetValue(restic), result.GetValue(stateDir)!, ct)
                 : result.GetValue(service) ? RunCommand.AsServiceAsync(agent)
                 : agent(ct);
         });

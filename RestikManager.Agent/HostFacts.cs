@@ -17,10 +17,11 @@ internal static class HostFacts
         var other => other.ToString().ToLowerInvariant(),
     };
 
-    public static async Task<Hello> HelloAsync(string hostname, string restic, UpdateFailure? failedUpdate, CancellationToken cancellationToken)
+    public static async Task<Hello> HelloAsync(string hostname, ResticLocator restic, UpdateFailure? failedUpdate, CancellationToken cancellationToken)
     {
         var build = BuildInfo.Current;
+        var (path, source) = (restic.Path, restic.Source);
         return new Hello(AgentProtocol.Version, build.Version, build.Commit, build.Date, Os, Arch, hostname,
-            await ResticVersion.DetectAsync(restic, cancellationToken), failedUpdate);
+            await ResticVersion.DetectAsync(path, cancellationToken), failedUpdate, source);
     }
 }

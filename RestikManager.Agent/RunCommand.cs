@@ -16,7 +16,7 @@ namespace RestikManager.Agent;
 /// <summary><c>run</c>: the service. Stays connected to the server until SIGINT/SIGTERM (or service stop).</summary>
 internal static partial class RunCommand
 {
-    public static async Task<int> RunAsync(string configPath, string restic, string stateDir, TimeSpan lockWait, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string configPath, string? restic, string stateDir, TimeSpan lockWait, CancellationToken cancellationToken)
     {
         using var telemetry = ServiceTelemetry.Start(AgentCommandLine.ProgramName, TelemetryNames.Agent);
         using var loggers = LoggerFactory.Create(b => b.AddServiceLogging(AgentCommandLine.ProgramName));
@@ -51,7 +51,8 @@ internal static partial class RunCommand
         }
 
         var time = TimeProvider.System;
-        var resticRunner = new ResticRunner(restic, state.CacheDir, lockWait, time, logger);
+        var resticLocator = new ResticLocator(restic, state.Root, logger);
+        var resticRunner = new ResticRunner(resticLocator, state.CacheDir, lockWait, time, logger);
         using var indexes = new SnapshotIndexer(resticRunner, state.IndexDir, logger);
         var jobs = new JobHost(state, new JobRunner(resticRunner, time, logger), resticRunner, indexes, config.Hostname, time, logger);
         await jobs.RecoverAsync();
@@ -65,8 +66,12 @@ internal static partial class RunCommand
         var watchdog = systemd.WatchdogAsync(time, scheduleStop.Token);
         _ = shutdown.Stopped.ContinueWith(_ => systemd.Stopping(), TaskScheduler.Default);
         var work = new AgentWork(jobs, plans, new QueryRunner(resticRunner, indexes), updates);
-        var reconnect = new ReconnectLoop(config, ct => HostFacts.HelloAsync(config.Hostname, restic, state.LastUpdateFailure(), ct), work, Backoff.Default(), time, logger);
-        string[] trial = ["run", "--trial", "--config", configPath, "--restic", restic];
+        var reconnect = new ReconnectLoop(config, async ct =>
+        {
+            await resticLocator.RefreshAsync(config.Server, HostFacts.Os, HostFacts.Arch, ct);
+            return await HostFacts.HelloAsync(config.Hostname, resticLocator, state.LastUpdateFailure(), ct);
+        }, work, Backoff.Default(), time, logger);
+        string[] trial = ["run", "--trial", "--config", configPath, "--state-dir", stateDir, .. restic is null ? Array.Empty<string>() : ["--restic", restic]];
         var staged = updates.NextAsync(shutdown.Token);
         while (true)
         {
@@ -139,7 +144,7 @@ internal static partial class RunCommand
     }
 
     /// <summary><c>run --trial</c>: one connection, ended by the server's welcome (exit 0) or anything else (exit 1).</summary>
-    public static async Task<int> TrialAsync(string configPath, string restic, CancellationToken cancellationToken)
+    public static async Task<int> TrialAsync(string configPath, string? restic, string stateDir, CancellationToken cancellationToken)
     {
         using var loggers = LoggerFactory.Create(b => b.AddServiceLogging(AgentCommandLine.ProgramName));
         var logger = loggers.CreateLogger("restic-manager-agent");
@@ -154,7 +159,8 @@ internal static partial class RunCommand
             return 1;
         }
 
-        var hello = await HostFacts.HelloAsync(config.Hostname, restic, null, cancellationToken);
+        // The restic the agent would run, as it is (a trial downloads nothing).
+        var hello = await HostFacts.HelloAsync(config.Hostname, new ResticLocator(restic, stateDir, logger), null, cancellationToken);
         var outcome = await new ServerSession(config, hello, null, TimeProvider.System, logger).RunAsync(cancellationToken);
         if (!outcome.Welcomed)
         {

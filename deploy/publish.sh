@@ -5,7 +5,10 @@
 #
 #   deploy/publish.sh --out DIR [--targets linux-amd64,linux-arm64,windows-amd64|none]
 #                     [--server linux-amd64|linux-arm64|none]
-#                     [--version V] [--commit C] [--date D]
+#                     [--version V] [--commit C] [--date D] [--restic-dir DIR]
+#
+# --restic-dir DIR: restic executables for hosts without one, named restic-<target>[.exe] (deploy/release/fetch-restic.sh
+# fetches and verifies the pinned release into such a directory); each one found goes to dist/restic/.
 #
 # Writes DIR/dist (the tree the image bakes at /opt/restic-manager/dist) and DIR/server (the
 # framework-dependent server for the chosen architecture). Both are replaced on every run.
@@ -18,6 +21,7 @@ server="linux-amd64"
 version="0.0.0-dev"
 commit="none"
 date="unknown"
+restic_dir=""
 
 die() { printf 'publish.sh: %s\n' "$*" >&2; exit 2; }
 
@@ -29,7 +33,8 @@ while [ $# -gt 0 ]; do
     --version) version=${2:?}; shift 2 ;;
     --commit) commit=${2:?}; shift 2 ;;
     --date) date=${2:?}; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --restic-dir) restic_dir=${2:?--restic-dir needs a directory}; shift 2 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -51,6 +56,14 @@ target_list=()
 [ "$targets" = none ] || IFS=',' read -r -a target_list <<< "$targets"
 for target in ${target_list[@]+"${target_list[@]}"}; do rid_of "$target" > /dev/null; done
 case "$server" in linux-amd64|linux-arm64|none) ;; *) die "--server must be linux-amd64, linux-arm64 or none, got '$server'" ;; esac
+restic_files=()
+if [ -n "$restic_dir" ]; then
+  [ -d "$restic_dir" ] || die "--restic-dir $restic_dir is not a directory"
+  for name in restic-linux-amd64 restic-linux-arm64 restic-windows-amd64.exe; do
+    [ -f "$restic_dir/$name" ] && restic_files+=("$restic_dir/$name")
+  done
+  [ ${#restic_files[@]} -gt 0 ] || die "--restic-dir $restic_dir holds none of restic-linux-amd64, restic-linux-arm64, restic-windows-amd64.exe"
+fi
 
 stamp=(-p:Version="$version" -p:SourceRevisionId="$commit" -p:BuildDate="$date")
 mkdir -p "$out"
@@ -87,6 +100,11 @@ for target in ${target_list[@]+"${target_list[@]}"}; do
   # The version the server offers hosts of this platform (self-update); an override in the data directory brings its own.
   printf '%s\n' "$version" > "$stage/version"
   install -m 0644 "$stage/version" "$dist/agent-binaries/restic-manager-agent-$target$exe.version"
+done
+
+for file in ${restic_files[@]+"${restic_files[@]}"}; do
+  mkdir -p "$dist/restic"
+  install -m 0755 "$file" "$dist/restic/$(basename "$file")"
 done
 
 install -m 0755 "$repo/deploy/install/install.sh" "$dist/install/install.sh"

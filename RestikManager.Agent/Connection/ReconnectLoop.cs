@@ -14,8 +14,18 @@ internal sealed partial class ReconnectLoop(AgentConfig config, Func<Cancellatio
         var attempt = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var session = new ServerSession(config, await hello(cancellationToken), work, time, logger);
-            var outcome = await session.RunAsync(cancellationToken);
+            SessionOutcome outcome;
+            try
+            {
+                var session = new ServerSession(config, await hello(cancellationToken), work, time, logger);
+                outcome = await session.RunAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // A stop while connecting (or while the hello is made) is a stop, not a fault.
+                return;
+            }
+
             if (cancellationToken.IsCancellationRequested)
             {
                 return;

@@ -8,14 +8,14 @@ namespace RestikManager.Agent.Restic;
 /// repository's environment, a lock held by someone else waited out for up to <paramref name="lockWait"/>, stale
 /// locks removed, a short snapshot id made full.
 /// </summary>
-internal sealed partial class ResticRunner(string restic, string cacheDir, TimeSpan lockWait, TimeProvider time, ILogger logger)
+internal sealed partial class ResticRunner(ResticLocator restic, string cacheDir, TimeSpan lockWait, TimeProvider time, ILogger logger)
 {
     private static readonly TimeSpan LockRetryEvery = TimeSpan.FromSeconds(10);
 
     /// <summary>One run of restic against <paramref name="repository"/>; JSON lines go to <paramref name="onJson"/>.</summary>
     public Task<ResticStep> RunAsync(
         IReadOnlyList<string> args, RepositoryAccess repository, Action<ResticLine>? onJson, CancellationToken stop) =>
-        ResticStep.RunAsync(restic, args, Environment(repository), cacheDir, onJson, stop);
+        ResticStep.RunAsync(restic.Path, args, Environment(repository), cacheDir, onJson, stop);
 
     /// <summary>Like <see cref="RunAsync"/>, but a repository locked by another restic is tried again every 10 s until the lock wait is over.</summary>
     public async Task<ResticStep> RunWaitingOutLocksAsync(

@@ -17,10 +17,24 @@ public abstract record AgentMessage;
 /// <summary>
 /// The agent's first message on every connection. <see cref="FailedUpdate"/> says that the last update this agent was
 /// offered did not happen, and why (it is repeated on every connection until another update is offered).
+/// <see cref="ResticSource"/> says where the restic it runs comes from (<see cref="ResticSources"/>).
 /// </summary>
 public sealed record Hello(
     int ProtocolVersion, string AgentVersion, string Commit, string BuildDate,
-    string Os, string Arch, string Hostname, string? ResticVersion, UpdateFailure? FailedUpdate = null) : AgentMessage;
+    string Os, string Arch, string Hostname, string? ResticVersion, UpdateFailure? FailedUpdate = null, string? ResticSource = null) : AgentMessage;
+
+/// <summary>Where an agent's restic comes from, in the order the agent looks.</summary>
+public static class ResticSources
+{
+    /// <summary>The path given with <c>--restic</c>.</summary>
+    public const string Configured = "configured";
+
+    /// <summary>The restic the server provides (<c>/restic/binary</c>), downloaded and verified into the state directory.</summary>
+    public const string Server = "server";
+
+    /// <summary>The host's own restic, found on PATH.</summary>
+    public const string Path = "path";
+}
 
 /// <summary>An update to <see cref="Version"/> that the agent refused or rolled back, and why.</summary>
 public sealed record UpdateFailure(string Version, string Reason, DateTimeOffset At);

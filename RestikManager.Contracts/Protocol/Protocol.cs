@@ -18,6 +18,12 @@ public static class AgentProtocol
     public const string WebSocketPath = "/agent/ws";
     public const string EnrollPath = "/agent/enroll";
 
+    /// <summary>The restic the server provides for a platform: <c>GET /restic/binary?os=&amp;arch=</c>.</summary>
+    public const string ResticBinaryPath = "/restic/binary";
+
+    /// <summary>Response header of the distribution endpoints: the lowercase hex SHA-256 of the bytes served.</summary>
+    public const string ChecksumHeader = "X-Checksum-Sha256";
+
     /// <summary>Prefix of an agent credential (<c>rma_…</c>).</summary>
     public const string CredentialPrefix = "rma_";
 

@@ -137,8 +137,8 @@ internal sealed partial class AgentConnection(
                 HasSaidHello = true;
                 var now = time.GetUtcNow();
                 // A reconnect storm must not be a write storm: only changed details are written.
-                if ((agent.AgentVersion, agent.AgentCommit, agent.Os, agent.Arch, agent.ResticVersion)
-                    != (hello.AgentVersion, hello.Commit, hello.Os, hello.Arch, hello.ResticVersion))
+                if ((agent.AgentVersion, agent.AgentCommit, agent.Os, agent.Arch, agent.ResticVersion, agent.ResticSource)
+                    != (hello.AgentVersion, hello.Commit, hello.Os, hello.Arch, hello.ResticVersion, hello.ResticSource))
                 {
                     agents.RecordHello(agent.Id, hello, now);
                 }
@@ -168,7 +168,8 @@ internal sealed partial class AgentConnection(
     // What the server stores and logs from a hello must be short, printable text.
     private static bool IsPlainHello(Hello hello) =>
         new[] { hello.AgentVersion, hello.Commit, hello.BuildDate, hello.Os, hello.Arch, hello.Hostname }.All(v => HostViews.IsPlainText(v))
-        && (hello.ResticVersion is null || HostViews.IsPlainText(hello.ResticVersion));
+        && (hello.ResticVersion is null || HostViews.IsPlainText(hello.ResticVersion))
+        && hello.ResticSource is null or ResticSources.Configured or ResticSources.Server or ResticSources.Path;
 
     private static string Truncate(string? value) => value is null ? "" : value.Length <= 40 ? value : value[..40] + "…";
 

@@ -10,7 +10,7 @@ namespace RestikManager.Server.Agents;
 internal sealed record AgentRecord(
     string Id, string Hostname, string? Label, string EnrolledAt, string? RevokedAt, string? LastSeenAt,
     string? AgentVersion, string? AgentCommit, string? Os, string? Arch, string? ResticVersion,
-    string? UpdateVersion = null, string? UpdateState = null, string? UpdateError = null, string? UpdateAt = null);
+    string? UpdateVersion = null, string? UpdateState = null, string? UpdateError = null, string? UpdateAt = null, string? ResticSource = null);
 
 /// <summary>Why an enrollment was refused.</summary>
 internal enum EnrollRefusal
@@ -34,7 +34,7 @@ internal sealed class AgentStore(Database database, TimeProvider time, Web.Live.
 
     private const string Columns =
         "id, hostname, label, enrolled_at AS EnrolledAt, revoked_at AS RevokedAt, last_seen_at AS LastSeenAt, agent_version AS AgentVersion, agent_commit AS AgentCommit, os, arch, restic_version AS ResticVersion, " +
-        "update_version AS UpdateVersion, update_state AS UpdateState, update_error AS UpdateError, update_at AS UpdateAt";
+        "update_version AS UpdateVersion, update_state AS UpdateState, update_error AS UpdateError, update_at AS UpdateAt, restic_source AS ResticSource";
 
     /// <summary>
     /// Redeems <paramref name="request"/>'s token and issues a credential, in one transaction. A live agent with
@@ -189,6 +189,7 @@ internal sealed class AgentStore(Database database, TimeProvider time, Web.Live.
             _byCredentialHash.TryUpdate(hash, known with
             {
                 AgentVersion = hello.AgentVersion, AgentCommit = hello.Commit, Os = hello.Os, Arch = hello.Arch, ResticVersion = hello.ResticVersion,
+                ResticSource = hello.ResticSource,
             }, known);
         }
 
@@ -196,9 +197,9 @@ internal sealed class AgentStore(Database database, TimeProvider time, Web.Live.
         connection.Execute(
             """
             UPDATE agents SET agent_version = @AgentVersion, agent_commit = @Commit, os = @Os, arch = @Arch,
-                restic_version = @ResticVersion, last_seen_at = @at WHERE id = @id
+                restic_version = @ResticVersion, restic_source = @ResticSource, last_seen_at = @at WHERE id = @id
             """,
-            new { id, hello.AgentVersion, hello.Commit, hello.Os, hello.Arch, hello.ResticVersion, at });
+            new { id, hello.AgentVersion, hello.Commit, hello.Os, hello.Arch, hello.ResticVersion, hello.ResticSource, at });
     }
 
     /// <summary>Records how the agent update offered to this host stands (sent, done or failed, with why).</summary>

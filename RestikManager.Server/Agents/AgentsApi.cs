@@ -21,7 +21,7 @@ internal sealed record CreatedEnrollmentToken(long Id, string Token, string? Lab
 internal sealed record HostView(
     string Id, string Hostname, string? Label, string Status, string? LastSeenAt, string EnrolledAt, bool Revoked,
     string? AgentVersion, string? AgentCommit, string? Os, string? Arch, string? ResticVersion, bool AgentOutdated,
-    string? AvailableAgentVersion = null, HostUpdateView? Update = null);
+    string? AvailableAgentVersion = null, HostUpdateView? Update = null, string? ResticSource = null);
 
 /// <summary>The agent update last offered to a host: <c>sent</c>, <c>done</c> or <c>failed</c> (with why), and when.</summary>
 internal sealed record HostUpdateView(string Version, string State, string? Error, string? At);

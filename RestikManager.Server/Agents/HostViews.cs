@@ -15,7 +15,8 @@ internal static class HostViews
         agent.AgentVersion, agent.AgentCommit, agent.Os, agent.Arch, agent.ResticVersion,
         agent.RevokedAt is null && releases.IsOutdated(agent.Os, agent.Arch, agent.AgentVersion),
         releases.Version(agent.Os, agent.Arch),
-        agent.UpdateState is { } state ? new HostUpdateView(agent.UpdateVersion!, state, agent.UpdateError, agent.UpdateAt) : null);
+        agent.UpdateState is { } state ? new HostUpdateView(agent.UpdateVersion!, state, agent.UpdateError, agent.UpdateAt) : null,
+        agent.ResticSource);
 
     /// <summary>
     /// Whether <paramref name="value"/> is fit to store and log as a short name (hostname, version, platform):

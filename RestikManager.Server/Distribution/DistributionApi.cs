@@ -6,13 +6,14 @@ using RestikManager.Server.Web;
 namespace RestikManager.Server.Distribution;
 
 /// <summary>
-/// <c>GET|HEAD /agent/binary?os=&amp;arch=</c> and <c>GET|HEAD /install/{name}</c>: the agent executables and
-/// install assets, data directory first, bundled tree second, with SHA-256, ETag and Range.
+/// <c>GET|HEAD /agent/binary?os=&amp;arch=</c>, <c>GET|HEAD /restic/binary?os=&amp;arch=</c> and <c>GET|HEAD /install/{name}</c>:
+/// the agent executables, the restic executables a server may carry, and the install assets; data directory first,
+/// bundled tree second, with SHA-256, ETag and Range.
 /// </summary>
 internal static class DistributionApi
 {
     /// <summary>Response header carrying the lowercase hex SHA-256 of the bytes served.</summary>
-    public const string ChecksumHeader = "X-Checksum-Sha256";
+    public const string ChecksumHeader = Contracts.Protocol.AgentProtocol.ChecksumHeader;
 
     /// <summary>Text in an install asset that is replaced by the server's public URL when served.</summary>
     public const string ServerUrlPlaceholder = "@@RM_SERVER_URL@@";
@@ -31,24 +32,28 @@ internal static class DistributionApi
     public static RouteGroupBuilder MapDistributionApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("").WithTags("Distribution");
-        group.MapMethods("/agent/binary", GetAndHead, GetAgentBinary);
+        group.MapMethods("/agent/binary", GetAndHead, (string? os, string? arch, HttpContext context, DistributionAssets assets, FileDigests digests) =>
+            ServeBinaryAsync(os, arch, "agent", DistributionAssets.BinariesFolder, DistributionAssets.AgentBinaries, context, assets, digests));
+        group.MapMethods(Contracts.Protocol.AgentProtocol.ResticBinaryPath, GetAndHead, (string? os, string? arch, HttpContext context, DistributionAssets assets, FileDigests digests) =>
+            ServeBinaryAsync(os, arch, "restic", DistributionAssets.ResticFolder, DistributionAssets.ResticBinaries, context, assets, digests));
         group.MapMethods("/install/{**name}", GetAndHead, GetInstallAsset);
         return group;
     }
 
-    private static async Task<Results<PhysicalFileHttpResult, JsonHttpResult<ErrorEnvelope>>> GetAgentBinary(
-        string? os, string? arch, HttpContext context, DistributionAssets assets, FileDigests digests)
+    private static async Task<Results<PhysicalFileHttpResult, JsonHttpResult<ErrorEnvelope>>> ServeBinaryAsync(
+        string? os, string? arch, string what, string folder, IReadOnlyDictionary<(string Os, string Arch), string> names,
+        HttpContext context, DistributionAssets assets, FileDigests digests)
     {
-        if (os is null || arch is null || !DistributionAssets.AgentBinaries.TryGetValue((os, arch), out var name))
+        if (os is null || arch is null || !names.TryGetValue((os, arch), out var name))
         {
-            var known = string.Join(", ", DistributionAssets.AgentBinaries.Keys.Select(k => $"os={k.Os}&arch={k.Arch}"));
-            return ApiErrors.BadRequest("invalid_platform", $"No agent is built for os='{os}' arch='{arch}'. Known platforms: {known}.");
+            var known = string.Join(", ", names.Keys.Select(k => $"os={k.Os}&arch={k.Arch}"));
+            return ApiErrors.BadRequest("invalid_platform", $"No {what} is built for os='{os}' arch='{arch}'. Known platforms: {known}.");
         }
 
-        var file = assets.Find(DistributionAssets.BinariesFolder, name);
+        var file = assets.Find(folder, name);
         if (file is null)
         {
-            return ApiErrors.NotFound("binary_not_published", $"The agent for {os}/{arch} ({name}) is not published on this server.");
+            return ApiErrors.NotFound("binary_not_published", $"The {what} for {os}/{arch} ({name}) is not published on this server.");
         }
 
         var sha = await digests.Sha256Async(file, context.RequestAborted);

@@ -9,6 +9,7 @@ internal sealed class DistributionAssets(string dataDir, string bundledDir)
 {
     public const string BinariesFolder = "agent-binaries";
     public const string InstallFolder = "install";
+    public const string ResticFolder = "restic";
 
     /// <summary>Agent executable per (os, arch) the project publishes.</summary>
     public static IReadOnlyDictionary<(string Os, string Arch), string> AgentBinaries { get; } =
@@ -17,6 +18,15 @@ internal sealed class DistributionAssets(string dataDir, string bundledDir)
             [("linux", "amd64")] = "restic-manager-agent-linux-amd64",
             [("linux", "arm64")] = "restic-manager-agent-linux-arm64",
             [("windows", "amd64")] = "restic-manager-agent-windows-amd64.exe",
+        };
+
+    /// <summary>The restic executable per (os, arch) a server may carry for hosts without one (<c>dist/restic/</c>).</summary>
+    public static IReadOnlyDictionary<(string Os, string Arch), string> ResticBinaries { get; } =
+        new Dictionary<(string, string), string>
+        {
+            [("linux", "amd64")] = "restic-linux-amd64",
+            [("linux", "arm64")] = "restic-linux-arm64",
+            [("windows", "amd64")] = "restic-windows-amd64.exe",
         };
 
     /// <summary>Install assets and their content types.</summary>

@@ -134,4 +134,29 @@ public sealed class PublishedTreeTests(PublishedTree tree)
         noOut.ExitCode.ShouldBe(2);
         noOut.Output.ShouldContain("--out DIR is required");
     }
+
+    [Fact]
+    public async Task CarriesTheResticItIsGivenListedInTheSums()
+    {
+        using var dir = new TempDir();
+        var script = RepoPaths.Of("deploy", "publish.sh");
+        var restic = dir.Write("fetched/restic-linux-amd64", "#!/bin/sh\necho restic 0.17.3\n");
+        dir.Write("fetched/restic-mips", "not a platform we carry");
+        Directory.CreateDirectory(dir.Of("empty"));
+
+        var (code, output) = await ChildProcess.RunAsync("bash",
+            [script, "--out", dir.Of("out"), "--targets", "none", "--server", "none", "--restic-dir", dir.Of("fetched")]);
+        var empty = await ChildProcess.RunAsync("bash", [script, "--out", dir.Of("out2"), "--targets", "none", "--server", "none", "--restic-dir", dir.Of("empty")]);
+
+        code.ShouldBe(0, output);
+        var dist = dir.Of("out", "dist");
+        Directory.GetFiles(Path.Join(dist, "restic")).Select(Path.GetFileName).ShouldBe(["restic-linux-amd64"]);
+        File.ReadAllBytes(Path.Join(dist, "restic", "restic-linux-amd64")).ShouldBe(File.ReadAllBytes(restic));
+        Convert.ToString((int)File.GetUnixFileMode(Path.Join(dist, "restic", "restic-linux-amd64")), 8).ShouldBe("755");
+        File.ReadAllLines(Path.Join(dist, "SHA256SUMS")).ShouldContain(
+            $"{Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(restic)))}  restic/restic-linux-amd64");
+        empty.ExitCode.ShouldBe(2);
+        empty.Output.ShouldContain("holds none of restic-linux-amd64");
+        Directory.Exists(dir.Of("out2", "dist")).ShouldBeFalse("a refused publish writes nothing");
+    }
 }

@@ -121,6 +121,41 @@ public sealed class WebFormsBrowserTests(WebUiWorld world) : IClassFixture<WebUi
     }
 
     [Fact]
+    public async Task TheAgentUpdatePolicyRefusesABadShareByItsFieldAndSavesAGoodOne()
+    {
+        var (context, page, _) = await world.SignInAsync();
+        await using var _ = context;
+        await page.ClickAsync("text=Agent updates");
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Agent updates");
+        (await page.InnerTextAsync("#update-counts")).ShouldContain("current");
+
+        await page.SelectOptionAsync("#policy-form select[name=mode]", "manual");
+        await page.FillAsync("#policy-form input[name=canaryPercent]", "150");
+        await page.ClickAsync("#policy-form button[type=submit]");
+        await Assertions.Expect(page.Locator("[role=alert]")).ToContainTextAsync("canaryPercent: a share of the fleet from 0 to 100.");
+        (await page.GetAttributeAsync("#policy-form input[name=canaryPercent]", "aria-invalid")).ShouldBe("true");
+        (await PolicyAsync()).Str("mode").ShouldBe("automatic", "a refused form changes nothing");
+
+        await page.SelectOptionAsync("#policy-form select[name=mode]", "manual");
+        await page.FillAsync("#policy-form input[name=canaryPercent]", "25");
+        await page.FillAsync("#policy-form input[name=canaryLabel]", "canary");
+        await page.ClickAsync("#policy-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#update-status [data-phase]")).ToContainTextAsync("manual: hosts are updated when an admin asks");
+        var policy = await PolicyAsync();
+        (policy.Str("mode"), policy.GetProperty("canaryPercent").GetInt32(), policy.Str("canaryLabel")).ShouldBe(("manual", 25, "canary"));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshots.Path("agent-updates.png"), FullPage = true });
+
+        using var back = await world.Admin.PutAsJsonAsync("/api/v1/agent-updates", new { mode = "automatic", canaryPercent = 10, canaryLabel = "" });
+        back.EnsureSuccessStatusCode();
+    }
+
+    private async Task<System.Text.Json.JsonElement> PolicyAsync()
+    {
+        using var response = await world.Admin.GetAsync("/api/v1/agent-updates");
+        return await response.JsonAsync();
+    }
+
+    [Fact]
     public async Task AViewerSeesNoActionAndAForgedPostIsForbidden()
     {
         var (context, page, _) = await world.SignInAsync("victor");
@@ -140,7 +175,7 @@ public sealed class WebFormsBrowserTests(WebUiWorld world) : IClassFixture<WebUi
         var jobsBefore = await JobCountAsync();
         var antiforgery = await page.GetAttributeAsync("header input[name=__RequestVerificationToken]", "value");
         foreach (var path in new[] { $"/plans/{world.PlanId}?handler=Run", $"/plans/{world.PlanId}?handler=Delete", $"/plans/{world.PlanId}",
-            $"/repositories/{world.RepositoryId}?handler=Delete", "/hosts/add" })
+            $"/repositories/{world.RepositoryId}?handler=Delete", "/hosts/add", "/hosts/updates", "/hosts/updates?handler=Resume" })
         {
             var response = await page.APIRequest.PostAsync($"{world.Url}{path}", new APIRequestContextOptions
             {

@@ -87,8 +87,14 @@ if ($Uninstall) {
 if ($Server -notmatch '^https?://') { Fail 'no server URL: pass -Server https://your-server' }
 $Server = $Server.TrimEnd('/')
 if (-not [Environment]::Is64BitOperatingSystem) { Fail 'a 64-bit Windows is required' }
+# The agent runs the host's restic, or the one the server provides (it downloads and verifies that one itself).
 if (-not (Get-Command restic -ErrorAction SilentlyContinue)) {
-    Fail 'restic is not installed or not on PATH; install it first (winget install restic.restic, or scoop install restic)'
+    try {
+        Invoke-WebRequest -Method Head -UseBasicParsing -Uri "$Server/restic/binary?os=windows&arch=amd64" | Out-Null
+        Write-Host "install.ps1: restic is not on PATH: the agent will use the restic $Server provides"
+    } catch {
+        Fail "restic is not installed and $Server provides none; install it first (winget install restic.restic, or scoop install restic)"
+    }
 }
 if ((Test-Path $Config) -and $Token -and -not $Reenroll) {
     Fail "this host is already enrolled ($Config); pass -Reenroll to enroll it again, or omit the token to upgrade"

@@ -68,8 +68,21 @@ case "$(uname -m)" in
   *) die "unsupported architecture $(uname -m); agents exist for amd64 and arm64" ;;
 esac
 
+served() { # served URL: whether the server has it (a HEAD request)
+  if command -v curl >/dev/null 2>&1; then
+    curl -fsS -I -o /dev/null "$1" 2>/dev/null
+  else
+    wget -q --spider "$1" 2>/dev/null
+  fi
+}
+
+# The agent runs the host's restic, or the one the server provides (it downloads and verifies that one itself).
 if ! command -v restic >/dev/null 2>&1; then
-  die "restic is not installed; install it first (Debian/Ubuntu: apt-get install restic; Fedora/RHEL: dnf install restic; or see https://restic.readthedocs.io/en/stable/020_installation.html)"
+  if served "$server_url/restic/binary?os=linux&arch=$arch"; then
+    say "restic is not on PATH: the agent will use the restic $server_url provides"
+  else
+    die "restic is not installed and $server_url provides none; install it first (Debian/Ubuntu: apt-get install restic; Fedora/RHEL: dnf install restic; or see https://restic.readthedocs.io/en/stable/020_installation.html)"
+  fi
 fi
 
 if [ -f "$config" ] && [ -n "$token" ] && [ "$reenroll" -eq 0 ]; then

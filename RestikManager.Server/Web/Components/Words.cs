@@ -61,6 +61,15 @@ internal static class Words
         _ => "protected",
     };
 
+    /// <summary>The restic a host runs and where it comes from.</summary>
+    public static string Restic(string? version, string? source) => version is null ? "missing" : source switch
+    {
+        ResticSources.Server => $"{version} (from this server)",
+        ResticSources.Configured => $"{version} (configured path)",
+        ResticSources.Path => $"{version} (the host's own)",
+        _ => version,
+    };
+
     /// <summary>One plan's line under a host's verdict.</summary>
     public static string PlanLine(PlanProtection p)
     {

@@ -15,7 +15,7 @@ namespace RestikManager.Server.Web.Pages.Hosts;
 [Authorize(Policy = Roles.CanView)]
 internal sealed class HostModel(
     AgentStore agents, AgentConnections connections, AgentPresence presence, Distribution.AgentReleases releases, PlanStore plans, ProtectionReport report, JobStore jobs,
-    JobViews views, JobNames names, HostCommands commands, TimeProvider time) : PageModel
+    JobViews views, JobNames names, HostCommands commands, Updates.UpdateCommands updates, TimeProvider time) : PageModel
 {
     public const int RecentJobs = 20;
 
@@ -53,6 +53,26 @@ internal sealed class HostModel(
         }
 
         if (commands.SetLabel(id, label, User.Actor()) is { } refusal)
+        {
+            Refusal = refusal.Message;
+            var page = OnGet(id);
+            Response.StatusCode = refusal.Status;
+            return page;
+        }
+
+        return Redirect($"/hosts/{id}");
+    }
+
+    /// <summary>Offers the host the agent served for its platform now (the API's <c>POST /api/v1/hosts/{id}/update</c>).</summary>
+    public async Task<IActionResult> OnPostUpdateAsync(string id, CancellationToken cancellationToken)
+    {
+        if (!User.MayAdminister())
+        {
+            return Forbid();
+        }
+
+        var (_, refusal) = await updates.UpdateNowAsync(id, User.Actor(), cancellationToken);
+        if (refusal is not null)
         {
             Refusal = refusal.Message;
             var page = OnGet(id);
