@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
+using RestikManager.Agent.Connection;
 using RestikManager.Contracts.Protocol;
 
 namespace RestikManager.Agent.Restic;
@@ -96,29 +96,8 @@ internal sealed partial class ResticLocator
 
         Directory.CreateDirectory(_dir);
         var candidate = _served + ".new";
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        long size = 0;
-        await using (var body = await response.Content.ReadAsStreamAsync(cancellationToken))
-        await using (var file = new FileStream(candidate, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            var buffer = new byte[81920];
-            int read;
-            while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
-            {
-                size += read;
-                if (size > MaxBytes)
-                {
-                    break;
-                }
-
-                hash.AppendData(buffer, 0, read);
-                await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-            }
-
-            file.Flush(flushToDisk: true);
-        }
-
-        var sha = Convert.ToHexStringLower(hash.GetHashAndReset());
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var (sha, size) = await HashedCopy.ToFileAsync(body, candidate, MaxBytes, cancellationToken);
         if (size > MaxBytes || !string.Equals(sha, announced, StringComparison.OrdinalIgnoreCase))
         {
             File.Delete(candidate);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using System.Threading.Channels;
 using RestikManager.Agent.Config;
+using RestikManager.Agent.Connection;
 using RestikManager.Agent.Jobs;
 using RestikManager.Agent.State;
 using RestikManager.Contracts;
@@ -123,29 +123,7 @@ internal sealed partial class SelfUpdater(AgentConfig config, AgentState state, 
             }
 
             await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            long size = 0;
-            await using (var file = new FileStream(executable.Candidate, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                var buffer = new byte[81920];
-                int read;
-                while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
-                {
-                    size += read;
-                    if (size > offer.Size)
-                    {
-                        break;
-                    }
-
-                    hash.AppendData(buffer, 0, read);
-                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                }
-
-                await file.FlushAsync(cancellationToken);
-                file.Flush(flushToDisk: true);
-            }
-
-            var sha = Convert.ToHexStringLower(hash.GetHashAndReset());
+            var (sha, size) = await HashedCopy.ToFileAsync(body, executable.Candidate, offer.Size, cancellationToken);
             if (size != offer.Size || !string.Equals(sha, offer.Sha256, StringComparison.OrdinalIgnoreCase))
             {
                 File.Delete(executable.Candidate);
