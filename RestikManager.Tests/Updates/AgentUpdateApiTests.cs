@@ -183,6 +183,31 @@ public sealed class AgentUpdateApiTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task AHostThatDoesNotComeBackInTimeFailsItsUpdateAndPausesTheRollout()
+    {
+        // The shortest deadline the options allow (10 s): the test waits it out once.
+        using var server = ServerFactory.OnKestrel(new() { ["Updates:EvaluateEvery"] = "00:00:00.200", ["Updates:ComeBackWithin"] = "00:00:10" });
+        var binary = Path.Join(server.BundledDir.Path, "agent-binaries", "restic-manager-agent-linux-amd64");
+        Directory.CreateDirectory(Path.GetDirectoryName(binary)!);
+        await File.WriteAllBytesAsync(binary, AgentB);
+        await File.WriteAllTextAsync(binary + ".version", "2.0.0\n");
+        using var admin = await Api.AdminAsync(server);
+        var (id, credential) = await Api.EnrollAsync(server, admin, "gone1");
+        await using (var agent = await FakeAgent.ConnectAsync(server, credential, "1.0.0"))
+        {
+            await PutPolicyAsync(admin, new { mode = "automatic", canaryPercent = 100 });
+            (await agent.OfferAsync()).Version.ShouldBe("2.0.0");
+        }
+
+        // The agent took the offer and was never heard of again.
+        await Eventually.TrueAsync(() => StatusAsync(admin).Result.GetProperty("paused").GetBoolean(), TimeSpan.FromSeconds(30), "the rollout pauses");
+        (await StatusAsync(admin)).GetProperty("pausedReason").GetString()!.ShouldContain("gone1");
+        var update = (await HostAsync(admin, id)).GetProperty("update");
+        update.GetProperty("state").GetString().ShouldBe("failed");
+        update.GetProperty("error").GetString()!.ShouldStartWith("did not come back on 2.0.0 within");
+    }
+
     private static async Task PutPolicyAsync(HttpClient admin, object policy)
     {
         using var response = await admin.PutAsJsonAsync("/api/v1/agent-updates", policy);
