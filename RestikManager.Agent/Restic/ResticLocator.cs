@@ -81,6 +81,12 @@ internal sealed partial class ResticLocator
         catch (Exception e) when (e is HttpRequestException or IOException or UnauthorizedAccessException
                                       or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
+            // A download cut short leaves nothing behind; what was kept stays in use.
+            if (File.Exists(_served + ".new"))
+            {
+                File.Delete(_served + ".new");
+            }
+
             LogUnreachable(_logger, url, e.Message);
         }
     }
