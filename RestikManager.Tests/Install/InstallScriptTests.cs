@@ -136,6 +136,41 @@ public sealed class InstallScriptTests(PublishedTree tree) : IAsyncLifetime, IDi
         Directory.Exists(Prefix).ShouldBeFalse();
     }
 
+    [Fact]
+    public async Task WithoutResticOnPathItInstallsOnlyWhenTheServerProvidesOne()
+    {
+        // Every command of this machine except restic.
+        var noRestic = _host.Of("no-restic");
+        Directory.CreateDirectory(noRestic);
+        foreach (var file in new[] { "/usr/bin", "/usr/sbin" }.SelectMany(Directory.EnumerateFiles).Where(f => Path.GetFileName(f) != "restic"))
+        {
+            var link = Path.Join(noRestic, Path.GetFileName(file));
+            if (!File.Exists(link))
+            {
+                File.CreateSymbolicLink(link, file);
+            }
+        }
+
+        var env = Env(_stack.Url);
+        env["PATH"] = $"{_host.Of("bin")}:{noRestic}";
+        var token = await Api.EnrollmentTokenAsync(_stack.Admin);
+        var run = new[] { "-c", "curl -fsSL \"$SERVER/install/install.sh\" | sh -s -- --prefix \"$PREFIX\" --token \"$1\" --hostname db9", "install", token };
+
+        var (refused, refusedOutput) = await ChildProcess.RunAsync("sh", run, env);
+        var installedAfterRefusal = Directory.Exists(Prefix);
+        var served = _stack.Root.Of("server-data", "restic", "restic-linux-amd64");
+        Directory.CreateDirectory(Path.GetDirectoryName(served)!);
+        await File.WriteAllTextAsync(served, "#!/bin/sh\necho 'restic 0.17.3'\n");
+        var (code, output) = await ChildProcess.RunAsync("sh", run, env);
+
+        refused.ShouldBe(1, refusedOutput);
+        refusedOutput.ShouldContain($"restic is not installed and {_stack.Url} provides none; install it first");
+        installedAfterRefusal.ShouldBeFalse("a refusal installs nothing");
+        code.ShouldBe(0, output);
+        output.ShouldContain($"restic is not on PATH: the agent will use the restic {_stack.Url} provides");
+        output.ShouldContain($"installed restic-manager-agent {PublishedTree.Version}");
+    }
+
     /// <summary><c>curl -fsSL SERVER/install/install.sh | sh -s -- ARGS</c>, into the test's root.</summary>
     private Task<(int ExitCode, string Output)> Install(string server, params string[] args) =>
         ChildProcess.RunAsync("sh", ["-c", "curl -fsSL \"$SERVER/install/install.sh\" | sh -s -- --prefix \"$PREFIX\" \"$@\"", "install", .. args], Env(server));
