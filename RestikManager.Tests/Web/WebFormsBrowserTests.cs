@@ -254,6 +254,9 @@ public sealed class WebFormsBrowserTests(WebUiWorld world) : IClassFixture<WebUi
 
         var firing = (await receiver.WaitForAsync(r => r.Json.Str("event") == "host_offline", 1, TimeSpan.FromSeconds(30), "host_offline")).Single();
         firing.Headers["X-RestikManager-Signature"].ShouldBe(Server.Alerts.Sending.ChannelSender.Signature(secret, firing.Body));
+        // The receiver answered before the server wrote down the delivery: the page shows it once that is written.
+        await Eventually.TrueAsync(() => world.Admin.GetStringAsync("/api/v1/alerts?state=firing").Result.Contains("\"delivered\"", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10), "the delivery recorded");
         await page.GotoAsync($"{world.Url}/notifications");
         var incident = page.Locator("section[aria-labelledby=firing-heading] tr[data-state=firing]");
         await Assertions.Expect(incident).ToContainTextAsync("host_offline");
