@@ -62,10 +62,13 @@ internal sealed partial class Rollout(
         return null;
     }
 
-    /// <summary>Records a failed update once (hellos repeat it) and pauses an automatic rollout.</summary>
+    /// <summary>
+    /// Records a failed update and pauses an automatic rollout, only for the update this host was offered and has not
+    /// settled: a failure repeated by later hellos, or told of a version never offered, changes nothing.
+    /// </summary>
     private void Failed(AgentRecord record, UpdateFailure failed)
     {
-        if (!HostViews.IsPlainText(failed.Version, 64) || (record.UpdateState == UpdateStates.Failed && record.UpdateVersion == failed.Version))
+        if (record.UpdateState != UpdateStates.Sent || record.UpdateVersion != failed.Version || !HostViews.IsPlainText(failed.Version, 64))
         {
             return;
         }

@@ -37,6 +37,8 @@ public sealed class ProtocolBreachTests(ProtocolBreachTests.Hub server) : IClass
     [InlineData("""{"type":"heartbeat","sentAt":"yesterday"}""", "after-hello", WebSocketCloseStatus.InvalidPayloadData, "malformed heartbeat message")]
     [InlineData("""{"type":"hello","protocolVersion":2,"agentVersion":"1\nFAKE LOG LINE","commit":"x","buildDate":"x","os":"linux","arch":"amd64","hostname":"h"}""", null, WebSocketCloseStatus.InvalidPayloadData, "malformed hello message")]
     [InlineData("""{"type":"hello","protocolVersion":2,"commit":"x","buildDate":"x","os":"linux","arch":"amd64","hostname":"h"}""", null, WebSocketCloseStatus.InvalidPayloadData, "malformed hello message")]
+    [InlineData("""{"type":"hello","protocolVersion":2,"agentVersion":"1","commit":"x","buildDate":"x","os":"linux","arch":"amd64","hostname":"h","resticSource":"elsewhere"}""", null, WebSocketCloseStatus.InvalidPayloadData, "malformed hello message")]
+    [InlineData("""{"type":"updateFailed","failure":{"version":"2.0.0","reason":"","at":"2026-01-01T00:00:00Z"}}""", "after-hello", WebSocketCloseStatus.InvalidPayloadData, "malformed updateFailed message: bad update failure")]
     [InlineData("""{"type":"activeJobs","jobIds":null}""", "after-hello", WebSocketCloseStatus.InvalidPayloadData, "malformed activeJobs message")]
     [InlineData("""{"type":"activeJobs"}""", "after-hello", WebSocketCloseStatus.InvalidPayloadData, "malformed activeJobs message: bad job ids")]
     [InlineData("""{"type":"activeJobs","jobIds":[null]}""", "after-hello", WebSocketCloseStatus.InvalidPayloadData, "malformed activeJobs message: bad job ids")]

@@ -208,6 +208,21 @@ public sealed class AgentUpdateApiTests : IDisposable
         update.GetProperty("error").GetString()!.ShouldStartWith("did not come back on 2.0.0 within");
     }
 
+    [Fact]
+    public async Task AFailureOfAnUpdateNeverOfferedChangesNothing()
+    {
+        // An agent may only speak for the update it was offered: a made-up failure neither marks the host nor pauses the fleet.
+        using var admin = await Api.AdminAsync(_server);
+        var (id, credential) = await Api.EnrollAsync(_server, admin, "liar1");
+        await using var agent = await FakeAgent.ConnectAsync(_server, credential, "1.0.0",
+            new UpdateFailure("7.7.7", "an update that never was", DateTimeOffset.UtcNow));
+
+        (await agent.OfferAsync()).Version.ShouldBe("2.0.0", "the automatic rollout goes on and offers the served agent");
+        (await StatusAsync(admin)).GetProperty("paused").GetBoolean().ShouldBeFalse();
+        var update = (await HostAsync(admin, id)).GetProperty("update");
+        (update.GetProperty("version").GetString(), update.GetProperty("state").GetString()).ShouldBe(("2.0.0", "sent"));
+    }
+
     private static async Task PutPolicyAsync(HttpClient admin, object policy)
     {
         using var response = await admin.PutAsJsonAsync("/api/v1/agent-updates", policy);
