@@ -128,12 +128,12 @@ internal sealed partial class ResticLocator
         return null;
     }
 
-    [LoggerMessage(80, LogLevel.Information, "Using restic {Version} from the server (SHA-256 {Sha256}), kept at {Path}")]
+    [LoggerMessage(90, LogLevel.Information, "Using restic {Version} from the server (SHA-256 {Sha256}), kept at {Path}")]
     private static partial void LogInstalled(ILogger logger, string version, string sha256, string path);
 
-    [LoggerMessage(81, LogLevel.Warning, "The server's restic ({Url}) was not taken: {Reason}; the restic used so far stays")]
+    [LoggerMessage(91, LogLevel.Warning, "The server's restic ({Url}) was not taken: {Reason}; the restic used so far stays")]
     private static partial void LogRefused(ILogger logger, string url, string reason);
 
-    [LoggerMessage(82, LogLevel.Debug, "Cannot look at the server's restic ({Url}): {Reason}")]
+    [LoggerMessage(92, LogLevel.Debug, "Cannot look at the server's restic ({Url}): {Reason}")]
     private static partial void LogUnreachable(ILogger logger, string url, string reason);
 }

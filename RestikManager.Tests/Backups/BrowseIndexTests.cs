@@ -33,7 +33,8 @@ public sealed class BrowseIndexTests(PublishedTree tree)
         await Eventually.HoldsAsync(() => File.Exists(Path.Join(index, "dirs.bin")), TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(250));
 
         File.Exists(Path.Join(index, "dirs.bin")).ShouldBeTrue("the agent indexed the snapshot:\n" + backups.Agent("web1").Output);
-        backups.Agent("web1").Output.ShouldContain($"Indexed snapshot {snapshot}");
+        // The index is in place a moment before its log line is read from the agent's output.
+        await backups.Agent("web1").WaitForLineAsync(new System.Text.RegularExpressions.Regex($"Indexed snapshot {snapshot}"), TimeSpan.FromSeconds(30));
 
         var first = await backups.BrowseAsync(snapshot, wide, limit: 10);
         first.GetProperty("entries").EnumerateArray().Select(e => e.Str("name")).ShouldBe(Enumerable.Range(0, 10).Select(d => $"d{d:00}"));
