@@ -31,6 +31,19 @@ public sealed class PublishedTree : IAsyncLifetime
 
     private static async Task<TempDir> PublishAsync()
     {
+        // RM_TEST_PUBLISH_DIR: a publish made earlier with the same stamp (see README, "Testing"), reused as it is: for
+        // running a few process tests again without waiting for the publish. CI never sets it.
+        if (Environment.GetEnvironmentVariable("RM_TEST_PUBLISH_DIR") is { Length: > 0 } kept)
+        {
+            var stamp = Path.Join(kept, "dist", "agent-binaries", "restic-manager-agent-linux-amd64.version");
+            if (!File.Exists(stamp) || File.ReadAllText(stamp).Trim() != Version)
+            {
+                throw new InvalidOperationException($"RM_TEST_PUBLISH_DIR={kept} is not a publish stamped {Version} (see README, \"Testing\")");
+            }
+
+            return TempDir.Existing(kept);
+        }
+
         var dir = new TempDir("rm-publish");
         AppDomain.CurrentDomain.ProcessExit += (_, _) => dir.Dispose();
         var (code, output) = await ChildProcess.RunAsync("bash",

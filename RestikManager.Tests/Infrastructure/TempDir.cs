@@ -9,7 +9,18 @@ internal sealed class TempDir : IDisposable
         Directory.CreateDirectory(Path);
     }
 
+    private TempDir(string path, bool owned)
+    {
+        Path = path;
+        _owned = owned;
+    }
+
+    private readonly bool _owned = true;
+
     public string Path { get; }
+
+    /// <summary>A directory that is not the test's: read through the same helpers, never removed.</summary>
+    public static TempDir Existing(string path) => new(System.IO.Path.GetFullPath(path), owned: false);
 
     public string Of(params string[] parts) => System.IO.Path.Join([Path, .. parts]);
 
@@ -24,6 +35,11 @@ internal sealed class TempDir : IDisposable
 
     public void Dispose()
     {
+        if (!_owned)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(Path, recursive: true);
