@@ -117,13 +117,21 @@ internal sealed class IncidentStore(Database database, TimeProvider time)
         });
     }
 
-    /// <summary>Pending deliveries whose time has come, oldest first.</summary>
+    /// <summary>
+    /// Pending deliveries whose time has come, at most one per channel: a channel's oldest pending one (by insertion), so
+    /// that each channel hears its messages in the order they were queued, and a later one never overtakes an earlier one
+    /// that is waiting for a retry.
+    /// </summary>
     public IReadOnlyList<Delivery> Due(DateTimeOffset now, int limit)
     {
         using var connection = database.Open();
-        return [.. connection.Query<Delivery>(
-            $"SELECT {DeliveryColumns} FROM deliveries WHERE status = '{AlertStates.Pending}' AND next_attempt_at <= @now ORDER BY next_attempt_at LIMIT @limit",
-            new { now, limit })];
+        return [.. connection.Query<Delivery>($"""
+            SELECT {DeliveryColumns} FROM deliveries d
+            WHERE status = '{AlertStates.Pending}' AND next_attempt_at <= @now
+              AND NOT EXISTS (SELECT 1 FROM deliveries e
+                              WHERE e.channel_id = d.channel_id AND e.status = '{AlertStates.Pending}' AND e.rowid < d.rowid)
+            ORDER BY next_attempt_at LIMIT @limit
+            """, new { now, limit })];
     }
 
     /// <summary>When the next pending delivery is due, if any.</summary>

@@ -3,7 +3,8 @@ using Microsoft.Extensions.Options;
 namespace RestikManager.Server.Alerts.Sending;
 
 /// <summary>
-/// Sends the outbox: each pending delivery whose time has come, a few at once. A 2xx marks it delivered (and it is
+/// Sends the outbox: each pending delivery whose time has come, a few channels at once and each channel's in the order
+/// they were queued (<see cref="IncidentStore.Due"/>). A 2xx marks it delivered (and it is
 /// never sent again); a failure schedules the next attempt with a doubling delay, until <see cref="AlertOptions.RetryFor"/>
 /// has passed since it was queued, when it is marked failed. Pending deliveries survive a restart (they are rows).
 /// </summary>
