@@ -60,10 +60,9 @@ public sealed class PublishedTree : IAsyncLifetime
 }
 
 /// <summary>
-/// The process tests that use the published tree, in five collections that run side by side (each serial inside):
+/// The process tests that use the published tree, in four collections that run side by side (each serial inside):
 /// the agent process and durability, backups on published executables, the install scripts and the published server,
-/// the web pages and admin commands, and agents that update themselves or take the server's restic (these wait for a
-/// second publish of their own, so they are not at the end of another collection's queue).
+/// and the web pages and admin commands.
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class PublishedTreeGroup : ICollectionFixture<PublishedTree>
@@ -72,7 +71,6 @@ public sealed class PublishedTreeGroup : ICollectionFixture<PublishedTree>
     public const string Backups = "published tree: backups";
     public const string Install = "published tree: install";
     public const string Web = "published tree: web and admin";
-    public const string Updates = "published tree: updates";
 
     /// <summary>
     /// The trait of every test that runs published executables (server, agents, scripts, the browser): the slow part.
@@ -89,6 +87,3 @@ public sealed class PublishedTreeInstallGroup : ICollectionFixture<PublishedTree
 
 [CollectionDefinition(PublishedTreeGroup.Web)]
 public sealed class PublishedTreeWebGroup : ICollectionFixture<PublishedTree>;
-
-[CollectionDefinition(PublishedTreeGroup.Updates)]
-public sealed class PublishedTreeUpdatesGroup : ICollectionFixture<PublishedTree>;

@@ -13,7 +13,7 @@ namespace RestikManager.Tests.Updates;
 /// result; a tampered download is refused; a B that cannot start is never installed. The server's rollout logic (canaries,
 /// manual, off, pauses) is <see cref="AgentUpdateApiTests"/>.
 /// </summary>
-[Collection(PublishedTreeGroup.Updates)]
+[Collection(PublishedTreeGroup.Name)]
 [Trait("Category", PublishedTreeGroup.Category)]
 public sealed class AgentSelfUpdateTests(PublishedTree tree)
 {

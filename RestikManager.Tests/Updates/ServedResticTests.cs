@@ -11,7 +11,7 @@ namespace RestikManager.Tests.Updates;
 /// downloaded, verified and kept in the agent's state directory, replaced when the server's changes, and a served
 /// file that does not run as restic is never taken.
 /// </summary>
-[Collection(PublishedTreeGroup.Updates)]
+[Collection(PublishedTreeGroup.Name)]
 [Trait("Category", PublishedTreeGroup.Category)]
 public sealed class ServedResticTests(PublishedTree tree)
 {
