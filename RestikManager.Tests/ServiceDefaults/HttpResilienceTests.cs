@@ -81,8 +81,9 @@ public sealed class HttpResilienceTests : IAsyncLifetime
     [Fact]
     public async Task AServerThatNeverAnswersInTimeEndsInATimeout()
     {
-        Answer(Enumerable.Repeat<Func<HttpContext, Task>>(async c => await Task.Delay(TimeSpan.FromSeconds(3), c.RequestAborted), 3).ToArray());
-        using var client = HttpResilience.CreateClient(Quick with { Retries = 2, AttemptTimeout = TimeSpan.FromMilliseconds(200) });
+        Answer(Enumerable.Repeat<Func<HttpContext, Task>>(async c => await Task.Delay(TimeSpan.FromSeconds(5), c.RequestAborted), 3).ToArray());
+        // A second per attempt: at 200 ms a loaded run once gave up on the third before the server had read it.
+        using var client = HttpResilience.CreateClient(Quick with { Retries = 2, AttemptTimeout = TimeSpan.FromSeconds(1) });
 
         await Should.ThrowAsync<TimeoutRejectedException>(() => client.GetAsync(Url));
         _requests.ShouldBe(3);
