@@ -118,27 +118,31 @@ internal sealed class IncidentStore(Database database, TimeProvider time)
     }
 
     /// <summary>
-    /// Pending deliveries whose time has come, at most one per channel: a channel's oldest pending one (by insertion), so
-    /// that each channel hears its messages in the order they were queued, and a later one never overtakes an earlier one
-    /// that is waiting for a retry.
+    /// The deliveries a channel may be sent now: its oldest pending one (by insertion). Each channel hears its messages in
+    /// the order they were queued, and a later one never overtakes an earlier one that is waiting for a retry.
     /// </summary>
+    private const string HeadOfItsChannel = $"""
+        d.status = '{AlertStates.Pending}'
+        AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.channel_id = d.channel_id AND e.status = '{AlertStates.Pending}' AND e.rowid < d.rowid)
+        """;
+
+    /// <summary>Pending deliveries whose time has come, at most one per channel (<see cref="HeadOfItsChannel"/>), soonest first.</summary>
     public IReadOnlyList<Delivery> Due(DateTimeOffset now, int limit)
     {
         using var connection = database.Open();
-        return [.. connection.Query<Delivery>($"""
-            SELECT {DeliveryColumns} FROM deliveries d
-            WHERE status = '{AlertStates.Pending}' AND next_attempt_at <= @now
-              AND NOT EXISTS (SELECT 1 FROM deliveries e
-                              WHERE e.channel_id = d.channel_id AND e.status = '{AlertStates.Pending}' AND e.rowid < d.rowid)
-            ORDER BY next_attempt_at LIMIT @limit
-            """, new { now, limit })];
+        return [.. connection.Query<Delivery>(
+            $"SELECT {DeliveryColumns} FROM deliveries d WHERE {HeadOfItsChannel} AND d.next_attempt_at <= @now ORDER BY d.next_attempt_at LIMIT @limit",
+            new { now, limit })];
     }
 
-    /// <summary>When the next pending delivery is due, if any.</summary>
+    /// <summary>
+    /// When the next delivery may be sent, if any: a delivery held behind an earlier one of its channel is not due, however
+    /// old (counting it would wake the worker to find nothing to send, again and again, until the earlier one's retry).
+    /// </summary>
     public DateTimeOffset? NextDue()
     {
         using var connection = database.Open();
-        return connection.ExecuteScalar<DateTimeOffset?>($"SELECT min(next_attempt_at) FROM deliveries WHERE status = '{AlertStates.Pending}'");
+        return connection.ExecuteScalar<DateTimeOffset?>($"SELECT min(d.next_attempt_at) FROM deliveries d WHERE {HeadOfItsChannel}");
     }
 
     public void Delivered(string id)

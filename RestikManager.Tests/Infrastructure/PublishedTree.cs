@@ -31,14 +31,14 @@ public sealed class PublishedTree : IAsyncLifetime
 
     private static async Task<TempDir> PublishAsync()
     {
-        // RM_TEST_PUBLISH_DIR: a publish made earlier with the same stamp (see README, "Testing"), reused as it is: for
+        // RM_TEST_PUBLISH_DIR: a publish made earlier with the same stamp (README, "The two commands"), reused as it is: for
         // running a few process tests again without waiting for the publish. CI never sets it.
         if (Environment.GetEnvironmentVariable("RM_TEST_PUBLISH_DIR") is { Length: > 0 } kept)
         {
             var stamp = Path.Join(kept, "dist", "agent-binaries", "restic-manager-agent-linux-amd64.version");
             if (!File.Exists(stamp) || File.ReadAllText(stamp).Trim() != Version)
             {
-                throw new InvalidOperationException($"RM_TEST_PUBLISH_DIR={kept} is not a publish stamped {Version} (see README, \"Testing\")");
+                throw new InvalidOperationException($"RM_TEST_PUBLISH_DIR={kept} is not a publish stamped {Version} (README, \"The two commands\")");
             }
 
             return TempDir.Existing(kept);
