@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using RestikManager.Server.Hosting;
 
 namespace RestikManager.Server.Agents;
 
@@ -20,13 +21,22 @@ internal sealed class AgentPresence
     /// <summary>The newest time seen in this process, which may be ahead of the database.</summary>
     public DateTimeOffset? LastSeen(string agentId) => _latest.TryGetValue(agentId, out var at) ? at : null;
 
+    /// <summary>Puts back a batch that could not be written, unless a newer time came meanwhile.</summary>
+    public void Restore(IEnumerable<KeyValuePair<string, DateTimeOffset>> batch)
+    {
+        foreach (var (agentId, at) in batch)
+        {
+            _dirty.AddOrUpdate(agentId, at, (_, newer) => newer > at ? newer : at);
+        }
+    }
+
     /// <summary>Takes the times not yet written.</summary>
     public IReadOnlyCollection<KeyValuePair<string, DateTimeOffset>> TakeDirty() =>
         Interlocked.Exchange(ref _dirty, new ConcurrentDictionary<string, DateTimeOffset>(StringComparer.Ordinal));
 }
 
 /// <summary>Writes <see cref="AgentPresence"/>'s batch every few seconds and once more at shutdown.</summary>
-internal sealed partial class LastSeenFlusher(AgentPresence presence, AgentStore agents, TimeProvider time, ILogger<LastSeenFlusher> logger) : BackgroundService
+internal sealed class LastSeenFlusher(AgentPresence presence, AgentStore agents, WorkerIterations iterations, TimeProvider time) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
 
@@ -37,7 +47,7 @@ internal sealed partial class LastSeenFlusher(AgentPresence presence, AgentStore
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                Flush();
+                await iterations.RunAsync(Workers.LastSeen, Flush, stoppingToken);
             }
         }
         catch (OperationCanceledException)
@@ -48,21 +58,21 @@ internal sealed partial class LastSeenFlusher(AgentPresence presence, AgentStore
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        Flush();
+        await iterations.RunAsync(Workers.LastSeen, Flush, CancellationToken.None);
     }
 
     private void Flush()
     {
+        var batch = presence.TakeDirty();
         try
         {
-            agents.WriteLastSeen(presence.TakeDirty());
+            agents.WriteLastSeen(batch);
         }
-        catch (Microsoft.Data.Sqlite.SqliteException e)
+        catch
         {
-            LogFlushFailed(logger, e);
+            // Not lost: written with the next batch (a newer time for the same host wins).
+            presence.Restore(batch);
+            throw;
         }
     }
-
-    [LoggerMessage(30, LogLevel.Warning, "Could not write agents' last-seen times; will retry")]
-    private static partial void LogFlushFailed(ILogger logger, Exception exception);
 }

@@ -13,11 +13,21 @@ internal sealed record WatchedHost(AgentRecord Agent, bool Online, DateTimeOffse
 /// <summary>A repository's newest finished check, and its newest finished prune or forget.</summary>
 internal sealed record RepositoryHealth(string RepositoryId, string RepositoryName, JobRecord? Check, JobRecord? Prune);
 
+/// <summary>A channel as the evaluation sees it: its name, its kind and its run of failed deliveries.</summary>
+internal sealed record WatchedChannel(string Id, string Name, string Kind, ChannelRun? Run);
+
 /// <summary>Everything one evaluation reads, read once.</summary>
 internal sealed record FleetState(
     IReadOnlyList<AlertRule> Rules, IReadOnlyList<WatchedHost> Hosts, IReadOnlyList<Plan> Plans,
     IReadOnlyDictionary<(string AgentId, string PlanId), LastBackup> LastBackups, IReadOnlyList<RepositoryHealth> Repositories,
-    DateTimeOffset WatchingSince, DateTimeOffset Now, Func<string?, string?, string?> ServedAgentVersion);
+    DateTimeOffset WatchingSince, DateTimeOffset Now, Func<string?, string?, string?> ServedAgentVersion)
+{
+    /// <summary>The channels, by id (none: channels are not watched).</summary>
+    public IReadOnlyDictionary<string, WatchedChannel> Channels { get; init; } = new Dictionary<string, WatchedChannel>();
+
+    /// <summary>How many failed deliveries in a row make a channel failing.</summary>
+    public int ChannelFailingAfter { get; init; } = 1;
+}
 
 /// <summary>A condition a rule found true now.</summary>
 internal sealed record Condition(
@@ -60,6 +70,8 @@ internal static class AlertConditions
             {
                 RepositoryEvents(rule, events, repository, state, found, watched);
             }
+
+            ChannelEvents(rule, state, found, watched);
         }
 
         return (found, watched);
@@ -161,6 +173,28 @@ internal static class AlertConditions
             {
                 found.Add(new Condition(rule, name, subject, agent, null, repository, job,
                     $"The {job.Kind} of repository '{repository.RepositoryName}'{(agent is null ? "" : $" on host '{agent.Hostname}'")} {job.Status}{Why(job)}"));
+            }
+        }
+    }
+
+    // Every rule watches the channels it sends to: a broken pager is told on the rule's other channels.
+    private static void ChannelEvents(AlertRule rule, FleetState state, List<Condition> found, HashSet<(string, string, string)> watched)
+    {
+        foreach (var id in rule.Channels)
+        {
+            if (!state.Channels.TryGetValue(id, out var channel))
+            {
+                continue;
+            }
+
+            var subject = $"channel:{id}";
+            watched.Add((rule.Id, AlertEvents.ChannelFailing, subject));
+            if (channel.Run is { } run && run.FailedInARow >= state.ChannelFailingAfter)
+            {
+                var count = run.FailedInARow == 1 ? "its last delivery" : $"its last {run.FailedInARow} deliveries";
+                found.Add(new Condition(rule, AlertEvents.ChannelFailing, subject, null, null, null, null,
+                    $"Notification channel '{channel.Name}' is failing: {count} could not be delivered ({run.LastError}). "
+                    + "Fix its settings, then Send test: a delivered test clears this."));
             }
         }
     }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using RestikManager.Server.Agents;
 using RestikManager.Server.Alerts.Sending;
+using RestikManager.Server.Hosting;
 using RestikManager.Server.Jobs;
 using RestikManager.Server.Plans;
 using RestikManager.Server.Repositories;
@@ -20,7 +21,7 @@ namespace RestikManager.Server.Alerts;
 internal sealed partial class AlertEvaluator(
     RuleStore rules, ChannelStore channels, IncidentStore incidents, AgentStore agents, AgentConnections connections,
     AgentPresence presence, PlanStore plans, RepositoryStore repositories, JobStore jobs, AlertSignal signal, DeliveryWorker worker,
-    AlertLinks links, Distribution.AgentReleases releases, ServerTelemetry telemetry, IOptions<AlertOptions> options, TimeProvider time, ILogger<AlertEvaluator> logger)
+    AlertLinks links, Distribution.AgentReleases releases, ServerTelemetry telemetry, WorkerIterations iterations, IOptions<AlertOptions> options, TimeProvider time, ILogger<AlertEvaluator> logger)
     : BackgroundService
 {
     private readonly Lock _gate = new();
@@ -33,14 +34,7 @@ internal sealed partial class AlertEvaluator(
         var spacing = every < TimeSpan.FromSeconds(1) ? every : TimeSpan.FromSeconds(1);
         while (!stoppingToken.IsCancellationRequested)
         {
-            try
-            {
-                Evaluate();
-            }
-            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException or JsonException)
-            {
-                LogFailed(logger, e.Message);
-            }
+            await iterations.RunAsync(Workers.AlertEvaluator, () => Evaluate(), stoppingToken);
 
             try
             {
@@ -80,7 +74,7 @@ internal sealed partial class AlertEvaluator(
         var state = Read(ruleList, now);
         var (found, watched) = AlertConditions.Evaluate(state);
         var open = firing.ToDictionary(i => (i.RuleId, i.Event, i.Subject));
-        var channelKinds = channels.List().ToDictionary(c => c.Id, c => c.Kind);
+        var channelKinds = state.Channels.Values.ToDictionary(c => c.Id, c => c.Kind);
         var rulesById = ruleList.ToDictionary(r => r.Id);
         var names = new Names(state);
         var fired = new List<Incident>();
@@ -156,7 +150,12 @@ internal sealed partial class AlertEvaluator(
                     .MaxBy(j => j.FinishedAt, StringComparer.Ordinal))));
         }
 
-        return new FleetState(ruleList, hosts, planList, last, health, _watchingSince, now, releases.Version);
+        var runs = incidents.ChannelRuns();
+        return new FleetState(ruleList, hosts, planList, last, health, _watchingSince, now, releases.Version)
+        {
+            Channels = channels.List().ToDictionary(c => c.Id, c => new WatchedChannel(c.Id, c.Name, c.Kind, runs.GetValueOrDefault(c.Id))),
+            ChannelFailingAfter = options.Value.ChannelFailingAfter,
+        };
     }
 
     private IEnumerable<NewDelivery> Announce(
@@ -167,13 +166,15 @@ internal sealed partial class AlertEvaluator(
             AlertMessage.Stamp(now), links.For(Page(incident)),
             names.Repository(incident.RepositoryId));
         var payload = JsonSerializer.Serialize(message, AlertJson.Default.AlertMessage);
-        // Healthchecks channels take pings of backups, not incident messages.
-        return rule.Channels.Where(id => channelKinds.TryGetValue(id, out var kind) && kind != ChannelKinds.Healthchecks)
+        // Healthchecks channels take pings of backups, not incident messages; a failing channel is not told it fails.
+        var failing = AlertEvents.ChannelOf(incident.Event, incident.Subject);
+        return rule.Channels.Where(id => channelKinds.TryGetValue(id, out var kind) && kind != ChannelKinds.Healthchecks && id != failing)
             .Select(id => new NewDelivery(incident.Id, id, state, sequence, payload));
     }
 
     private static string Page(Incident incident) =>
-        incident.JobId is { } job && incident.RepositoryId is null ? $"/jobs/{job}"
+        incident.Event == AlertEvents.ChannelFailing ? "/notifications"
+        : incident.JobId is { } job && incident.RepositoryId is null ? $"/jobs/{job}"
         : incident.RepositoryId is { } repository ? $"/repositories/{repository}"
         : incident.AgentId is { } agent ? $"/hosts/{agent}" : "/alerts";
 
@@ -195,7 +196,4 @@ internal sealed partial class AlertEvaluator(
 
     [LoggerMessage(110, LogLevel.Information, "Alerts: {Fired} fired, {Resolved} resolved, {Reminded} reminded; {Deliveries} messages queued")]
     private static partial void LogEvaluated(ILogger logger, int fired, int resolved, int reminded, int deliveries);
-
-    [LoggerMessage(111, LogLevel.Warning, "Evaluating alerts failed (retried at the next tick): {Reason}")]
-    private static partial void LogFailed(ILogger logger, string reason);
 }

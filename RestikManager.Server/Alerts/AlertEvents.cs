@@ -24,8 +24,19 @@ internal static class AlertEvents
     /// <summary>A host runs an agent of another version than the server's (off unless a rule names it).</summary>
     public const string AgentOutdated = "agent_outdated";
 
+    /// <summary>
+    /// One of a rule's channels is failing (<see cref="AlertOptions.ChannelFailingAfter"/> deliveries in a row marked
+    /// failed): told to the rule's other channels, never to the failing one. Every enabled rule watches its own channels;
+    /// it is not one of the events a rule chooses.
+    /// </summary>
+    public const string ChannelFailing = "channel_failing";
+
+    /// <summary>The events a rule may name.</summary>
     public static readonly IReadOnlyList<string> All =
         [BackupFailed, BackupPartial, BackupOverdue, HostOffline, CheckFailed, PruneFailed, AgentOutdated];
+
+    /// <summary>Every event an incident can be about (what <c>/metrics</c> counts).</summary>
+    public static readonly IReadOnlyList<string> Reported = [.. All, ChannelFailing];
 
     /// <summary>A rule that names no events watches these (all but <see cref="AgentOutdated"/>).</summary>
     public static readonly IReadOnlyList<string> Default = [.. All.Where(e => e != AgentOutdated)];
@@ -35,6 +46,10 @@ internal static class AlertEvents
 
     /// <summary>What the job an incident of <paramref name="name"/> points at is called in messages and views.</summary>
     public static string JobName(string name) => IsAboutBackups(name) ? "backup" : name == CheckFailed ? "check" : "prune";
+
+    /// <summary>The channel a <see cref="ChannelFailing"/> incident is about, from its subject; otherwise null.</summary>
+    public static string? ChannelOf(string eventName, string subject) =>
+        eventName == ChannelFailing && subject.StartsWith("channel:", StringComparison.Ordinal) ? subject["channel:".Length..] : null;
 
     /// <summary>Events about a repository's health (subject: the repository).</summary>
     public static bool IsAboutRepository(string name) => name is CheckFailed or PruneFailed;

@@ -19,6 +19,25 @@ internal sealed class AlertOptions
 
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Within one attempt of a delivery over HTTP, Polly's quick tries: each may take this long (the whole attempt three
+    /// times as long)...
+    /// </summary>
+    public TimeSpan SendTryTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>...and is tried again this many times after a failure (at least 1)...</summary>
+    public int SendRetries { get; set; } = 3;
+
+    /// <summary>...after a delay that starts here and doubles, with jitter.</summary>
+    public TimeSpan SendRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// A channel whose last this many deliveries in a row were marked failed is failing: the Notifications page says so,
+    /// and the rules that send to it tell their other channels (<c>channel_failing</c>). A delivered message, a Send test
+    /// among them, ends the run.
+    /// </summary>
+    public int ChannelFailingAfter { get; set; } = 1;
+
     /// <summary>The wait before retry <paramref name="attempts"/> (1 after the first failure).</summary>
     public TimeSpan RetryDelay(int attempts) =>
         TimeSpan.FromTicks(Math.Min(MaxRetryDelay.Ticks, FirstRetryDelay.Ticks * (1L << Math.Clamp(attempts - 1, 0, 20))));
@@ -28,5 +47,9 @@ internal sealed class AlertOptions
         EvaluateEvery < TimeSpan.FromMilliseconds(100) ? "Alerts:EvaluateEvery must be at least 100 ms"
         : RetryFor < TimeSpan.Zero ? "Alerts:RetryFor must not be negative"
         : FirstRetryDelay <= TimeSpan.Zero || MaxRetryDelay < FirstRetryDelay ? "Alerts:FirstRetryDelay must be positive and at most Alerts:MaxRetryDelay"
+        : SendTryTimeout < TimeSpan.FromMilliseconds(100) || SendTryTimeout > TimeSpan.FromHours(1) ? "Alerts:SendTryTimeout must be 100 ms to 1 h"
+        : SendRetries is < 1 or > 10 ? "Alerts:SendRetries must be 1 to 10"
+        : SendRetryDelay < TimeSpan.FromMilliseconds(10) || SendRetryDelay > TimeSpan.FromMinutes(1) ? "Alerts:SendRetryDelay must be 10 ms to 1 min"
+        : ChannelFailingAfter < 1 ? "Alerts:ChannelFailingAfter must be at least 1"
         : null;
 }

@@ -1,11 +1,16 @@
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
 using RestikManager.Server.Agents;
 using RestikManager.Server.Plans;
 using RestikManager.Server.Repositories;
 
 namespace RestikManager.Server.Alerts;
 
-/// <summary>A channel as the API shows it: the kind's settings, its secrets by name only, its newest delivery.</summary>
+/// <summary>
+/// A channel as the API shows it: the kind's settings, its secrets by name only, its newest delivery, and whether it is
+/// failing (<see cref="FailedInARow"/> of its newest deliveries were marked failed, at least
+/// <see cref="AlertOptions.ChannelFailingAfter"/>).
+/// </summary>
 internal sealed record ChannelView(
     string Id, string Name, string Kind,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? UrlHost,
@@ -16,7 +21,7 @@ internal sealed record ChannelView(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Username,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? From,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? To,
-    IReadOnlyList<string> Secrets, DeliveryView? LastDelivery, string CreatedAt, string UpdatedAt);
+    IReadOnlyList<string> Secrets, DeliveryView? LastDelivery, bool Failing, long FailedInARow, string CreatedAt, string UpdatedAt);
 
 /// <summary>One message to one channel: pending (with its next attempt), delivered, or failed (after its attempts).</summary>
 internal sealed record DeliveryView(
@@ -34,17 +39,21 @@ internal sealed record AlertView(
     string Message, string FiredAt, string? ResolvedAt, long Reminders, IReadOnlyList<DeliveryView> Deliveries);
 
 /// <summary>Builds the views, naming what ids point at (from one read of each list).</summary>
-internal sealed class AlertViews(ChannelStore channels, IncidentStore incidents, AgentStore agents, PlanStore plans, RepositoryStore repositories)
+internal sealed class AlertViews(
+    ChannelStore channels, IncidentStore incidents, AgentStore agents, PlanStore plans, RepositoryStore repositories, IOptions<AlertOptions> options)
 {
     public IReadOnlyList<ChannelView> Channels()
     {
         var last = incidents.LastDeliveries();
-        var names = channels.List().ToDictionary(c => c.Id, c => c.Name);
-        return [.. channels.List().Select(c => Channel(c, last.GetValueOrDefault(c.Id), names))];
+        var runs = incidents.ChannelRuns();
+        var list = channels.List();
+        var names = list.ToDictionary(c => c.Id, c => c.Name);
+        return [.. list.Select(c => Channel(c, last.GetValueOrDefault(c.Id), runs.GetValueOrDefault(c.Id), names))];
     }
 
     public ChannelView Channel(Channel channel) =>
-        Channel(channel, incidents.LastDeliveries().GetValueOrDefault(channel.Id), new() { [channel.Id] = channel.Name });
+        Channel(channel, incidents.LastDeliveries().GetValueOrDefault(channel.Id), incidents.ChannelRuns().GetValueOrDefault(channel.Id),
+            new() { [channel.Id] = channel.Name });
 
     public static RuleView Rule(AlertRule r) => new(r.Id, r.Name, r.Events, r.Plans, r.Hosts, r.Labels, r.Channels, r.OfflineAfterMinutes,
         r.OverdueGraceMinutes, r.RemindEveryMinutes, r.Enabled, r.CreatedAt, r.UpdatedAt);
@@ -72,12 +81,14 @@ internal sealed class AlertViews(ChannelStore channels, IncidentStore incidents,
         d.Id, new AlertRef(d.ChannelId, channelNames.GetValueOrDefault(d.ChannelId, "(deleted)")), d.State, d.Status, d.Attempts, d.LastError,
         d.CreatedAt, d.DeliveredAt, d.Status == AlertStates.Pending ? d.NextAttemptAt : null);
 
-    private ChannelView Channel(Channel c, Delivery? last, Dictionary<string, string> names)
+    private ChannelView Channel(Channel c, Delivery? last, ChannelRun? run, Dictionary<string, string> names)
     {
         var s = c.Settings;
+        var failedInARow = run?.FailedInARow ?? 0;
         return new ChannelView(c.Id, c.Name, c.Kind, s.UrlHost, s.Topic, s.SmtpHost,
             c.Kind == ChannelKinds.Email ? s.SmtpPort ?? EmailSecurity.DefaultPort(s.Security ?? "") : null, s.Security, s.Username, s.From, s.To,
-            channels.SecretNames(c.Id), last is null ? null : Delivery(last, names), c.CreatedAt, c.UpdatedAt);
+            channels.SecretNames(c.Id), last is null ? null : Delivery(last, names), failedInARow >= options.Value.ChannelFailingAfter, failedInARow,
+            c.CreatedAt, c.UpdatedAt);
     }
 
     private static AlertRef? Ref(string? id, Dictionary<string, string> names) => id is null ? null : new AlertRef(id, names.GetValueOrDefault(id, id));

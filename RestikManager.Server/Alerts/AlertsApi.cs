@@ -5,8 +5,8 @@ using RestikManager.Server.Web;
 
 namespace RestikManager.Server.Alerts;
 
-/// <summary>The answer of a channel's Send test: whether the receiver took it, and why not.</summary>
-internal sealed record ChannelTestResult(bool Delivered, string? Error);
+/// <summary>The answer of a channel's Send test that the receiver took (a failed one is a 502 envelope naming why).</summary>
+internal sealed record ChannelTestResult(bool Delivered);
 
 /// <summary>
 /// <c>/api/v1/notification-channels</c>, <c>/api/v1/alert-rules</c> and <c>/api/v1/alerts</c>: admins write, viewers
@@ -69,8 +69,10 @@ internal static class AlertsApi
             return NoChannel(id);
         }
 
-        var error = await commands.TestAsync(channel, user.Actor(), cancellationToken);
-        return TypedResults.Ok(new ChannelTestResult(error is null, error));
+        // The receiver's failure is the answer, not a fault of this server: 502, with the cause in words.
+        return await commands.TestAsync(channel, user.Actor(), cancellationToken) is { } error
+            ? ApiErrors.Create(StatusCodes.Status502BadGateway, "delivery_failed", error)
+            : TypedResults.Ok(new ChannelTestResult(true));
     }
 
     private static Results<Ok<RuleView>, JsonHttpResult<ErrorEnvelope>> GetRule(string id, RuleStore store) =>

@@ -8,7 +8,8 @@ internal static class AlertsExtensions
     public static IHostApplicationBuilder AddAlerts(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section)
-            .Validate(o => o.Problem() is null, "Alerts options are invalid: EvaluateEvery ≥ 100 ms, RetryFor ≥ 0, 0 < FirstRetryDelay ≤ MaxRetryDelay")
+            .Validate(o => o.Problem() is null, "Alerts options are invalid: EvaluateEvery ≥ 100 ms, RetryFor ≥ 0, 0 < FirstRetryDelay ≤ MaxRetryDelay, "
+                + "SendTryTimeout 100 ms to 1 h, SendRetries 1 to 10, SendRetryDelay 10 ms to 1 min, ChannelFailingAfter ≥ 1")
             .ValidateOnStart();
         builder.Services.AddSingleton<ChannelStore>();
         builder.Services.AddSingleton<RuleStore>();
@@ -25,8 +26,6 @@ internal static class AlertsExtensions
         builder.Services.AddHostedService(s => s.GetRequiredService<DeliveryWorker>());
         builder.Services.AddSingleton<AlertEvaluator>();
         builder.Services.AddHostedService(s => s.GetRequiredService<AlertEvaluator>());
-        // Receivers' URLs carry tokens: the client does not log its requests (and sends are not traced, see ChannelSender).
-        builder.Services.AddHttpClient(ChannelSender.DeliveryClient).RemoveAllLoggers();
         return builder;
     }
 }

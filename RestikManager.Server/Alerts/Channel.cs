@@ -50,6 +50,14 @@ internal static class EmailSecurity
     public static readonly IReadOnlyList<string> All = [StartTls, Tls, None];
 
     public static int DefaultPort(string security) => security switch { Tls => 465, None => 25, _ => 587 };
+
+    /// <summary>A choice as the form offers it: the value and its usual port.</summary>
+    public static string Describe(string security) => security switch
+    {
+        Tls => "tls (port 465: TLS from the start)",
+        None => "none (port 25: plain, a local relay only)",
+        _ => "starttls (port 587: upgraded to TLS)",
+    };
 }
 
 /// <summary>

@@ -16,7 +16,7 @@ internal sealed record ChannelRequest(
 
 /// <summary>Channels for the API and the page alike: checked (a refusal changes nothing), saved, audited, tested.</summary>
 internal sealed class ChannelCommands(
-    ChannelStore store, RuleStore rules, IncidentStore incidents, ChannelSender sender, AlertLinks links, AuditLog audit, TimeProvider time)
+    ChannelStore store, RuleStore rules, IncidentStore incidents, ChannelSender sender, AlertSignal evaluate, AlertLinks links, AuditLog audit, TimeProvider time)
 {
     public (Channel? Saved, AlertRefusal? Refusal) Create(ChannelRequest request, string actor) => Save(null, request, actor);
 
@@ -46,12 +46,14 @@ internal sealed class ChannelCommands(
         {
             await sender.SendAsync(channel, AlertStates.Test, payload, ChannelSender.TestClient, cancellationToken);
         }
-        catch (DeliveryFailedException e)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            error = e.Message;
+            error = e is DeliveryFailedException ? e.Message : DeliveryProblems.Unexpected(channel.Kind, e);
         }
 
         incidents.RecordTest(channel.Id, payload, error);
+        // A delivered test ends a channel's run of failures: the evaluator looks now (and resolves channel_failing).
+        evaluate.Nudge();
         audit.Append(actor, "channel.test", $"channel:{channel.Name}", error is null ? "ok" : "failed", error);
         return error;
     }

@@ -19,7 +19,7 @@ internal static class AlertStates
 
 /// <summary>
 /// A condition a rule found: <see cref="Subject"/> names what it is about (<c>host:…</c>, <c>plan:…/host:…</c>,
-/// <c>repository:…</c>); (rule, event, subject) has at most one firing incident.
+/// <c>repository:…</c>, <c>channel:…</c>); (rule, event, subject) has at most one firing incident.
 /// </summary>
 internal sealed record Incident(
     string Id, string RuleId, string RuleName, string Event, string Subject, string? AgentId, string? PlanId, string? RepositoryId,
@@ -32,3 +32,17 @@ internal sealed record Delivery(
 
 /// <summary>A message to queue: for an incident (or none, for pings), to one channel.</summary>
 internal sealed record NewDelivery(string? IncidentId, string ChannelId, string State, long Sequence, string Payload);
+
+/// <summary>A channel's newest deliveries: how many in a row were marked failed, and the newest failure's reason.</summary>
+/// <remarks>
+/// Settable, not positional: SQLite names no type for a computed column of an empty result, and Dapper matches a
+/// positional record's constructor by the column types.
+/// </remarks>
+internal sealed record ChannelRun
+{
+    public string ChannelId { get; init; } = "";
+
+    public long FailedInARow { get; init; }
+
+    public string? LastError { get; init; }
+}

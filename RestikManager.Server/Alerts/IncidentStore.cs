@@ -70,6 +70,25 @@ internal sealed class IncidentStore(Database database, TimeProvider time)
     }
 
     /// <summary>
+    /// Each channel's run of failures: how many of its newest deliveries in a row were marked failed (Send tests do not
+    /// count, but a delivered one ends the run), and the newest failure's reason.
+    /// </summary>
+    public IReadOnlyDictionary<string, ChannelRun> ChannelRuns()
+    {
+        using var connection = database.Open();
+        return connection.Query<ChannelRun>($"""
+            SELECT c.id AS ChannelId,
+                (SELECT count(*) FROM deliveries d
+                  WHERE d.channel_id = c.id AND d.status = '{AlertStates.Failed}' AND d.state <> '{AlertStates.Test}'
+                    AND d.rowid > coalesce((SELECT max(x.rowid) FROM deliveries x
+                                            WHERE x.channel_id = c.id AND x.status = '{AlertStates.Delivered}'), 0)) AS FailedInARow,
+                (SELECT d.last_error FROM deliveries d WHERE d.channel_id = c.id AND d.status = '{AlertStates.Failed}'
+                  ORDER BY d.rowid DESC LIMIT 1) AS LastError
+            FROM notification_channels c
+            """).ToDictionary(r => r.ChannelId);
+    }
+
+    /// <summary>
     /// Writes an evaluation's outcome in one transaction: incidents that fired, were resolved (at their time) or
     /// reminded, and the deliveries announcing them.
     /// </summary>

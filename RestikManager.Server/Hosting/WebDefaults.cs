@@ -32,6 +32,8 @@ internal static class WebDefaults
         builder.Services.ConfigureOpenTelemetryMeterProvider((services, metrics) => metrics.AddReader(services.GetRequiredService<PrometheusScrape>().Reader));
         builder.Services.AddSingleton<ServerTelemetry>();
         builder.Services.AddSingleton<FleetMetrics>();
+        builder.Services.AddSingleton<IWorkerFaultSeam, NoWorkerFaults>();
+        builder.Services.AddSingleton<WorkerIterations>();
         return builder;
     }
 

@@ -1,6 +1,7 @@
 using RestikManager.Contracts.Protocol;
 using RestikManager.Contracts.Schedules;
 using RestikManager.Server.Agents;
+using RestikManager.Server.Hosting;
 using RestikManager.Server.Plans;
 
 namespace RestikManager.Server.Jobs;
@@ -12,7 +13,7 @@ namespace RestikManager.Server.Jobs;
 /// Maintenance that falls due while no host of the plan is online is skipped until its next time.
 /// </summary>
 internal sealed partial class MaintenanceScheduler(
-    PlanStore plans, PlanDistributor distributor, JobDispatcher dispatcher, AwayHostJobs away, TimeProvider time,
+    PlanStore plans, PlanDistributor distributor, JobDispatcher dispatcher, AwayHostJobs away, WorkerIterations iterations, TimeProvider time,
     ILogger<MaintenanceScheduler> logger) : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(5);
@@ -25,16 +26,10 @@ internal sealed partial class MaintenanceScheduler(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                try
-                {
-                    RunDue(time.GetUtcNow());
-                    away.Sweep();
-                    dispatcher.TryDispatchAll();
-                }
-                catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
-                {
-                    LogTickFailed(logger, e.Message);
-                }
+                // Three pieces of work, each on its own: a fault of one does not hold back the others.
+                await iterations.RunAsync(Workers.Maintenance, () => RunDue(time.GetUtcNow()), stoppingToken);
+                await iterations.RunAsync(Workers.AwayHosts, away.Sweep, stoppingToken);
+                await iterations.RunAsync(Workers.Dispatch, dispatcher.TryDispatchAll, stoppingToken);
             }
         }
         catch (OperationCanceledException)
@@ -80,7 +75,4 @@ internal sealed partial class MaintenanceScheduler(
 
     [LoggerMessage(64, LogLevel.Warning, "Scheduled {Kind} of plan {Plan} skipped: no host of the plan is online")]
     private static partial void LogSkipped(ILogger logger, string kind, string plan);
-
-    [LoggerMessage(65, LogLevel.Error, "Maintenance pass failed: {Error}")]
-    private static partial void LogTickFailed(ILogger logger, string error);
 }

@@ -1,5 +1,6 @@
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Agents;
+using RestikManager.Server.Hosting;
 using RestikManager.Server.Plans;
 using RestikManager.Server.Repositories;
 
@@ -18,7 +19,7 @@ internal sealed record SnapshotRefusal(int Status, string Code, string Message, 
 /// </summary>
 internal sealed partial class SnapshotService(
     QueryBroker broker, SnapshotCache cache, RepositoryStore repositories, PlanStore plans, PlanDistributor distributor,
-    AgentStore agents, AgentConnections connections, ILogger<SnapshotService> logger)
+    AgentStore agents, AgentConnections connections, WorkerIterations iterations, ILogger<SnapshotService> logger)
 {
     public const int MaxPage = 1000;
     private static readonly TimeSpan SnapshotsTimeout = TimeSpan.FromMinutes(2);
@@ -61,9 +62,12 @@ internal sealed partial class SnapshotService(
         return null;
     }
 
-    /// <summary>Refreshes in the background (after a backup or forget); failures are logged and kept with the cache.</summary>
+    /// <summary>
+    /// Refreshes in the background (after a backup or forget); a failed answer is logged and kept with the cache, and a
+    /// fault of the refresh itself is one of <see cref="Workers.SnapshotRefresh"/>'s.
+    /// </summary>
     public void RefreshLater(string repositoryId, string agentId) =>
-        _ = Task.Run(() => RefreshAsync(repositoryId, agentId, CancellationToken.None));
+        _ = Task.Run(() => iterations.RunAsync(Workers.SnapshotRefresh, t => RefreshAsync(repositoryId, agentId, t), CancellationToken.None));
 
     /// <summary>
     /// One page of <paramref name="path"/> in a snapshot of <paramref name="repositoryId"/> (which must exist), read by

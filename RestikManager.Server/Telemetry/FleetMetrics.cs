@@ -15,8 +15,12 @@ namespace RestikManager.Server.Telemetry;
 /// status. These names are what <c>deploy/prometheus</c> and <c>deploy/grafana</c> use (a test keeps them in step).
 /// </summary>
 internal sealed class FleetMetrics(
-    AgentStore agents, AgentConnections connections, PlanStore plans, JobStore jobs, SnapshotCache snapshots, IncidentStore incidents)
+    AgentStore agents, AgentConnections connections, PlanStore plans, JobStore jobs, SnapshotCache snapshots, IncidentStore incidents,
+    ServerTelemetry telemetry)
 {
+    /// <summary>The counter of background faults (<see cref="ServerTelemetry.BackgroundFaults"/>).</summary>
+    public const string BackgroundFaults = "restic_manager_background_faults_total";
+
     public static readonly IReadOnlyList<(string Name, string Help)> Names =
     [
         ("restic_manager_backup_last_success_timestamp_seconds", "When the newest successful backup of the plan on the host finished (Unix time)."),
@@ -73,7 +77,7 @@ internal sealed class FleetMetrics(
         samples["restic_manager_hosts"].AddRange([Sample("status=\"online\"", online), Sample("status=\"offline\"", live.Count - online),
             Sample("status=\"revoked\"", agentList.Count - live.Count)]);
         var (firing, deliveries) = incidents.Counts();
-        samples["restic_manager_alerts_firing"].AddRange(AlertEvents.All.Select(e => Sample($"event=\"{e}\"", firing.GetValueOrDefault(e))));
+        samples["restic_manager_alerts_firing"].AddRange(AlertEvents.Reported.Select(e => Sample($"event=\"{e}\"", firing.GetValueOrDefault(e))));
         samples["restic_manager_alert_deliveries"].AddRange(new[] { AlertStates.Pending, AlertStates.Delivered, AlertStates.Failed }
             .Select(s => Sample($"status=\"{s}\"", deliveries.GetValueOrDefault(s))));
 
@@ -85,6 +89,13 @@ internal sealed class FleetMetrics(
             {
                 text.Append(name).Append(sample).Append('\n');
             }
+        }
+
+        text.Append("# HELP ").Append(BackgroundFaults).Append(" Iterations of a background loop that failed and were retried after a pause, by worker.\n");
+        text.Append("# TYPE ").Append(BackgroundFaults).Append(" counter\n");
+        foreach (var (worker, faults) in telemetry.BackgroundFaults.OrderBy(w => w.Key, StringComparer.Ordinal))
+        {
+            text.Append(BackgroundFaults).Append(Sample($"worker=\"{Escape(worker)}\"", faults)).Append('\n');
         }
 
         return text.ToString();

@@ -22,6 +22,7 @@ internal sealed class ServerTelemetry
     private readonly UpDownCounter<long> _connected;
     private readonly Counter<long> _connections;
     private readonly Histogram<double> _alertEvaluation;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _backgroundFaults = new(StringComparer.Ordinal);
 
     public ServerTelemetry(IMeterFactory meters)
     {
@@ -37,6 +38,16 @@ internal sealed class ServerTelemetry
         _alertEvaluation = meter.CreateHistogram<double>("restic_manager.alerts.evaluation_duration", "s", "How long one evaluation of every alert rule took.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
     }
+
+    /// <summary><paramref name="count"/> iterations of the background loop <paramref name="worker"/> failed (it goes on).</summary>
+    public void BackgroundFault(string worker, int count) => _backgroundFaults.AddOrUpdate(worker, count, (_, n) => n + count);
+
+    /// <summary>
+    /// Faults so far by worker, every worker from 0 (a rate sees the first fault). Rendered by <see cref="FleetMetrics"/>
+    /// at scrape time as <c>restic_manager_background_faults_total</c>: an instrument is shared by every server in a
+    /// process that listens to the meter's name, and this count is this server's own.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> BackgroundFaults => _backgroundFaults;
 
     /// <summary>A job was sent to its host <paramref name="latency"/> after it was created.</summary>
     public void Dispatched(string kind, TimeSpan latency) =>

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Agents;
 using RestikManager.Server.Distribution;
+using RestikManager.Server.Hosting;
 
 namespace RestikManager.Server.Updates;
 
@@ -16,7 +17,7 @@ namespace RestikManager.Server.Updates;
 /// reads the agents once; nothing runs per host between passes.
 /// </summary>
 internal sealed partial class Rollout(
-    UpdateStore store, AgentStore agents, AgentConnections connections, AgentReleases releases, IOptions<UpdateOptions> options,
+    UpdateStore store, AgentStore agents, AgentConnections connections, AgentReleases releases, WorkerIterations iterations, IOptions<UpdateOptions> options,
     TimeProvider time, ILogger<Rollout> logger) : BackgroundService, IAgentEvents
 {
     private readonly SemaphoreSlim _nudge = new(0, 1);
@@ -108,14 +109,7 @@ internal sealed partial class Rollout(
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            try
-            {
-                await PassAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogPassFailed(logger, e);
-            }
+            await iterations.RunAsync(Workers.Rollout, PassAsync, stoppingToken);
 
             try
             {
@@ -215,7 +209,4 @@ internal sealed partial class Rollout(
 
     [LoggerMessage(4, LogLevel.Warning, "Agent rollout paused: {Reason}")]
     private static partial void LogPaused(ILogger logger, string reason);
-
-    [LoggerMessage(5, LogLevel.Error, "An agent rollout pass failed; the next pass tries again")]
-    private static partial void LogPassFailed(ILogger logger, Exception exception);
 }

@@ -32,6 +32,12 @@ public sealed record HttpResilienceOptions
 
     /// <summary>How long an open circuit fails calls at once before trying one again.</summary>
     public TimeSpan BreakDuration { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Whether there is a circuit breaker at all: not for a client that calls many unrelated receivers, where one
+    /// receiver's failures must not fail the calls to the others.
+    /// </summary>
+    public bool CircuitBreaker { get; init; } = true;
 }
 
 /// <summary>
@@ -71,17 +77,19 @@ public static class HttpResilience
             });
         }
 
-        return builder
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
+        if (options.CircuitBreaker)
+        {
+            builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
             {
                 ShouldHandle = handled,
                 FailureRatio = options.BreakerFailureRatio,
                 MinimumThroughput = options.BreakerMinimumCalls,
                 SamplingDuration = options.BreakerWindow,
                 BreakDuration = options.BreakDuration,
-            })
-            .AddTimeout(options.AttemptTimeout)
-            .Build();
+            });
+        }
+
+        return builder.AddTimeout(options.AttemptTimeout).Build();
     }
 
     /// <summary>Answers worth another try: 408, 429 and 5xx.</summary>

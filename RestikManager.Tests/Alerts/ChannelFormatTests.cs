@@ -64,11 +64,13 @@ public sealed class ChannelFormatTests : IDisposable
             name = "nowhere", kind = "slack", url = $"http://127.0.0.1:{PublishedStack.FreePort()}/services/T0/B0/secret-token-in-path",
         });
 
-        var result = await (await admin.PostAsync($"/api/v1/notification-channels/{id}/test", null)).JsonAsync();
+        using var tested = await admin.PostAsync($"/api/v1/notification-channels/{id}/test", null);
 
-        result.GetProperty("delivered").GetBoolean().ShouldBeFalse();
-        result.Str("error").ShouldContain("could not be reached");
-        result.Str("error").ShouldNotContain("secret-token-in-path");
+        tested.StatusCode.ShouldBe(System.Net.HttpStatusCode.BadGateway);
+        var error = (await tested.JsonAsync()).GetProperty("error");
+        error.Str("code").ShouldBe("delivery_failed");
+        error.Str("message").ShouldContain("could not be reached: nothing accepts connections at 127.0.0.1:");
+        error.Str("message").ShouldNotContain("secret-token-in-path");
         _server.Logs.All.ShouldNotContain("secret-token-in-path");
         var view = await admin.GetFromJsonAsync<JsonElement>($"/api/v1/notification-channels/{id}");
         view.GetProperty("lastDelivery").Str("status").ShouldBe("failed");

@@ -3,24 +3,44 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using RestikManager.ServiceDefaults.Resilience;
 
 namespace RestikManager.Server.Alerts.Sending;
 
 /// <summary>
 /// Sends one message to one channel in the channel's own format: the webhook's JSON body (signed when it has a
 /// secret), Slack's and Discord's incoming-webhook JSON, ntfy's and Gotify's JSON publish, healthchecks pings, and
-/// email (<see cref="EmailSender"/>). Throws <see cref="DeliveryFailedException"/> unless the receiver answered 2xx.
+/// email (<see cref="EmailSender"/>). Throws <see cref="DeliveryFailedException"/> (and nothing else but a cancellation
+/// of the caller's token) unless the receiver answered 2xx.
 /// Requests are not traced and their client does not log: the URLs carry tokens.
 /// </summary>
-internal sealed class ChannelSender(IHttpClientFactory clients, ChannelStore channels, EmailSender email) : IDisposable
+internal sealed class ChannelSender(IOptions<AlertOptions> options, ChannelStore channels, EmailSender email) : IDisposable
 {
-    // Send test: one attempt, answered within seconds (no retries, no logging handler: not from the factory).
+    // Neither client comes from the factory: no logging handler (URLs carry tokens), and no circuit breaker shared with
+    // other clients or between receivers, so that one failing receiver never fails another channel's message.
     private readonly HttpClient _testClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
     {
         Timeout = TimeSpan.FromSeconds(15),
     };
 
-    /// <summary>The client for outbox deliveries: Polly's standard pipeline (a few quick retries) around each attempt.</summary>
+    private readonly HttpClient _deliveryClient = new(new ResilienceHandler(HttpResilience.Pipeline(new HttpResilienceOptions
+    {
+        Retries = options.Value.SendRetries,
+        RetryDelay = options.Value.SendRetryDelay,
+        AttemptTimeout = options.Value.SendTryTimeout,
+        TotalTimeout = options.Value.SendTryTimeout * 3,
+        CircuitBreaker = false,
+    }))
+    {
+        InnerHandler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) },
+    })
+    {
+        // The pipeline's timeouts govern.
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
+    /// <summary>The client for outbox deliveries: Polly's quick retries and timeouts (<see cref="AlertOptions"/>) around each attempt.</summary>
     public const string DeliveryClient = "alerts";
 
     /// <summary>Send test's client: one attempt, answered within seconds.</summary>
@@ -36,23 +56,24 @@ internal sealed class ChannelSender(IHttpClientFactory clients, ChannelStore cha
             return;
         }
 
-        var url = channels.Secret(channel.Id, ChannelSecrets.Url) ?? throw new DeliveryFailedException("the channel has no URL");
-        using var request = Request(channel, state, payload, url);
-        request.Headers.TryAddWithoutValidation("User-Agent", "restic-manager");
+        var url = channels.Secret(channel.Id, ChannelSecrets.Url) ?? throw new DeliveryFailedException("the channel has no URL; set one");
+        var where = Host(url);
         try
         {
+            using var request = Request(channel, state, payload, url);
+            request.Headers.TryAddWithoutValidation("User-Agent", "restic-manager");
             using var _ = OpenTelemetry.SuppressInstrumentationScope.Begin();
-            using var response = await (client == TestClient ? _testClient : clients.CreateClient(client)).SendAsync(request, cancellationToken);
+            using var response = await (client == TestClient ? _testClient : _deliveryClient).SendAsync(request, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
-                throw new DeliveryFailedException($"{channel.Kind} receiver at {Host(url)} answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+                throw new DeliveryFailedException(DeliveryProblems.Answered(channel.Kind, where, (int)response.StatusCode, response.ReasonPhrase));
             }
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or TimeoutException or Polly.Timeout.TimeoutRejectedException
-                                   or Polly.CircuitBreaker.BrokenCircuitException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is not DeliveryFailedException && (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
         {
-            var why = e is HttpRequestException { HttpRequestError: var error } && error != HttpRequestError.Unknown ? error.ToString() : e.GetType().Name;
-            throw new DeliveryFailedException($"{channel.Kind} receiver at {Host(url)} could not be reached ({why})", e);
+            // Refused, unresolvable, a TLS handshake that fails, a timeout, a closed connection, or anything else the
+            // client throws: this attempt's failure, in words.
+            throw new DeliveryFailedException(DeliveryProblems.Unreached(channel.Kind, where, e), e);
         }
     }
 
@@ -106,7 +127,11 @@ internal sealed class ChannelSender(IHttpClientFactory clients, ChannelStore cha
         return request;
     }
 
-    public void Dispose() => _testClient.Dispose();
+    public void Dispose()
+    {
+        _testClient.Dispose();
+        _deliveryClient.Dispose();
+    }
 
     /// <summary>The signature header's value: <c>sha256=</c> and the lowercase hex HMAC-SHA256 of the body under the secret.</summary>
     public static string Signature(string secret, ReadOnlySpan<byte> body) =>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using RestikManager.Server.Hosting;
 
 namespace RestikManager.Server.Alerts.Sending;
 
@@ -7,9 +8,11 @@ namespace RestikManager.Server.Alerts.Sending;
 /// they were queued (<see cref="IncidentStore.Due"/>). A 2xx marks it delivered (and it is
 /// never sent again); a failure schedules the next attempt with a doubling delay, until <see cref="AlertOptions.RetryFor"/>
 /// has passed since it was queued, when it is marked failed. Pending deliveries survive a restart (they are rows).
+/// Nothing a receiver does stops this loop: any exception of a send is that attempt's failure, and a fault of the
+/// outbox itself (the database) is one failed round of <see cref="WorkerIterations"/>.
 /// </summary>
 internal sealed partial class DeliveryWorker(
-    IncidentStore store, ChannelStore channels, ChannelSender sender, IOptions<AlertOptions> options, TimeProvider time,
+    IncidentStore store, ChannelStore channels, ChannelSender sender, AlertSignal evaluate, WorkerIterations iterations, IOptions<AlertOptions> options, TimeProvider time,
     ILogger<DeliveryWorker> logger) : BackgroundService
 {
     private static readonly TimeSpan Idle = TimeSpan.FromSeconds(30);
@@ -23,28 +26,20 @@ internal sealed partial class DeliveryWorker(
         await Task.Yield();
         while (!stoppingToken.IsCancellationRequested)
         {
-            TimeSpan wait;
-            try
+            var wait = Idle;
+            var sent = false;
+            await iterations.RunAsync(Workers.AlertOutbox, async token =>
             {
                 var due = store.Due(time.GetUtcNow(), 32);
-                await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = stoppingToken },
-                    async (delivery, token) => await SendAsync(delivery, token));
-                if (due.Count > 0)
-                {
-                    continue;
-                }
-
+                await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = token },
+                    async (delivery, t) => await SendAsync(delivery, t));
+                sent = due.Count > 0;
                 var next = store.NextDue() - time.GetUtcNow();
                 wait = next is null || next > Idle ? Idle : next < TimeSpan.Zero ? TimeSpan.Zero : next.Value;
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            }, stoppingToken);
+            if (sent)
             {
-                return;
-            }
-            catch (Microsoft.Data.Sqlite.SqliteException e)
-            {
-                LogStoreFailed(logger, e.Message);
-                wait = TimeSpan.FromSeconds(5);
+                continue;
             }
 
             try
@@ -72,20 +67,24 @@ internal sealed partial class DeliveryWorker(
             store.Delivered(delivery.Id);
             LogDelivered(logger, delivery.State, delivery.Id, channel.Name, delivery.Attempts + 1);
         }
-        catch (DeliveryFailedException e)
+        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
+            // Whatever the receiver did, and whatever the client library threw for it, is this attempt's failure.
+            var reason = e is DeliveryFailedException ? e.Message : DeliveryProblems.Unexpected(channel.Kind, e);
             var now = time.GetUtcNow();
             var queuedFor = now - DateTimeOffset.Parse(delivery.CreatedAt, System.Globalization.CultureInfo.InvariantCulture);
             // Never given up on its first attempt: at least one retry after a backoff, however short RetryFor is.
             var giveUp = queuedFor >= options.Value.RetryFor && delivery.Attempts >= 1;
-            store.AttemptFailed(delivery.Id, e.Message, giveUp ? null : now + options.Value.RetryDelay((int)delivery.Attempts + 1));
+            store.AttemptFailed(delivery.Id, reason, giveUp ? null : now + options.Value.RetryDelay((int)delivery.Attempts + 1));
             if (giveUp)
             {
-                LogGaveUp(logger, delivery.Id, channel.Name, delivery.Attempts + 1, e.Message);
+                // A run of failures may have made the channel failing: the evaluator looks now.
+                evaluate.Nudge();
+                LogGaveUp(logger, delivery.Id, channel.Name, delivery.Attempts + 1, reason);
             }
             else
             {
-                LogRetry(logger, delivery.Id, channel.Name, e.Message);
+                LogRetry(logger, delivery.Id, channel.Name, reason);
             }
         }
     }
@@ -99,6 +98,4 @@ internal sealed partial class DeliveryWorker(
     [LoggerMessage(122, LogLevel.Error, "Delivery {DeliveryId} to channel {Channel} failed after {Attempts} attempts; marked failed: {Reason}")]
     private static partial void LogGaveUp(ILogger logger, string deliveryId, string channel, long attempts, string reason);
 
-    [LoggerMessage(123, LogLevel.Warning, "Reading the alert outbox failed: {Reason}")]
-    private static partial void LogStoreFailed(ILogger logger, string reason);
 }
