@@ -6,6 +6,13 @@ namespace RestikManager.Contracts.Protocol;
 /// <summary>The shapes of values both sides check before they use them: ids that become file names, snapshot ids, paths.</summary>
 public static partial class WireValues
 {
+    /// <summary>
+    /// Whether <paramref name="value"/> is fit to store and log as a short name (hostname, version, platform, label):
+    /// 1 to <paramref name="max"/> printable characters, no control characters that could forge a log line.
+    /// </summary>
+    public static bool IsPlainText(string? value, int max = 128) =>
+        !string.IsNullOrWhiteSpace(value) && value.Length <= max && !value.Any(char.IsControl);
+
     /// <summary>Job and repository ids: 1 to 64 letters, digits or '-' (they become file names on the agent).</summary>
     public static bool IsId([NotNullWhen(true)] string? id) => id is { Length: > 0 and <= 64 } && id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
 

@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using RestikManager.Server.Api;
 using RestikManager.Server.Audit;
-using RestikManager.Server.Web;
 
 namespace RestikManager.Server.Accounts;
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
+using RestikManager.Server.Api;
 using RestikManager.Server.Configuration;
 
 namespace RestikManager.Server.Accounts;
@@ -15,6 +16,7 @@ internal static class AccountsExtensions
     /// </summary>
     public static IHostApplicationBuilder AddAccounts(this IHostApplicationBuilder builder, ServerSettings settings)
     {
+        builder.AddJson(AccountsJson.Default);
         var services = builder.Services;
         services.AddSingleton<UserStore>();
         services.AddSingleton<ApiTokenStore>();

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using RestikManager.Server.Api;
 
 namespace RestikManager.Server.Accounts;
 
@@ -38,7 +39,7 @@ internal sealed class ApiTokenAuthenticationHandler(
         WriteError(StatusCodes.Status403Forbidden, "forbidden", "Your role does not allow this.");
 
     private Task WriteError(int status, string code, string message) =>
-        Web.ApiErrors.Create(status, code, message).ExecuteAsync(Context);
+        ApiErrors.Create(status, code, message).ExecuteAsync(Context);
 }
 
 internal static class AccountClaims

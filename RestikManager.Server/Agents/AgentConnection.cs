@@ -167,8 +167,8 @@ internal sealed partial class AgentConnection(
 
     // What the server stores and logs from a hello must be short, printable text.
     private static bool IsPlainHello(Hello hello) =>
-        new[] { hello.AgentVersion, hello.Commit, hello.BuildDate, hello.Os, hello.Arch, hello.Hostname }.All(v => HostViews.IsPlainText(v))
-        && (hello.ResticVersion is null || HostViews.IsPlainText(hello.ResticVersion))
+        new[] { hello.AgentVersion, hello.Commit, hello.BuildDate, hello.Os, hello.Arch, hello.Hostname }.All(v => WireValues.IsPlainText(v))
+        && (hello.ResticVersion is null || WireValues.IsPlainText(hello.ResticVersion))
         && hello.ResticSource is null or ResticSources.Configured or ResticSources.Server or ResticSources.Path;
 
     private static string Truncate(string? value) => value is null ? "" : value.Length <= 40 ? value : value[..40] + "…";

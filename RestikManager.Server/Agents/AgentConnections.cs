@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
+using RestikManager.Server.Events;
 
 namespace RestikManager.Server.Agents;
 
 /// <summary>The live sessions, one per agent: a new connection from the same agent replaces the old one.</summary>
-internal sealed class AgentConnections(Web.Live.LiveFeed live, Alerts.AlertSignal alerts)
+internal sealed class AgentConnections(DomainEvents events)
 {
     private readonly ConcurrentDictionary<string, AgentConnection> _sessions = new(StringComparer.Ordinal);
 
@@ -25,16 +26,15 @@ internal sealed class AgentConnections(Web.Live.LiveFeed live, Alerts.AlertSigna
             return session;
         });
         previous?.Close(WebSocketCloseStatus.PolicyViolation, "replaced by a newer connection from the same agent");
-        live.Publish(new Web.Live.HostChanged(session.AgentId));
-        // A host that was reported offline is reported back at once.
-        alerts.Nudge();
+        events.Publish(new HostChanged(session.AgentId));
+        events.Publish(new HostConnected(session.AgentId));
     }
 
     public void Remove(AgentConnection session)
     {
         if (_sessions.TryRemove(new KeyValuePair<string, AgentConnection>(session.AgentId, session)))
         {
-            live.Publish(new Web.Live.HostChanged(session.AgentId));
+            events.Publish(new HostChanged(session.AgentId));
         }
     }
 
@@ -44,7 +44,7 @@ internal sealed class AgentConnections(Web.Live.LiveFeed live, Alerts.AlertSigna
         if (_sessions.TryRemove(agentId, out var session))
         {
             session.Close(WebSocketCloseStatus.PolicyViolation, reason);
-            live.Publish(new Web.Live.HostChanged(agentId));
+            events.Publish(new HostChanged(agentId));
         }
     }
 }

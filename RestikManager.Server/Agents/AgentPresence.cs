@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using RestikManager.Server.Hosting;
+using RestikManager.Server.Workers;
 
 namespace RestikManager.Server.Agents;
 
@@ -47,7 +47,7 @@ internal sealed class LastSeenFlusher(AgentPresence presence, AgentStore agents,
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await iterations.RunAsync(Workers.LastSeen, Flush, stoppingToken);
+                await iterations.RunAsync(WorkerNames.LastSeen, Flush, stoppingToken);
             }
         }
         catch (OperationCanceledException)
@@ -58,7 +58,7 @@ internal sealed class LastSeenFlusher(AgentPresence presence, AgentStore agents,
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await iterations.RunAsync(Workers.LastSeen, Flush, CancellationToken.None);
+        await iterations.RunAsync(WorkerNames.LastSeen, Flush, CancellationToken.None);
     }
 
     private void Flush()

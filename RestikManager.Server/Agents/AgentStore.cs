@@ -3,6 +3,7 @@ using Microsoft.Data.Sqlite;
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Accounts;
 using RestikManager.Server.Data;
+using RestikManager.Server.Events;
 
 namespace RestikManager.Server.Agents;
 
@@ -25,7 +26,7 @@ internal enum EnrollRefusal
 /// Live credentials are remembered after their first lookup, so a reconnect storm costs no database
 /// work per connection; revocation and re-enrollment (both done by this process) forget them at once.
 /// </summary>
-internal sealed class AgentStore(Database database, TimeProvider time, Web.Live.LiveFeed live)
+internal sealed class AgentStore(Database database, TimeProvider time, DomainEvents events)
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AgentRecord> _byCredentialHash = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _credentialHashById = new(StringComparer.Ordinal);
@@ -79,7 +80,7 @@ internal sealed class AgentStore(Database database, TimeProvider time, Web.Live.
         connection.Execute("UPDATE enrollment_tokens SET used_at = @now, agent_id = @id WHERE id = @tokenId", new { now, id, tokenId = token.Value.Id }, transaction);
         transaction.Commit();
         Forget(id);
-        live.Publish(new Web.Live.HostChanged(id));
+        events.Publish(new HostChanged(id));
         return (EnrollRefusal.None, Find(id), credential, existing);
     }
 
@@ -168,7 +169,7 @@ internal sealed class AgentStore(Database database, TimeProvider time, Web.Live.
         var revoked = connection.Execute("UPDATE agents SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL",
             new { id, now = time.GetUtcNow() }) == 1;
         Forget(id);
-        live.Publish(new Web.Live.HostChanged(id));
+        events.Publish(new HostChanged(id));
         return revoked;
     }
 
@@ -178,7 +179,7 @@ internal sealed class AgentStore(Database database, TimeProvider time, Web.Live.
         using var connection = database.Open();
         var changed = connection.Execute("UPDATE agents SET label = @label WHERE id = @id AND revoked_at IS NULL", new { id, label }) == 1;
         Forget(id);
-        live.Publish(new Web.Live.HostChanged(id));
+        events.Publish(new HostChanged(id));
         return changed;
     }
 
@@ -209,7 +210,7 @@ internal sealed class AgentStore(Database database, TimeProvider time, Web.Live.
         connection.Execute(
             "UPDATE agents SET update_version = @version, update_state = @state, update_error = @error, update_at = @at WHERE id = @id",
             new { id, version, state, error, at });
-        live.Publish(new Web.Live.HostChanged(id));
+        events.Publish(new HostChanged(id));
     }
 
     private void Forget(string id)

@@ -4,9 +4,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using RestikManager.Contracts;
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Accounts;
+using RestikManager.Server.Api;
 using RestikManager.Server.Audit;
 using RestikManager.Server.Telemetry;
-using RestikManager.Server.Web;
 
 namespace RestikManager.Server.Agents;
 
@@ -62,8 +62,8 @@ internal static class AgentsApi
         }
 
         var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (request is null || string.IsNullOrWhiteSpace(request.Token) || !HostViews.IsPlainText(request.Os, 32)
-            || !HostViews.IsPlainText(request.Arch, 32) || !HostViews.IsPlainText(request.AgentVersion))
+        if (request is null || string.IsNullOrWhiteSpace(request.Token) || !WireValues.IsPlainText(request.Os, 32)
+            || !WireValues.IsPlainText(request.Arch, 32) || !WireValues.IsPlainText(request.AgentVersion))
         {
             return ApiErrors.BadRequest("invalid_request", "Send JSON with token, hostname, os, arch and agentVersion.");
         }

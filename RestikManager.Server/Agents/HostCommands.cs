@@ -1,5 +1,7 @@
+using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Audit;
 using RestikManager.Server.Distribution;
+using RestikManager.Server.Events;
 
 namespace RestikManager.Server.Agents;
 
@@ -8,13 +10,13 @@ internal sealed record HostRefusal(int Status, string Code, string Message);
 
 /// <summary>Enrollment tokens and revocation, for the API and the pages alike (audited; a refusal changes nothing).</summary>
 internal sealed class HostCommands(
-    EnrollmentTokens tokens, AgentStore agents, AgentConnections connections, PublicUrl publicUrl, Plans.PlanDistributor plans, AuditLog audit)
+    EnrollmentTokens tokens, AgentStore agents, AgentConnections connections, PublicUrl publicUrl, DomainEvents events, AuditLog audit)
 {
-    /// <summary>Sets or clears (null or empty) a host's label; plans that target labels are pushed again.</summary>
+    /// <summary>Sets or clears (null or empty) a host's label; plans that target labels are pushed again (they hear <see cref="HostLabelChanged"/>).</summary>
     public HostRefusal? SetLabel(string id, string? label, string actor)
     {
         label = string.IsNullOrWhiteSpace(label) ? null : label.Trim();
-        if (label is not null && !HostViews.IsPlainText(label, 100))
+        if (label is not null && !WireValues.IsPlainText(label, 100))
         {
             return new HostRefusal(StatusCodes.Status400BadRequest, "invalid_label", "label: 1 to 100 characters without control characters (empty clears it).");
         }
@@ -26,7 +28,7 @@ internal sealed class HostCommands(
 
         agents.SetLabel(id, label);
         audit.Append(actor, "agent.label", $"host:{agent.Hostname}", detail: label ?? "(none)");
-        plans.PushAll();
+        events.Publish(new HostLabelChanged(id, label));
         return null;
     }
 

@@ -17,11 +17,4 @@ internal static class HostViews
         releases.Version(agent.Os, agent.Arch),
         agent.UpdateState is { } state ? new HostUpdateView(agent.UpdateVersion!, state, agent.UpdateError, agent.UpdateAt) : null,
         agent.ResticSource);
-
-    /// <summary>
-    /// Whether <paramref name="value"/> is fit to store and log as a short name (hostname, version, platform):
-    /// 1 to <paramref name="max"/> printable characters, no control characters that could forge a log line.
-    /// </summary>
-    public static bool IsPlainText(string? value, int max = 128) =>
-        !string.IsNullOrWhiteSpace(value) && value.Length <= max && !value.Any(char.IsControl);
 }

@@ -3,7 +3,7 @@ using RestikManager.Contracts.Schedules;
 using RestikManager.Server.Agents;
 using RestikManager.Server.Jobs;
 using RestikManager.Server.Plans;
-using RestikManager.Server.Web.Protection;
+using RestikManager.Server.Protection;
 
 namespace RestikManager.Server.Alerts;
 

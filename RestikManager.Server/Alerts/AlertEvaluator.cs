@@ -4,11 +4,11 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using RestikManager.Server.Agents;
 using RestikManager.Server.Alerts.Sending;
-using RestikManager.Server.Hosting;
 using RestikManager.Server.Jobs;
 using RestikManager.Server.Plans;
 using RestikManager.Server.Repositories;
 using RestikManager.Server.Telemetry;
+using RestikManager.Server.Workers;
 
 namespace RestikManager.Server.Alerts;
 
@@ -34,7 +34,7 @@ internal sealed partial class AlertEvaluator(
         var spacing = every < TimeSpan.FromSeconds(1) ? every : TimeSpan.FromSeconds(1);
         while (!stoppingToken.IsCancellationRequested)
         {
-            await iterations.RunAsync(Workers.AlertEvaluator, () => Evaluate(), stoppingToken);
+            await iterations.RunAsync(WorkerNames.AlertEvaluator, () => Evaluate(), stoppingToken);
 
             try
             {

@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using RestikManager.Server.Accounts;
-using RestikManager.Server.Web;
+using RestikManager.Server.Api;
 
 namespace RestikManager.Server.Alerts;
 

@@ -54,9 +54,9 @@ internal static class EmailSecurity
     /// <summary>A choice as the form offers it: the value and its usual port.</summary>
     public static string Describe(string security) => security switch
     {
-        Tls => "tls (port 465: TLS from the start)",
-        None => "none (port 25: plain, a local relay only)",
-        _ => "starttls (port 587: upgraded to TLS)",
+        Tls => "tls (465)",
+        None => "none (25)",
+        _ => "starttls (587)",
     };
 }
 

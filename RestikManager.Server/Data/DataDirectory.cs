@@ -18,10 +18,10 @@ internal static class DataDirectory
         var database = new Database(Path.Join(dataDir, Database.FileName));
         if (Directory.Exists(dataDir))
         {
-            if (!SecretKey.ValidateExisting(dataDir) && File.Exists(Path.Join(dataDir, Secrets.SecretStore.FileName)))
+            if (!SecretKey.ValidateExisting(dataDir) && File.Exists(Path.Join(dataDir, SecretKey.SecretsFileName)))
             {
                 throw new StartupRefusedException(
-                    $"{Path.Join(dataDir, SecretKey.FileName)} is missing but {Secrets.SecretStore.FileName} exists: a new key could never read it; " +
+                    $"{Path.Join(dataDir, SecretKey.FileName)} is missing but {SecretKey.SecretsFileName} exists: a new key could never read it; " +
                     "restore secret.key from your backup");
             }
 

@@ -11,6 +11,9 @@ namespace RestikManager.Server.Data;
 internal sealed class SecretKey
 {
     public const string FileName = "secret.key";
+
+    /// <summary>The file this key encrypts (owned by the secret store; named here so the data directory can check the pair).</summary>
+    public const string SecretsFileName = "secrets.enc";
     public const int Length = 32;
 
     private const UnixFileMode GroupOrOthers = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute

@@ -1,3 +1,5 @@
+using RestikManager.Contracts.Protocol;
+
 namespace RestikManager.Server.Distribution;
 
 /// <summary>The agent this server hands a platform: its version (null when not stated), SHA-256 and size.</summary>
@@ -77,7 +79,7 @@ internal sealed class AgentReleases(DistributionAssets assets, FileDigests diges
         try
         {
             var text = File.ReadAllText(binary.FullName + VersionSuffix).Trim();
-            return Agents.HostViews.IsPlainText(text, 64) ? text : null;
+            return WireValues.IsPlainText(text, 64) ? text : null;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
         {

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
+using RestikManager.Server.Api;
 using RestikManager.Server.Configuration;
-using RestikManager.Server.Web;
 
 namespace RestikManager.Server.Distribution;
 

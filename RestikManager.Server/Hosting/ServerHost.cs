@@ -5,18 +5,22 @@ using RestikManager.Contracts;
 using RestikManager.Server.Accounts;
 using RestikManager.Server.Agents;
 using RestikManager.Server.Alerts;
+using RestikManager.Server.Api;
 using RestikManager.Server.Audit;
 using RestikManager.Server.Configuration;
 using RestikManager.Server.Data;
 using RestikManager.Server.Distribution;
-using RestikManager.Server.Updates;
+using RestikManager.Server.Events;
 using RestikManager.Server.Jobs;
 using RestikManager.Server.Plans;
+using RestikManager.Server.Protection;
 using RestikManager.Server.Repositories;
 using RestikManager.Server.Secrets;
 using RestikManager.Server.Snapshots;
+using RestikManager.Server.Updates;
 using RestikManager.Server.Web;
 using RestikManager.Server.Web.Live;
+using RestikManager.Server.Workers;
 
 namespace RestikManager.Server.Hosting;
 
@@ -34,6 +38,9 @@ internal static class ServerHost
         var adminPassword = AdminBootstrap.ReadAdminPassword(builder.Configuration);
         builder.Services.AddSingleton(settings);
         builder.AddServerDefaults();
+        builder.AddWorkers();
+        builder.AddEvents();
+        builder.AddApi();
         builder.AddListener(settings);
         var secretKey = builder.AddData(settings);
         builder.AddSecrets(settings, secretKey);
@@ -47,6 +54,7 @@ internal static class ServerHost
         builder.AddAlerts();
         builder.AddDistribution(settings);
         builder.AddUpdates();
+        builder.AddProtection();
         builder.AddWeb();
 
         var app = builder.Build();

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using OpenTelemetry.Metrics;
 using RestikManager.Server.Accounts;
+using RestikManager.Server.Metrics;
 using RestikManager.Server.Telemetry;
 using RestikManager.ServiceDefaults;
 using RestikManager.ServiceDefaults.Telemetry;
@@ -32,8 +33,6 @@ internal static class WebDefaults
         builder.Services.ConfigureOpenTelemetryMeterProvider((services, metrics) => metrics.AddReader(services.GetRequiredService<PrometheusScrape>().Reader));
         builder.Services.AddSingleton<ServerTelemetry>();
         builder.Services.AddSingleton<FleetMetrics>();
-        builder.Services.AddSingleton<IWorkerFaultSeam, NoWorkerFaults>();
-        builder.Services.AddSingleton<WorkerIterations>();
         return builder;
     }
 

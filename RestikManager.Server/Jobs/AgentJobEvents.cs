@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Agents;
 using RestikManager.Server.Audit;
+using RestikManager.Server.Events;
 using RestikManager.Server.Snapshots;
 using RestikManager.Server.Telemetry;
 
@@ -16,7 +17,7 @@ namespace RestikManager.Server.Jobs;
 /// </summary>
 internal sealed partial class AgentJobEvents(
     JobStore jobs, JobClaims claims, JobDispatcher dispatcher, JobViews views, SnapshotService snapshots, AgentConnections connections,
-    Alerts.BackupPings pings, AuditLog audit, ServerTelemetry telemetry, ILogger<AgentJobEvents> logger) : IAgentEvents
+    DomainEvents events, AuditLog audit, ServerTelemetry telemetry, ILogger<AgentJobEvents> logger) : IAgentEvents
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _connectedAt = new(StringComparer.Ordinal);
 
@@ -34,7 +35,7 @@ internal sealed partial class AgentJobEvents(
                 if (claim.Verdict == ClaimVerdict.Accepted)
                 {
                     jobs.Started(agentId, started);
-                    pings.Started(agentId, started);
+                    events.Publish(new JobStartedOnHost(agentId, started));
                 }
 
                 return claim.Verdict == ClaimVerdict.Forged ? Breach.Forged($"jobStarted refused: {claim.Why}") : null;
@@ -79,7 +80,6 @@ internal sealed partial class AgentJobEvents(
 
         LogResult(logger, result.Kind, result.JobId, agentId, result.Status, result.ErrorClass ?? "-");
         telemetry.JobEnded(agentId, result);
-        pings.Ended(agentId, result);
         if (result.Kind is JobKinds.Backup or JobKinds.Forget && result.Status is JobStatuses.Succeeded or JobStatuses.Partial)
         {
             snapshots.RefreshLater(repositoryId, agentId);

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Dapper;
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Data;
-using RestikManager.Server.Web.Live;
+using RestikManager.Server.Events;
 
 namespace RestikManager.Server.Jobs;
 
@@ -37,7 +37,7 @@ internal sealed record LastBackup(JobRecord Latest, string? LastSucceededAt);
 /// The <c>jobs</c> table. A result is recorded once per job id: the first final result wins and any repeat (an
 /// agent resending after a lost acknowledgement) changes nothing.
 /// </summary>
-internal sealed class JobStore(Database database, TimeProvider time, LiveFeed live, Alerts.AlertSignal alerts)
+internal sealed class JobStore(Database database, TimeProvider time, DomainEvents events)
 {
     private const string Columns =
         "id, kind, repository_id AS RepositoryId, plan_id AS PlanId, agent_id AS AgentId, trigger, status, spec, created_at AS CreatedAt, " +
@@ -62,7 +62,7 @@ internal sealed class JobStore(Database database, TimeProvider time, LiveFeed li
             VALUES (@JobId, @Kind, @RepositoryId, @PlanId, @agentId, @Trigger, '{JobStatuses.Queued}', @spec, @now)
             """, new { job.JobId, job.Kind, job.RepositoryId, job.PlanId, agentId, job.Trigger,
                 spec = JsonSerializer.Serialize(job, StoredJson.Default.JobSpec), now = Now() });
-        live.Publish(new JobChanged(job.JobId, agentId));
+        events.Publish(new JobChanged(job.JobId, agentId));
     }
 
     public JobRecord? Find(string id)
@@ -222,7 +222,7 @@ internal sealed class JobStore(Database database, TimeProvider time, LiveFeed li
         using var connection = database.Open();
         connection.Execute($"UPDATE jobs SET status = '{JobStatuses.Running}', dispatched_at = @now WHERE id = @id AND status = '{JobStatuses.Queued}'",
             new { id = job.Id, now = Now() });
-        live.Publish(new JobChanged(job.Id, job.AgentId));
+        events.Publish(new JobChanged(job.Id, job.AgentId));
     }
 
     public void Requeue(JobRecord job)
@@ -231,7 +231,7 @@ internal sealed class JobStore(Database database, TimeProvider time, LiveFeed li
         connection.Execute(
             $"UPDATE jobs SET status = '{JobStatuses.Queued}', dispatched_at = NULL WHERE id = @id AND status = '{JobStatuses.Running}' AND started_at IS NULL",
             new { id = job.Id });
-        live.Publish(new JobChanged(job.Id, job.AgentId));
+        events.Publish(new JobChanged(job.Id, job.AgentId));
     }
 
     /// <summary>A job began: the server's (queued or dispatched) or one the agent's schedule started (new row).</summary>
@@ -244,7 +244,7 @@ internal sealed class JobStore(Database database, TimeProvider time, LiveFeed li
             ON CONFLICT (id) DO UPDATE SET status = '{JobStatuses.Running}', started_at = excluded.started_at
                 WHERE jobs.agent_id = @agentId AND jobs.status IN ('{JobStatuses.Queued}', '{JobStatuses.Running}')
             """, new { started.JobId, started.Kind, started.RepositoryId, started.PlanId, agentId, started.Trigger, at = started.StartedAt });
-        live.Publish(new JobChanged(started.JobId, agentId));
+        events.Publish(new JobChanged(started.JobId, agentId));
     }
 
     /// <summary>
@@ -278,8 +278,8 @@ internal sealed class JobStore(Database database, TimeProvider time, LiveFeed li
                 BackupFinished(agentId, result.PlanId);
             }
 
-            live.Publish(new JobChanged(result.JobId, agentId));
-            alerts.Nudge();
+            events.Publish(new JobChanged(result.JobId, agentId));
+            events.Publish(new JobRecorded(agentId, result));
         }
 
         return recorded;
@@ -301,8 +301,8 @@ internal sealed class JobStore(Database database, TimeProvider time, LiveFeed li
                 BackupFinished(job.AgentId, planId);
             }
 
-            live.Publish(new JobChanged(id, job.AgentId));
-            alerts.Nudge();
+            events.Publish(new JobChanged(id, job.AgentId));
+            events.Publish(new JobFinishedByServer(id, job.AgentId, status));
         }
 
         return finished;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using RestikManager.Contracts.Protocol;
+using RestikManager.Server.Events;
 
 namespace RestikManager.Server.Jobs;
 
@@ -14,7 +15,7 @@ internal sealed record JobView(
 /// only (it is not history): an agent's progress is kept for its own running job, which is looked up once per job,
 /// not once per message.
 /// </summary>
-internal sealed class JobViews(JobStore jobs, Web.Live.LiveFeed live)
+internal sealed class JobViews(JobStore jobs, DomainEvents events)
 {
     private const int CurrentFileChars = 300;
     private readonly ConcurrentDictionary<string, JobProgress> _progress = new(StringComparer.Ordinal);
@@ -51,7 +52,7 @@ internal sealed class JobViews(JobStore jobs, Web.Live.LiveFeed live)
             _progress[progress.JobId] = progress.CurrentFile is { Length: > CurrentFileChars } file
                 ? progress with { CurrentFile = file[..CurrentFileChars] + "…" }
                 : progress;
-            live.Publish(new Web.Live.JobChanged(progress.JobId, agentId, ProgressOnly: true));
+            events.Publish(new JobChanged(progress.JobId, agentId, ProgressOnly: true));
         }
     }
 

@@ -2,7 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Accounts;
-using RestikManager.Server.Web;
+using RestikManager.Server.Api;
 
 namespace RestikManager.Server.Jobs;
 
@@ -17,6 +17,8 @@ internal static class JobsApi
             ? Results.Ok(job) : ApiErrors.NotFound("not_found", $"No job with id '{id}'.")).RequireAuthorization(Roles.CanView);
         group.MapPost("", Start).RequireAuthorization(Roles.CanOperate);
         group.MapPost("/{id}/cancel", Cancel).RequireAuthorization(Roles.CanOperate);
+        // Running a plan now is starting jobs: the route is the plan's, the work is this feature's.
+        app.MapPost("/api/v1/plans/{id}/run", RunPlan).WithTags("Plans").RequireAuthorization(Roles.CanOperate);
         return group;
     }
 
@@ -45,4 +47,19 @@ internal static class JobsApi
         manual.Cancel(id, user.Actor()) is { } refusal
             ? ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message)
             : TypedResults.Accepted($"/api/v1/jobs/{id}", views.Find(id)!);
+
+    /// <summary>Backs the plan up now on each of its hosts (or one, with <c>?host=</c>).</summary>
+    private static Results<Accepted<List<JobView>>, JsonHttpResult<ErrorEnvelope>> RunPlan(
+        string id, string? host, Plans.PlanStore plans, ManualJobs manual, JobViews views, ClaimsPrincipal user)
+    {
+        if (plans.Find(id) is not { } plan)
+        {
+            return ApiErrors.NotFound("not_found", $"No plan with id '{id}'.");
+        }
+
+        var (jobs, refusal) = manual.RunPlan(plan, host, user.Actor());
+        return refusal is not null
+            ? ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message)
+            : TypedResults.Accepted("/api/v1/jobs", jobs.Select(views.View).ToList());
+    }
 }

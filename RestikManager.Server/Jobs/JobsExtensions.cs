@@ -12,6 +12,7 @@ internal static class JobsExtensions
         builder.Services.AddSingleton<JobClaims>();
         builder.Services.AddSingleton<JobViews>();
         builder.Services.AddSingleton<ManualJobs>();
+        builder.Services.AddSingleton<Repositories.IRepositoryInit, RepositoryInitJobs>();
         builder.Services.AddSingleton<AwayHostJobs>();
         builder.Services.AddSingleton<AgentJobEvents>();
         builder.Services.AddSingleton<IAgentEvents>(s => s.GetRequiredService<AgentJobEvents>());

@@ -1,8 +1,8 @@
 using RestikManager.Contracts.Protocol;
 using RestikManager.Contracts.Schedules;
 using RestikManager.Server.Agents;
-using RestikManager.Server.Hosting;
 using RestikManager.Server.Plans;
+using RestikManager.Server.Workers;
 
 namespace RestikManager.Server.Jobs;
 
@@ -27,9 +27,9 @@ internal sealed partial class MaintenanceScheduler(
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 // Three pieces of work, each on its own: a fault of one does not hold back the others.
-                await iterations.RunAsync(Workers.Maintenance, () => RunDue(time.GetUtcNow()), stoppingToken);
-                await iterations.RunAsync(Workers.AwayHosts, away.Sweep, stoppingToken);
-                await iterations.RunAsync(Workers.Dispatch, dispatcher.TryDispatchAll, stoppingToken);
+                await iterations.RunAsync(WorkerNames.Maintenance, () => RunDue(time.GetUtcNow()), stoppingToken);
+                await iterations.RunAsync(WorkerNames.AwayHosts, away.Sweep, stoppingToken);
+                await iterations.RunAsync(WorkerNames.Dispatch, dispatcher.TryDispatchAll, stoppingToken);
             }
         }
         catch (OperationCanceledException)

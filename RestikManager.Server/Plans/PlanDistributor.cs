@@ -1,5 +1,6 @@
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Agents;
+using RestikManager.Server.Events;
 using RestikManager.Server.Repositories;
 
 namespace RestikManager.Server.Plans;
@@ -10,7 +11,7 @@ namespace RestikManager.Server.Plans;
 /// to back up on schedule while the server is away.
 /// </summary>
 internal sealed class PlanDistributor(PlanStore plans, RepositoryStore repositories, AgentStore agents, AgentConnections connections)
-    : IAgentEvents
+    : IAgentEvents, IHandles<HostLabelChanged>, IHandles<RepositoryChanged>
 {
     // The plan list as last read: every change goes through PushAll, which reads it again, so an agent coming
     // online (a whole fleet, after a restart) costs no database read for it.
@@ -36,6 +37,12 @@ internal sealed class PlanDistributor(PlanStore plans, RepositoryStore repositor
 
     /// <summary>Sends <paramref name="agent"/> its plan set (it has just come online).</summary>
     public void Online(AgentRecord agent, Hello hello, DateTimeOffset connectedAt) => Push(agent, _plans ??= plans.List());
+
+    /// <summary>A host's label changed: plans by label may now target it or not.</summary>
+    public void Handle(HostLabelChanged domainEvent) => PushAll();
+
+    /// <summary>A repository's URL or secrets changed: the plans that use it carry them.</summary>
+    public void Handle(RepositoryChanged domainEvent) => PushAll();
 
     /// <summary>After any change to plans or repositories: every online agent gets its new set.</summary>
     public void PushAll()

@@ -1,8 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using RestikManager.Server.Accounts;
-using RestikManager.Server.Jobs;
-using RestikManager.Server.Web;
+using RestikManager.Server.Api;
 
 namespace RestikManager.Server.Plans;
 
@@ -17,7 +16,6 @@ internal static class PlansApi
         group.MapPost("", Create).RequireAuthorization(Roles.CanAdminister);
         group.MapPut("/{id}", Update).RequireAuthorization(Roles.CanAdminister);
         group.MapDelete("/{id}", Delete).RequireAuthorization(Roles.CanAdminister);
-        group.MapPost("/{id}/run", Run).RequireAuthorization(Roles.CanOperate);
         return group;
     }
 
@@ -41,21 +39,6 @@ internal static class PlansApi
 
     private static Results<NoContent, JsonHttpResult<ErrorEnvelope>> Delete(string id, PlanCommands commands, ClaimsPrincipal user) =>
         commands.Delete(id, user.Actor()) ? TypedResults.NoContent() : NotFound(id);
-
-    /// <summary>Backs the plan up now on each of its hosts (or one, with <c>?host=</c>).</summary>
-    private static Results<Accepted<List<JobView>>, JsonHttpResult<ErrorEnvelope>> Run(
-        string id, string? host, PlanStore plans, ManualJobs manual, JobViews views, ClaimsPrincipal user)
-    {
-        if (plans.Find(id) is not { } plan)
-        {
-            return NotFound(id);
-        }
-
-        var (jobs, refusal) = manual.RunPlan(plan, host, user.Actor());
-        return refusal is not null
-            ? ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message)
-            : TypedResults.Accepted("/api/v1/jobs", jobs.Select(views.View).ToList());
-    }
 
     private static JsonHttpResult<ErrorEnvelope> Invalid(PlanProblem problem) =>
         ApiErrors.Create(StatusCodes.Status400BadRequest, "invalid_plan", problem.Message, problem.Field);

@@ -1,4 +1,5 @@
 using RestikManager.Server.Agents;
+using RestikManager.Server.Events;
 
 namespace RestikManager.Server.Plans;
 
@@ -11,6 +12,9 @@ internal static class PlansExtensions
         builder.Services.AddSingleton<PlanDistributor>();
         builder.Services.AddSingleton<PlanCommands>();
         builder.Services.AddSingleton<IAgentEvents>(s => s.GetRequiredService<PlanDistributor>());
+        builder.Services.AddHandler<HostLabelChanged, PlanDistributor>();
+        builder.Services.AddHandler<Repositories.RepositoryChanged, PlanDistributor>();
+        builder.Services.AddSingleton<Repositories.IRepositoryReferences, PlanRepositoryReferences>();
         return builder;
     }
 }

@@ -1,8 +1,7 @@
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Agents;
 using RestikManager.Server.Audit;
-using RestikManager.Server.Jobs;
-using RestikManager.Server.Plans;
+using RestikManager.Server.Events;
 
 namespace RestikManager.Server.Repositories;
 
@@ -18,8 +17,8 @@ internal sealed record RepositoryRefusal(int Status, string Code, string Message
 /// secret store, write-only), audited; a refusal changes nothing.
 /// </summary>
 internal sealed class RepositoryCommands(
-    RepositoryStore store, AgentStore agents, AgentConnections connections, JobDispatcher jobs, PlanStore plans, PlanDistributor distributor,
-    AuditLog audit)
+    RepositoryStore store, AgentStore agents, AgentConnections connections, IRepositoryInit init, IEnumerable<IRepositoryReferences> references,
+    DomainEvents events, AuditLog audit)
 {
     /// <summary>Creates the repository; with <c>init</c>, also queues <c>restic init</c> on the init host (returned as the job id).</summary>
     public (RepositoryRecord? Saved, string? InitJob, RepositoryRefusal? Refusal) Create(RepositoryRequest request, string actor)
@@ -58,7 +57,7 @@ internal sealed class RepositoryCommands(
         string? initJob = null;
         if (initHost is not null)
         {
-            initJob = jobs.Enqueue(JobSpecs.ForRepository(JobKinds.Init, saved.Id, JobTriggers.Manual), initHost.Id).Id;
+            initJob = init.Enqueue(saved.Id, initHost.Id);
             audit.Append(actor, "job.init", $"host:{initHost.Hostname}", detail: initJob);
         }
 
@@ -77,17 +76,16 @@ internal sealed class RepositoryCommands(
         var changed = new[] { request.Url is null ? null : "url", request.Password is null ? null : "password",
             request.Credentials is null ? null : "credentials" }.OfType<string>();
         audit.Append(actor, "repository.update", $"repository:{saved.Name}", detail: string.Join(",", changed));
-        distributor.PushAll();
+        events.Publish(new RepositoryChanged(saved.Id));
         return (saved, null);
     }
 
-    /// <summary>Deletes the repository, refused while a plan backs up to it.</summary>
+    /// <summary>Deletes the repository, refused while anything refers to it (a plan backs up to it).</summary>
     public RepositoryRefusal? Delete(RepositoryRecord existing, string actor)
     {
-        if (plans.OfRepository(existing.Id) is [var plan, ..])
+        if (references.Select(r => r.InUse(existing.Id)).FirstOrDefault(why => why is not null) is { } inUse)
         {
-            return new RepositoryRefusal(StatusCodes.Status409Conflict, "repository_in_use",
-                $"Plan '{plan.Name}' backs up to this repository; delete or change that plan first.");
+            return new RepositoryRefusal(StatusCodes.Status409Conflict, "repository_in_use", inUse);
         }
 
         store.Delete(existing.Id);

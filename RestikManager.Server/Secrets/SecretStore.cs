@@ -16,7 +16,7 @@ namespace RestikManager.Server.Secrets;
 /// </summary>
 internal sealed class SecretStore
 {
-    public const string FileName = "secrets.enc";
+    public const string FileName = SecretKey.SecretsFileName;
     private static readonly byte[] Magic = "RMSECRETS1"u8.ToArray();
     private const int NonceBytes = 12;
     private const int TagBytes = 16;

@@ -1,8 +1,8 @@
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Agents;
-using RestikManager.Server.Hosting;
 using RestikManager.Server.Plans;
 using RestikManager.Server.Repositories;
+using RestikManager.Server.Workers;
 
 namespace RestikManager.Server.Snapshots;
 
@@ -64,10 +64,10 @@ internal sealed partial class SnapshotService(
 
     /// <summary>
     /// Refreshes in the background (after a backup or forget); a failed answer is logged and kept with the cache, and a
-    /// fault of the refresh itself is one of <see cref="Workers.SnapshotRefresh"/>'s.
+    /// fault of the refresh itself is one of <see cref="WorkerNames.SnapshotRefresh"/>'s.
     /// </summary>
     public void RefreshLater(string repositoryId, string agentId) =>
-        _ = Task.Run(() => iterations.RunAsync(Workers.SnapshotRefresh, t => RefreshAsync(repositoryId, agentId, t), CancellationToken.None));
+        _ = Task.Run(() => iterations.RunAsync(WorkerNames.SnapshotRefresh, t => RefreshAsync(repositoryId, agentId, t), CancellationToken.None));
 
     /// <summary>
     /// One page of <paramref name="path"/> in a snapshot of <paramref name="repositoryId"/> (which must exist), read by

@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Accounts;
+using RestikManager.Server.Api;
 using RestikManager.Server.Repositories;
-using RestikManager.Server.Web;
 
 namespace RestikManager.Server.Snapshots;
 

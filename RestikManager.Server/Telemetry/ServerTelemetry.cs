@@ -43,7 +43,7 @@ internal sealed class ServerTelemetry
     public void BackgroundFault(string worker, int count) => _backgroundFaults.AddOrUpdate(worker, count, (_, n) => n + count);
 
     /// <summary>
-    /// Faults so far by worker, every worker from 0 (a rate sees the first fault). Rendered by <see cref="FleetMetrics"/>
+    /// Faults so far by worker, every worker from 0 (a rate sees the first fault). Rendered by <c>Metrics/FleetMetrics</c>
     /// at scrape time as <c>restic_manager_background_faults_total</c>: an instrument is shared by every server in a
     /// process that listens to the meter's name, and this count is this server's own.
     /// </summary>

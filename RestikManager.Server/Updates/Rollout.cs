@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Agents;
 using RestikManager.Server.Distribution;
-using RestikManager.Server.Hosting;
+using RestikManager.Server.Workers;
 
 namespace RestikManager.Server.Updates;
 
@@ -69,7 +69,7 @@ internal sealed partial class Rollout(
     /// </summary>
     private void Failed(AgentRecord record, UpdateFailure failed)
     {
-        if (record.UpdateState != UpdateStates.Sent || record.UpdateVersion != failed.Version || !HostViews.IsPlainText(failed.Version, 64))
+        if (record.UpdateState != UpdateStates.Sent || record.UpdateVersion != failed.Version || !WireValues.IsPlainText(failed.Version, 64))
         {
             return;
         }
@@ -109,7 +109,7 @@ internal sealed partial class Rollout(
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            await iterations.RunAsync(Workers.Rollout, PassAsync, stoppingToken);
+            await iterations.RunAsync(WorkerNames.Rollout, PassAsync, stoppingToken);
 
             try
             {

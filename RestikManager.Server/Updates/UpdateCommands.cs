@@ -1,3 +1,4 @@
+using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Agents;
 using RestikManager.Server.Audit;
 using RestikManager.Server.Distribution;
@@ -51,7 +52,7 @@ internal sealed class UpdateCommands(UpdateStore store, Rollout rollout, AgentSt
         }
 
         var label = request.CanaryLabel is null ? policy.CanaryLabel : string.IsNullOrWhiteSpace(request.CanaryLabel) ? null : request.CanaryLabel.Trim();
-        if (label is not null && !HostViews.IsPlainText(label, 100))
+        if (label is not null && !WireValues.IsPlainText(label, 100))
         {
             return Invalid("canaryLabel", "canaryLabel: 1 to 100 characters without control characters (empty: canaries by share).");
         }

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using RestikManager.Server.Accounts;
 using RestikManager.Server.Agents;
-using RestikManager.Server.Web;
+using RestikManager.Server.Api;
 
 namespace RestikManager.Server.Updates;
 
@@ -12,6 +12,7 @@ internal static class UpdatesApi
 {
     public static IHostApplicationBuilder AddUpdates(this IHostApplicationBuilder builder)
     {
+        builder.AddJson(UpdatesJson.Default);
         builder.Services.AddOptions<UpdateOptions>().BindConfiguration(UpdateOptions.Section)
             .Validate(o => o.Problem() is null, "Updates options are invalid: EvaluateEvery ≥ 100 ms, ComeBackWithin ≥ 10 s, 1 ≤ MaxInFlight ≤ 10000")
             .ValidateOnStart();

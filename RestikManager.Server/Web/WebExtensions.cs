@@ -1,29 +1,24 @@
 using Microsoft.AspNetCore.WebUtilities;
+using RestikManager.Server.Api;
+using RestikManager.Server.Events;
 
 namespace RestikManager.Server.Web;
 
 internal static class WebExtensions
 {
     /// <summary>
-    /// The web UI (Razor Pages under <c>Web/Pages</c>) and the API's JSON: source-generated contexts, readable
-    /// escaping, and binding failures that answer a plain 400 in every environment (never a developer page),
-    /// which <see cref="UseErrorEnvelopes"/> turns into the envelope.
+    /// The web UI (Razor Pages under <c>Web/Pages</c>), and binding failures that answer a plain 400 in every
+    /// environment (never a developer page), which <see cref="UseErrorEnvelopes"/> turns into the envelope.
     /// </summary>
     public static IHostApplicationBuilder AddWeb(this IHostApplicationBuilder builder)
     {
         builder.Services.AddRazorPages(o => o.RootDirectory = "/Web/Pages");
-        builder.Services.AddSingleton<Protection.ProtectionReport>();
-        builder.Services.AddHostedService<Protection.ProtectionWarmup>();
         builder.Services.AddSingleton<Live.LiveFeed>();
+        builder.Services.AddHandler<Jobs.JobChanged, Live.LiveFeed>();
+        builder.Services.AddHandler<Agents.HostChanged, Live.LiveFeed>();
         builder.Services.AddSingleton<Live.Fragments>();
         builder.Services.AddSingleton<Components.JobNames>();
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
-        builder.Services.ConfigureHttpJsonOptions(o =>
-        {
-            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default);
-            o.SerializerOptions.TypeInfoResolverChain.Insert(1, Contracts.Protocol.ProtocolJsonContext.Default);
-            o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
-        });
         return builder;
     }
 

@@ -2,7 +2,7 @@ using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Agents;
 using RestikManager.Server.Jobs;
 using RestikManager.Server.Plans;
-using RestikManager.Server.Web.Protection;
+using RestikManager.Server.Protection;
 
 namespace RestikManager.Tests.Web;
 

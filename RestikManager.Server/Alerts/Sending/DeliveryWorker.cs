@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using RestikManager.Server.Hosting;
+using RestikManager.Server.Workers;
 
 namespace RestikManager.Server.Alerts.Sending;
 
@@ -28,7 +28,7 @@ internal sealed partial class DeliveryWorker(
         {
             var wait = Idle;
             var sent = false;
-            await iterations.RunAsync(Workers.AlertOutbox, async token =>
+            await iterations.RunAsync(WorkerNames.AlertOutbox, async token =>
             {
                 var due = store.Due(time.GetUtcNow(), 32);
                 await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = token },

@@ -1,7 +1,7 @@
 using System.Globalization;
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Jobs;
-using RestikManager.Server.Web.Protection;
+using RestikManager.Server.Protection;
 
 namespace RestikManager.Server.Web.Components;
 

@@ -1,28 +1,27 @@
 using System.Threading.Channels;
+using RestikManager.Server.Agents;
+using RestikManager.Server.Events;
+using RestikManager.Server.Jobs;
 
 namespace RestikManager.Server.Web.Live;
 
-/// <summary>Something a page may show changed: a job (state or progress) or a host (online, offline, enrolled, revoked).</summary>
-internal abstract record LiveChange;
-
-/// <summary>The job's row changed, or only its live progress (<paramref name="ProgressOnly"/>); <paramref name="AgentId"/> is its host.</summary>
-internal sealed record JobChanged(string JobId, string AgentId, bool ProgressOnly = false) : LiveChange;
-
-/// <summary>The host connected, went away, enrolled or was revoked.</summary>
-internal sealed record HostChanged(string AgentId) : LiveChange;
-
 /// <summary>
-/// In-memory fan-out of <see cref="LiveChange"/>s to the pages' event streams. Each subscriber has a bounded queue:
+/// In-memory fan-out of what a page may show changed (a job's <see cref="JobChanged"/>, a host's <see cref="HostChanged"/>,
+/// as the features publish them) to the pages' event streams. Each subscriber has a bounded queue:
 /// a stream too slow to keep up loses the oldest changes and never blocks a publisher. Streams render current
 /// state, not the change, so a lost change costs nothing once a later one (or the reconnect) comes.
 /// </summary>
-internal sealed class LiveFeed
+internal sealed class LiveFeed : IHandles<JobChanged>, IHandles<HostChanged>
 {
     private const int QueueLength = 1024;
     private readonly Lock _gate = new();
-    private readonly List<Channel<LiveChange>> _subscribers = [];
+    private readonly List<Channel<IDomainEvent>> _subscribers = [];
 
-    public void Publish(LiveChange change)
+    public void Handle(JobChanged domainEvent) => Publish(domainEvent);
+
+    public void Handle(HostChanged domainEvent) => Publish(domainEvent);
+
+    private void Publish(IDomainEvent change)
     {
         lock (_gate)
         {
@@ -36,7 +35,7 @@ internal sealed class LiveFeed
     /// <summary>Changes from now on, until the subscription is disposed.</summary>
     public Subscription Subscribe()
     {
-        var channel = Channel.CreateBounded<LiveChange>(new BoundedChannelOptions(QueueLength)
+        var channel = Channel.CreateBounded<IDomainEvent>(new BoundedChannelOptions(QueueLength)
         {
             FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true,
         });
@@ -48,9 +47,9 @@ internal sealed class LiveFeed
         return new Subscription(this, channel);
     }
 
-    internal sealed class Subscription(LiveFeed feed, Channel<LiveChange> channel) : IDisposable
+    internal sealed class Subscription(LiveFeed feed, Channel<IDomainEvent> channel) : IDisposable
     {
-        public ChannelReader<LiveChange> Reader => channel.Reader;
+        public ChannelReader<IDomainEvent> Reader => channel.Reader;
 
         public void Dispose()
         {

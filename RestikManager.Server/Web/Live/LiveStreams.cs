@@ -3,10 +3,11 @@ using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using RestikManager.Server.Accounts;
 using RestikManager.Server.Agents;
+using RestikManager.Server.Events;
 using RestikManager.Server.Jobs;
 using RestikManager.Server.Plans;
+using RestikManager.Server.Protection;
 using RestikManager.Server.Web.Components;
-using RestikManager.Server.Web.Protection;
 
 namespace RestikManager.Server.Web.Live;
 
@@ -200,7 +201,7 @@ internal static class LiveStreams
     /// The changes that came since the last call, waiting for at least one; an empty batch when none came within
     /// <see cref="KeepAlive"/>; null when the client went away.
     /// </summary>
-    private static async Task<List<LiveChange>?> NextAsync(LiveFeed.Subscription subscription, CancellationToken cancel)
+    private static async Task<List<IDomainEvent>?> NextAsync(LiveFeed.Subscription subscription, CancellationToken cancel)
     {
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         wait.CancelAfter(KeepAlive);
@@ -220,7 +221,7 @@ internal static class LiveStreams
             return null;
         }
 
-        var batch = new List<LiveChange>();
+        var batch = new List<IDomainEvent>();
         while (subscription.Reader.TryRead(out var change))
         {
             batch.Add(change);

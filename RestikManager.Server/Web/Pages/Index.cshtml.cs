@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using RestikManager.Server.Accounts;
 using RestikManager.Server.Agents;
 using RestikManager.Server.Plans;
-using RestikManager.Server.Web.Protection;
+using RestikManager.Server.Protection;
 using RestikManager.Server.Web.Components;
 
 namespace RestikManager.Server.Web.Pages;

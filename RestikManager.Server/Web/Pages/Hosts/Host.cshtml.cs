@@ -6,8 +6,8 @@ using RestikManager.Server.Accounts;
 using RestikManager.Server.Agents;
 using RestikManager.Server.Jobs;
 using RestikManager.Server.Plans;
+using RestikManager.Server.Protection;
 using RestikManager.Server.Web.Components;
-using RestikManager.Server.Web.Protection;
 
 namespace RestikManager.Server.Web.Pages.Hosts;
 

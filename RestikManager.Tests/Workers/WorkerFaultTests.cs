@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
-using RestikManager.Server.Hosting;
+using RestikManager.Server.Workers;
 using RestikManager.Server.Snapshots;
 using RestikManager.Tests.Alerts;
 using RestikManager.Tests.Infrastructure;
 
-namespace RestikManager.Tests.Hosting;
+namespace RestikManager.Tests.Workers;
 
 /// <summary>
 /// No background loop stops the server: a fault injected into the first iteration of every worker (through the test
@@ -48,20 +48,20 @@ public sealed class WorkerFaultTests
         // A refresh of snapshots in the background: the first faults, the second runs (no host is online: its answer is an error, not a fault).
         var snapshots = server.Services.GetRequiredService<SnapshotService>();
         snapshots.RefreshLater("no-such-repository", agentId);
-        await Eventually.TrueAsync(() => server.Logs.All.Contains($"Background work {Workers.SnapshotRefresh} failed"), TimeSpan.FromSeconds(10), "the refresh's fault logged");
+        await Eventually.TrueAsync(() => server.Logs.All.Contains($"Background work {WorkerNames.SnapshotRefresh} failed"), TimeSpan.FromSeconds(10), "the refresh's fault logged");
         await Task.Delay(WorkerIterations.FirstPause);
         snapshots.RefreshLater("no-such-repository", agentId);
 
         // Every periodic worker comes back (the last-seen flusher ticks every 10 s).
-        string[] periodic = [Workers.AlertOutbox, Workers.AlertEvaluator, Workers.Maintenance, Workers.AwayHosts, Workers.Dispatch, Workers.Rollout,
-            Workers.LastSeen, Workers.SnapshotRefresh];
+        string[] periodic = [WorkerNames.AlertOutbox, WorkerNames.AlertEvaluator, WorkerNames.Maintenance, WorkerNames.AwayHosts, WorkerNames.Dispatch, WorkerNames.Rollout,
+            WorkerNames.LastSeen, WorkerNames.SnapshotRefresh];
         await Eventually.TrueAsync(() => periodic.All(w => server.Logs.All.Contains($"Background work {w} works again after 1 failed rounds")),
             TimeSpan.FromSeconds(40), "every worker working again",
             () => string.Join(", ", periodic.Where(w => !server.Logs.All.Contains($"Background work {w} works again"))));
 
         // Each fault was logged with what failed, counted once, and the server is serving.
         var metrics = await admin.GetStringAsync("/metrics");
-        foreach (var worker in Workers.All)
+        foreach (var worker in WorkerNames.All)
         {
             metrics.ShouldContain($"restic_manager_background_faults_total{{worker=\"{worker}\"}} 1\n", Case.Sensitive, worker);
             server.Logs.All.ShouldContain($"Background work {worker} failed (InvalidOperationException: a fault injected into {worker})");

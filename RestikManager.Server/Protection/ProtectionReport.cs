@@ -2,7 +2,7 @@ using RestikManager.Server.Agents;
 using RestikManager.Server.Jobs;
 using RestikManager.Server.Plans;
 
-namespace RestikManager.Server.Web.Protection;
+namespace RestikManager.Server.Protection;
 
 /// <summary>Builds the dashboard's view of the fleet: every live host and how each enabled plan protects it.</summary>
 internal sealed class ProtectionReport(AgentConnections connections, AgentPresence presence, Distribution.AgentReleases releases, JobStore jobs, TimeProvider time)

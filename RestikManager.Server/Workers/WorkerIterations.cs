@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using RestikManager.Server.Telemetry;
 
-namespace RestikManager.Server.Hosting;
+namespace RestikManager.Server.Workers;
 
 /// <summary>The background loops, as they are named in logs and in <c>restic_manager_background_faults_total{worker}</c>.</summary>
-internal static class Workers
+internal static class WorkerNames
 {
     public const string AlertOutbox = "alert-outbox";
     public const string AlertEvaluator = "alert-evaluator";
@@ -90,7 +90,7 @@ internal sealed partial class WorkerIterations(ServerTelemetry telemetry, IWorke
     // Every worker's series is there from the start (at 0), so a rate over it sees the first fault.
     private static ConcurrentDictionary<string, int> Zeroed(ServerTelemetry telemetry)
     {
-        foreach (var worker in Workers.All)
+        foreach (var worker in WorkerNames.All)
         {
             telemetry.BackgroundFault(worker, 0);
         }

@@ -5,7 +5,7 @@ using RestikManager.Server.Agents;
 using RestikManager.Server.Jobs;
 using RestikManager.Server.Plans;
 
-namespace RestikManager.Server.Web.Protection;
+namespace RestikManager.Server.Protection;
 
 /// <summary>How well a host is protected, worst first; the dashboard's verdict.</summary>
 internal enum Verdict

@@ -1,8 +1,8 @@
 using RestikManager.Server.Agents;
-using RestikManager.Server.Hosting;
 using RestikManager.Server.Plans;
+using RestikManager.Server.Workers;
 
-namespace RestikManager.Server.Web.Protection;
+namespace RestikManager.Server.Protection;
 
 /// <summary>
 /// Reads every host's verdict once after start, in the background, so that the first hosts page after a restart is
@@ -15,6 +15,6 @@ internal sealed class ProtectionWarmup(ProtectionReport report, AgentStore agent
     {
         await Task.Yield();
         // Only a head start, tried once: the page reads what it needs anyway.
-        await iterations.RunAsync(Workers.ProtectionWarmup, () => report.Hosts(agents.List(), plans.List()), stoppingToken);
+        await iterations.RunAsync(WorkerNames.ProtectionWarmup, () => report.Hosts(agents.List(), plans.List()), stoppingToken);
     }
 }

@@ -5,8 +5,9 @@ using RestikManager.Server.Alerts;
 using RestikManager.Server.Jobs;
 using RestikManager.Server.Plans;
 using RestikManager.Server.Snapshots;
+using RestikManager.Server.Telemetry;
 
-namespace RestikManager.Server.Telemetry;
+namespace RestikManager.Server.Metrics;
 
 /// <summary>
 /// The fleet's state in Prometheus text, read at scrape time (not instruments: one series per host and plan would pass
