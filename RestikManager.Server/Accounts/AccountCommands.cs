@@ -1,12 +1,8 @@
+using RestikManager.Server.Api;
 using RestikManager.Server.Audit;
 
 namespace RestikManager.Server.Accounts;
 
-/// <summary>Why an account change was refused: status, a stable code, a sentence, the field at fault.</summary>
-internal sealed record AccountRefusal(int Status, string Code, string Message, string? Field = null)
-{
-    public static AccountRefusal Invalid(string code, string message, string field) => new(StatusCodes.Status400BadRequest, code, message, field);
-}
 
 /// <summary>
 /// Users and their API tokens, for the API and the pages alike: checked, audited, and never leaving the server
@@ -14,12 +10,15 @@ internal sealed record AccountRefusal(int Status, string Code, string Message, s
 /// </summary>
 internal sealed class AccountCommands(UserStore users, ApiTokenStore tokens, AuditLog audit)
 {
-    public (User? User, AccountRefusal? Refusal) CreateUser(string? username, string? password, string? role, string actor)
+    /// <summary>A bad value in <paramref name="field"/> of an account.</summary>
+    public static Refusal InvalidAccount(string code, string message, string field) => Refusal.Invalid(code, field, message);
+
+    public (User? User, Refusal? Refusal) CreateUser(string? username, string? password, string? role, string actor)
     {
         username = username?.Trim() ?? "";
         if (username.Length is < 1 or > 64 || !username.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '@'))
         {
-            return (null, AccountRefusal.Invalid("invalid_username", "A username is 1 to 64 letters, digits, '.', '-', '_' or '@'.", "username"));
+            return (null, InvalidAccount("invalid_username", "A username is 1 to 64 letters, digits, '.', '-', '_' or '@'.", "username"));
         }
 
         if (RoleProblem(role) is { } roleProblem)
@@ -29,12 +28,12 @@ internal sealed class AccountCommands(UserStore users, ApiTokenStore tokens, Aud
 
         if (PasswordHasher.Weakness(password) is { } weakness)
         {
-            return (null, AccountRefusal.Invalid("weak_password", $"password {weakness}.", "password"));
+            return (null, InvalidAccount("weak_password", $"password {weakness}.", "password"));
         }
 
         if (users.Create(username, password!, role!) is not { } user)
         {
-            return (null, new AccountRefusal(StatusCodes.Status409Conflict, "username_taken", $"There is already a user '{username}'.", "username"));
+            return (null, new Refusal(StatusCodes.Status409Conflict, "username_taken", $"There is already a user '{username}'.", "username"));
         }
 
         audit.Append(actor, "user.create", $"user:{user.Username}", detail: user.Role);
@@ -42,11 +41,11 @@ internal sealed class AccountCommands(UserStore users, ApiTokenStore tokens, Aud
     }
 
     /// <summary>Changes a user's role and/or disables or enables it; the last admin who can sign in stays one.</summary>
-    public (User? User, AccountRefusal? Refusal) ChangeUser(long id, string? role, bool? disabled, long actorId, string actor)
+    public (User? User, Refusal? Refusal) ChangeUser(long id, string? role, bool? disabled, long actorId, string actor)
     {
         if (users.Find(id) is not { } user)
         {
-            return (null, new AccountRefusal(StatusCodes.Status404NotFound, "not_found", $"No user with id {id}."));
+            return (null, new Refusal(StatusCodes.Status404NotFound, "not_found", $"No user with id {id}."));
         }
 
         if (role is not null && RoleProblem(role) is { } roleProblem)
@@ -56,13 +55,13 @@ internal sealed class AccountCommands(UserStore users, ApiTokenStore tokens, Aud
 
         if (disabled == true && id == actorId)
         {
-            return (null, new AccountRefusal(StatusCodes.Status409Conflict, "self", "You cannot disable your own account.", "disabled"));
+            return (null, new Refusal(StatusCodes.Status409Conflict, "self", "You cannot disable your own account.", "disabled"));
         }
 
         var losesAdmin = user is { Role: Roles.Admin, Disabled: false } && ((role is not null && role != Roles.Admin) || disabled == true);
         if (losesAdmin && users.ActiveAdmins() <= 1)
         {
-            return (null, new AccountRefusal(StatusCodes.Status409Conflict, "last_admin", $"'{user.Username}' is the last admin who can sign in; make another admin first.", role is null ? "disabled" : "role"));
+            return (null, new Refusal(StatusCodes.Status409Conflict, "last_admin", $"'{user.Username}' is the last admin who can sign in; make another admin first.", role is null ? "disabled" : "role"));
         }
 
         if (role is not null && role != user.Role)
@@ -81,16 +80,16 @@ internal sealed class AccountCommands(UserStore users, ApiTokenStore tokens, Aud
     }
 
     /// <summary>A signed-in user's new password, given the current one.</summary>
-    public AccountRefusal? ChangePassword(long userId, string? current, string? password, string actor)
+    public Refusal? ChangePassword(long userId, string? current, string? password, string actor)
     {
         if (users.Find(userId) is not { } user || !PasswordHasher.Verify(current ?? "", user.PasswordHash))
         {
-            return AccountRefusal.Invalid("wrong_password", "The current password is wrong.", "currentPassword");
+            return InvalidAccount("wrong_password", "The current password is wrong.", "currentPassword");
         }
 
         if (PasswordHasher.Weakness(password) is { } weakness)
         {
-            return AccountRefusal.Invalid("weak_password", $"The new password {weakness}.", "newPassword");
+            return InvalidAccount("weak_password", $"The new password {weakness}.", "newPassword");
         }
 
         users.SetPassword(user.Username, password!);
@@ -99,12 +98,12 @@ internal sealed class AccountCommands(UserStore users, ApiTokenStore tokens, Aud
     }
 
     /// <summary>A new API token of <paramref name="userId"/>; its secret is in the answer once and never again.</summary>
-    public ((ApiToken Token, string Secret)? Created, AccountRefusal? Refusal) CreateToken(long userId, string? name, string actor)
+    public ((ApiToken Token, string Secret)? Created, Refusal? Refusal) CreateToken(long userId, string? name, string actor)
     {
         name = name?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > 100 || name.Any(char.IsControl))
         {
-            return (null, AccountRefusal.Invalid("invalid_name", "Give the token a name of 1 to 100 characters (what will use it).", "name"));
+            return (null, InvalidAccount("invalid_name", "Give the token a name of 1 to 100 characters (what will use it).", "name"));
         }
 
         var created = tokens.Create(userId, name);
@@ -113,11 +112,11 @@ internal sealed class AccountCommands(UserStore users, ApiTokenStore tokens, Aud
     }
 
     /// <summary>Revokes a token of <paramref name="userId"/> (an admin may revoke anyone's).</summary>
-    public AccountRefusal? RevokeToken(long id, long userId, bool isAdmin, string actor)
+    public Refusal? RevokeToken(long id, long userId, bool isAdmin, string actor)
     {
         if (tokens.Find(id) is not { } token || (token.UserId != userId && !isAdmin))
         {
-            return new AccountRefusal(StatusCodes.Status404NotFound, "not_found", $"No API token {id} of yours.");
+            return new Refusal(StatusCodes.Status404NotFound, "not_found", $"No API token {id} of yours.");
         }
 
         tokens.Revoke(id);
@@ -125,7 +124,7 @@ internal sealed class AccountCommands(UserStore users, ApiTokenStore tokens, Aud
         return null;
     }
 
-    private static AccountRefusal? RoleProblem(string? role) => role is null || !Roles.All.Contains(role)
-        ? AccountRefusal.Invalid("invalid_role", $"role must be one of: {string.Join(", ", Roles.All)}.", "role")
+    private static Refusal? RoleProblem(string? role) => role is null || !Roles.All.Contains(role)
+        ? InvalidAccount("invalid_role", $"role must be one of: {string.Join(", ", Roles.All)}.", "role")
         : null;
 }

@@ -72,27 +72,25 @@ internal static class AccountsApi
         TypedResults.Ok(tokens.ListFor(user.UserId()).Select(t => new ApiTokenView(t.Id, t.Name, t.CreatedAt, t.LastUsedAt, t.RevokedAt)).ToList());
 
     private static Results<NoContent, JsonHttpResult<ErrorEnvelope>> RevokeToken(long id, ClaimsPrincipal user, AccountCommands commands) =>
-        commands.RevokeToken(id, user.UserId(), user.IsInRole(Roles.Admin), user.Actor()) is { } refusal ? Refused(refusal) : TypedResults.NoContent();
+        commands.RevokeToken(id, user.UserId(), user.IsInRole(Roles.Admin), user.Actor()) is { } refusal ? refusal.ToResult() : TypedResults.NoContent();
 
     private static Results<Created<UserView>, JsonHttpResult<ErrorEnvelope>> CreateUser(
         CreateUserRequest request, ClaimsPrincipal admin, AccountCommands commands)
     {
         var (user, refusal) = commands.CreateUser(request.Username, request.Password, request.Role, admin.Actor());
-        return refusal is not null ? Refused(refusal) : TypedResults.Created($"/api/v1/users/{user!.Id}", UserView.Of(user));
+        return refusal is not null ? refusal.ToResult() : TypedResults.Created($"/api/v1/users/{user!.Id}", UserView.Of(user));
     }
 
     private static Results<Ok<UserView>, JsonHttpResult<ErrorEnvelope>> ChangeUser(
         long id, ChangeUserRequest request, ClaimsPrincipal admin, AccountCommands commands)
     {
         var (user, refusal) = commands.ChangeUser(id, request.Role, request.Disabled, admin.UserId(), admin.Actor());
-        return refusal is not null ? Refused(refusal) : TypedResults.Ok(UserView.Of(user!));
+        return refusal is not null ? refusal.ToResult() : TypedResults.Ok(UserView.Of(user!));
     }
 
     private static Results<NoContent, JsonHttpResult<ErrorEnvelope>> ChangePassword(
         ChangePasswordRequest request, ClaimsPrincipal user, AccountCommands commands) =>
         commands.ChangePassword(user.UserId(), request.CurrentPassword, request.NewPassword, user.Actor()) is { } refusal
-            ? Refused(refusal) : TypedResults.NoContent();
+            ? refusal.ToResult() : TypedResults.NoContent();
 
-    private static JsonHttpResult<ErrorEnvelope> Refused(AccountRefusal refusal) =>
-        ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message, refusal.Field);
 }

@@ -40,7 +40,7 @@ internal static class AgentsApi
         group.MapGet("/hosts", ListHosts).RequireAuthorization(Roles.CanView);
         group.MapPut("/hosts/{id}", (string id, ChangeHostRequest request, ClaimsPrincipal user, HostCommands commands) =>
             commands.SetLabel(id, request.Label, user.Actor()) is { } refusal
-                ? (IResult)ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message)
+                ? (IResult)refusal.ToResult()
                 : TypedResults.NoContent()).RequireAuthorization(Roles.CanAdminister);
         group.MapPost("/hosts/{id}/revoke", Revoke).RequireAuthorization(Roles.CanAdminister);
         group.MapPost("/enrollment-tokens", CreateEnrollmentToken).RequireAuthorization(Roles.CanAdminister);
@@ -132,14 +132,14 @@ internal static class AgentsApi
         TypedResults.Ok(agents.List().Select(a => a.ToView(connections, presence, releases)).ToList());
 
     private static Results<NoContent, JsonHttpResult<ErrorEnvelope>> Revoke(string id, ClaimsPrincipal user, HostCommands commands) =>
-        commands.Revoke(id, user.Actor()) is { } refusal ? ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message) : TypedResults.NoContent();
+        commands.Revoke(id, user.Actor()) is { } refusal ? refusal.ToResult() : TypedResults.NoContent();
 
     private static Results<Created<CreatedEnrollmentToken>, JsonHttpResult<ErrorEnvelope>> CreateEnrollmentToken(
         CreateEnrollmentTokenRequest? request, ClaimsPrincipal user, HostCommands commands, HttpContext context)
     {
         var (created, refusal) = commands.CreateEnrollmentToken(request?.Label, request?.ExpiresInMinutes, user.Actor(), context.Request);
         return refusal is not null
-            ? ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message)
+            ? refusal.ToResult()
             : TypedResults.Created($"/api/v1/enrollment-tokens/{created!.Id}", created);
     }
 }

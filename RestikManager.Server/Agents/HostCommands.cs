@@ -1,29 +1,28 @@
 using RestikManager.Contracts.Protocol;
+using RestikManager.Server.Api;
 using RestikManager.Server.Audit;
 using RestikManager.Server.Distribution;
 using RestikManager.Server.Events;
 
 namespace RestikManager.Server.Agents;
 
-/// <summary>Why a host action was refused: status, code and a sentence.</summary>
-internal sealed record HostRefusal(int Status, string Code, string Message);
 
 /// <summary>Enrollment tokens and revocation, for the API and the pages alike (audited; a refusal changes nothing).</summary>
 internal sealed class HostCommands(
     EnrollmentTokens tokens, AgentStore agents, AgentConnections connections, PublicUrl publicUrl, DomainEvents events, AuditLog audit)
 {
     /// <summary>Sets or clears (null or empty) a host's label; plans that target labels are pushed again (they hear <see cref="HostLabelChanged"/>).</summary>
-    public HostRefusal? SetLabel(string id, string? label, string actor)
+    public Refusal? SetLabel(string id, string? label, string actor)
     {
         label = string.IsNullOrWhiteSpace(label) ? null : label.Trim();
         if (label is not null && !WireValues.IsPlainText(label, 100))
         {
-            return new HostRefusal(StatusCodes.Status400BadRequest, "invalid_label", "label: 1 to 100 characters without control characters (empty clears it).");
+            return new Refusal(StatusCodes.Status400BadRequest, "invalid_label", "label: 1 to 100 characters without control characters (empty clears it).");
         }
 
         if (agents.Find(id) is not { RevokedAt: null } agent)
         {
-            return new HostRefusal(StatusCodes.Status404NotFound, "not_found", $"No enrolled host with id '{id}'.");
+            return new Refusal(StatusCodes.Status404NotFound, "not_found", $"No enrolled host with id '{id}'.");
         }
 
         agents.SetLabel(id, label);
@@ -33,16 +32,16 @@ internal sealed class HostCommands(
     }
 
     /// <summary>A single-use token and the install lines that carry it, made against the server's public URL.</summary>
-    public (CreatedEnrollmentToken? Created, HostRefusal? Refusal) CreateEnrollmentToken(string? label, int? expiresInMinutes, string actor, HttpRequest request)
+    public (CreatedEnrollmentToken? Created, Refusal? Refusal) CreateEnrollmentToken(string? label, int? expiresInMinutes, string actor, HttpRequest request)
     {
         if (EnrollmentTokens.Problem(label, expiresInMinutes) is { } problem)
         {
-            return (null, new HostRefusal(StatusCodes.Status400BadRequest, "invalid_request", problem));
+            return (null, new Refusal(StatusCodes.Status400BadRequest, "invalid_request", problem));
         }
 
         if (publicUrl.For(request) is not { } url)
         {
-            return (null, new HostRefusal(StatusCodes.Status400BadRequest, "invalid_host", PublicUrl.InvalidHostMessage));
+            return (null, new Refusal(StatusCodes.Status400BadRequest, "invalid_host", PublicUrl.InvalidHostMessage));
         }
 
         var (view, token) = tokens.Create(label, expiresInMinutes, actor);
@@ -53,16 +52,16 @@ internal sealed class HostCommands(
     }
 
     /// <summary>Revokes the host's credential and drops its connection.</summary>
-    public HostRefusal? Revoke(string id, string actor)
+    public Refusal? Revoke(string id, string actor)
     {
         if (agents.Find(id) is not { } agent)
         {
-            return new HostRefusal(StatusCodes.Status404NotFound, "not_found", $"No host with id '{id}'.");
+            return new Refusal(StatusCodes.Status404NotFound, "not_found", $"No host with id '{id}'.");
         }
 
         if (!agents.Revoke(id))
         {
-            return new HostRefusal(StatusCodes.Status409Conflict, "already_revoked", $"The credential of '{agent.Hostname}' is already revoked.");
+            return new Refusal(StatusCodes.Status409Conflict, "already_revoked", $"The credential of '{agent.Hostname}' is already revoked.");
         }
 
         connections.Drop(id, "credential revoked");

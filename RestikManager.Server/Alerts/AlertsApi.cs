@@ -42,7 +42,7 @@ internal static class AlertsApi
         ChannelRequest request, ChannelCommands commands, AlertViews views, ClaimsPrincipal user)
     {
         var (saved, refusal) = commands.Create(request, user.Actor());
-        return refusal is not null ? Refused(refusal) : TypedResults.Created($"/api/v1/notification-channels/{saved!.Id}", views.Channel(saved));
+        return refusal is not null ? refusal.ToResult() : TypedResults.Created($"/api/v1/notification-channels/{saved!.Id}", views.Channel(saved));
     }
 
     private static Results<Ok<ChannelView>, JsonHttpResult<ErrorEnvelope>> UpdateChannel(
@@ -54,12 +54,12 @@ internal static class AlertsApi
         }
 
         var (saved, refusal) = commands.Update(existing, request, user.Actor());
-        return refusal is not null ? Refused(refusal) : TypedResults.Ok(views.Channel(saved!));
+        return refusal is not null ? refusal.ToResult() : TypedResults.Ok(views.Channel(saved!));
     }
 
     private static Results<NoContent, JsonHttpResult<ErrorEnvelope>> DeleteChannel(string id, ChannelStore store, ChannelCommands commands, ClaimsPrincipal user) =>
         store.Find(id) is not { } existing ? NoChannel(id)
-        : commands.Delete(existing, user.Actor()) is { } refusal ? Refused(refusal) : TypedResults.NoContent();
+        : commands.Delete(existing, user.Actor()) is { } refusal ? refusal.ToResult() : TypedResults.NoContent();
 
     private static async Task<Results<Ok<ChannelTestResult>, JsonHttpResult<ErrorEnvelope>>> TestChannel(
         string id, ChannelStore store, ChannelCommands commands, ClaimsPrincipal user, CancellationToken cancellationToken)
@@ -81,7 +81,7 @@ internal static class AlertsApi
     private static Results<Created<RuleView>, JsonHttpResult<ErrorEnvelope>> CreateRule(RuleRequest request, RuleCommands commands, ClaimsPrincipal user)
     {
         var (saved, refusal) = commands.Create(request, user.Actor());
-        return refusal is not null ? Refused(refusal) : TypedResults.Created($"/api/v1/alert-rules/{saved!.Id}", AlertViews.Rule(saved));
+        return refusal is not null ? refusal.ToResult() : TypedResults.Created($"/api/v1/alert-rules/{saved!.Id}", AlertViews.Rule(saved));
     }
 
     private static Results<Ok<RuleView>, JsonHttpResult<ErrorEnvelope>> UpdateRule(
@@ -93,7 +93,7 @@ internal static class AlertsApi
         }
 
         var (saved, refusal) = commands.Update(existing, request, user.Actor());
-        return refusal is not null ? Refused(refusal) : TypedResults.Ok(AlertViews.Rule(saved!));
+        return refusal is not null ? refusal.ToResult() : TypedResults.Ok(AlertViews.Rule(saved!));
     }
 
     private static Results<NoContent, JsonHttpResult<ErrorEnvelope>> DeleteRule(string id, RuleStore store, RuleCommands commands, ClaimsPrincipal user)
@@ -122,7 +122,6 @@ internal static class AlertsApi
         return TypedResults.Ok(views.Alerts(state, offset ?? 0, limit ?? 100));
     }
 
-    private static JsonHttpResult<ErrorEnvelope> Refused(AlertRefusal refusal) => ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message, refusal.Field);
 
     private static JsonHttpResult<ErrorEnvelope> NoChannel(string id) => ApiErrors.NotFound("not_found", $"No notification channel with id '{id}'.");
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MimeKit;
+using RestikManager.Server.Api;
 
 namespace RestikManager.Server.Alerts;
 
@@ -11,7 +12,7 @@ internal sealed class ChannelCheck(ChannelStore store)
 {
     private const string Code = "invalid_channel";
 
-    public (ChannelSettings? Settings, Dictionary<string, string>? Secrets, AlertRefusal? Refusal) Check(ChannelRequest r, Channel? existing)
+    public (ChannelSettings? Settings, Dictionary<string, string>? Secrets, Refusal? Refusal) Check(ChannelRequest r, Channel? existing)
     {
         var creating = existing is null;
         var name = r.Name?.Trim();
@@ -22,7 +23,7 @@ internal sealed class ChannelCheck(ChannelStore store)
 
         if (name is not null && store.NameTaken(name, existing?.Id))
         {
-            return (null, null, new AlertRefusal(StatusCodes.Status409Conflict, "name_taken", $"name: a channel named '{name}' exists already."));
+            return (null, null, new Refusal(StatusCodes.Status409Conflict, "name_taken", $"name: a channel named '{name}' exists already."));
         }
 
         if (creating && (r.Kind is null || !ChannelKinds.All.Contains(r.Kind)))
@@ -105,7 +106,7 @@ internal sealed class ChannelCheck(ChannelStore store)
         return kind == ChannelKinds.Email ? Email(r, settings, secrets, creating) : (settings, secrets, null);
     }
 
-    private static (ChannelSettings?, Dictionary<string, string>?, AlertRefusal?) Email(
+    private static (ChannelSettings?, Dictionary<string, string>?, Refusal?) Email(
         ChannelRequest r, ChannelSettings settings, Dictionary<string, string> secrets, bool creating)
     {
         var host = r.SmtpHost?.Trim();
@@ -197,6 +198,6 @@ internal sealed class ChannelCheck(ChannelStore store)
         ("to", r.To is { ValueKind: not JsonValueKind.Null }),
     ];
 
-    private static (ChannelSettings?, Dictionary<string, string>?, AlertRefusal?) Refuse(string field, string message) =>
-        (null, null, AlertRefusal.Invalid(Code, field, message));
+    private static (ChannelSettings?, Dictionary<string, string>?, Refusal?) Refuse(string field, string message) =>
+        (null, null, Refusal.Invalid(Code, field, message));
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using RestikManager.Server.Alerts.Sending;
+using RestikManager.Server.Api;
 using RestikManager.Server.Audit;
 
 namespace RestikManager.Server.Alerts;
@@ -18,16 +19,16 @@ internal sealed record ChannelRequest(
 internal sealed class ChannelCommands(
     ChannelStore store, RuleStore rules, IncidentStore incidents, ChannelSender sender, AlertSignal evaluate, AlertLinks links, AuditLog audit, TimeProvider time)
 {
-    public (Channel? Saved, AlertRefusal? Refusal) Create(ChannelRequest request, string actor) => Save(null, request, actor);
+    public (Channel? Saved, Refusal? Refusal) Create(ChannelRequest request, string actor) => Save(null, request, actor);
 
-    public (Channel? Saved, AlertRefusal? Refusal) Update(Channel existing, ChannelRequest request, string actor) => Save(existing, request, actor);
+    public (Channel? Saved, Refusal? Refusal) Update(Channel existing, ChannelRequest request, string actor) => Save(existing, request, actor);
 
     /// <summary>Deletes the channel, refused while a rule sends to it.</summary>
-    public AlertRefusal? Delete(Channel existing, string actor)
+    public Refusal? Delete(Channel existing, string actor)
     {
         if (rules.Using(existing.Id) is [var rule, ..])
         {
-            return new AlertRefusal(StatusCodes.Status409Conflict, "channel_in_use", $"Rule '{rule.Name}' sends to this channel; change or delete that rule first.");
+            return new Refusal(StatusCodes.Status409Conflict, "channel_in_use", $"Rule '{rule.Name}' sends to this channel; change or delete that rule first.");
         }
 
         store.Delete(existing.Id);
@@ -58,7 +59,7 @@ internal sealed class ChannelCommands(
         return error;
     }
 
-    private (Channel?, AlertRefusal?) Save(Channel? existing, ChannelRequest request, string actor)
+    private (Channel?, Refusal?) Save(Channel? existing, ChannelRequest request, string actor)
     {
         var (settings, secrets, refusal) = new ChannelCheck(store).Check(request, existing);
         if (refusal is not null)

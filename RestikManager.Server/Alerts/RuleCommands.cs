@@ -1,4 +1,5 @@
 using RestikManager.Server.Agents;
+using RestikManager.Server.Api;
 using RestikManager.Server.Audit;
 using RestikManager.Server.Plans;
 
@@ -20,9 +21,9 @@ internal sealed class RuleCommands(RuleStore store, ChannelStore channels, PlanS
     private const string Code = "invalid_rule";
     private const int Week = 7 * 24 * 60;
 
-    public (AlertRule? Saved, AlertRefusal? Refusal) Create(RuleRequest request, string actor) => Save(null, request, actor);
+    public (AlertRule? Saved, Refusal? Refusal) Create(RuleRequest request, string actor) => Save(null, request, actor);
 
-    public (AlertRule? Saved, AlertRefusal? Refusal) Update(AlertRule existing, RuleRequest request, string actor) => Save(existing, request, actor);
+    public (AlertRule? Saved, Refusal? Refusal) Update(AlertRule existing, RuleRequest request, string actor) => Save(existing, request, actor);
 
     public void Delete(AlertRule existing, string actor)
     {
@@ -31,7 +32,7 @@ internal sealed class RuleCommands(RuleStore store, ChannelStore channels, PlanS
         signal.Nudge();
     }
 
-    private (AlertRule?, AlertRefusal?) Save(AlertRule? existing, RuleRequest r, string actor)
+    private (AlertRule?, Refusal?) Save(AlertRule? existing, RuleRequest r, string actor)
     {
         var name = r.Name?.Trim();
         if ((existing is null || r.Name is not null) && (string.IsNullOrEmpty(name) || name.Length > 100 || name.Any(char.IsControl)))
@@ -41,7 +42,7 @@ internal sealed class RuleCommands(RuleStore store, ChannelStore channels, PlanS
 
         if (name is not null && store.NameTaken(name, existing?.Id))
         {
-            return (null, new AlertRefusal(StatusCodes.Status409Conflict, "name_taken", $"name: a rule named '{name}' exists already."));
+            return (null, new Refusal(StatusCodes.Status409Conflict, "name_taken", $"name: a rule named '{name}' exists already."));
         }
 
         if (r.Events is { Count: 0 })
@@ -125,5 +126,5 @@ internal sealed class RuleCommands(RuleStore store, ChannelStore channels, PlanS
         return null;
     }
 
-    private static (AlertRule?, AlertRefusal?) Refuse(string field, string message) => (null, AlertRefusal.Invalid(Code, field, message));
+    private static (AlertRule?, Refusal?) Refuse(string field, string message) => (null, Refusal.Invalid(Code, field, message));
 }

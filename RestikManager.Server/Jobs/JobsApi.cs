@@ -38,14 +38,14 @@ internal static class JobsApi
     {
         var (job, refusal) = manual.Start(request, user.Actor());
         return refusal is not null
-            ? ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message, refusal.Field)
+            ? refusal.ToResult()
             : TypedResults.Accepted($"/api/v1/jobs/{job!.Id}", views.View(job));
     }
 
     private static Results<Accepted<JobView>, JsonHttpResult<ErrorEnvelope>> Cancel(
         string id, ManualJobs manual, JobViews views, ClaimsPrincipal user) =>
         manual.Cancel(id, user.Actor()) is { } refusal
-            ? ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message)
+            ? refusal.ToResult()
             : TypedResults.Accepted($"/api/v1/jobs/{id}", views.Find(id)!);
 
     /// <summary>Backs the plan up now on each of its hosts (or one, with <c>?host=</c>).</summary>
@@ -59,7 +59,7 @@ internal static class JobsApi
 
         var (jobs, refusal) = manual.RunPlan(plan, host, user.Actor());
         return refusal is not null
-            ? ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message)
+            ? refusal.ToResult()
             : TypedResults.Accepted("/api/v1/jobs", jobs.Select(views.View).ToList());
     }
 }

@@ -1,5 +1,6 @@
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Agents;
+using RestikManager.Server.Api;
 using RestikManager.Server.Audit;
 using RestikManager.Server.Plans;
 using RestikManager.Server.Repositories;
@@ -17,11 +18,6 @@ namespace RestikManager.Server.Jobs;
 internal sealed record StartJobRequest(
     string? Kind, string? PlanId, string? RepositoryId, string? Host, string? SnapshotId, string? Path, string? Target, bool? ContentsOnly = null);
 
-/// <summary>Why a job was not started: a bad request (400, naming the field) or a host that is not there (409).</summary>
-internal sealed record JobRefusal(int Status, string Code, string Message, string? Field = null)
-{
-    public static JobRefusal Invalid(string field, string message) => new(StatusCodes.Status400BadRequest, "invalid_job", message, field);
-}
 
 /// <summary>
 /// An operator's job: checks what the request says, picks the host (named, or the first online host of the plan or of
@@ -31,8 +27,10 @@ internal sealed class ManualJobs(
     PlanStore plans, RepositoryStore repositories, PlanDistributor distributor, AgentStore agents, AgentConnections connections,
     SnapshotCache snapshots, JobDispatcher dispatcher, AuditLog audit)
 {
+    private static Refusal InvalidJob(string field, string message) => Refusal.Invalid("invalid_job", field, message);
+
     /// <summary>Queues the job <paramref name="actor"/> asked for (and audits it), or says why it was refused.</summary>
-    public (JobRecord? Job, JobRefusal? Refusal) Start(StartJobRequest request, string actor)
+    public (JobRecord? Job, Refusal? Refusal) Start(StartJobRequest request, string actor)
     {
         var (job, spec, host, refusal) = Start(request);
         if (refusal is not null)
@@ -46,13 +44,13 @@ internal sealed class ManualJobs(
     }
 
     /// <summary>Backs <paramref name="plan"/> up now on each of its online hosts, or only on <paramref name="host"/> (id or hostname).</summary>
-    public (IReadOnlyList<JobRecord> Jobs, JobRefusal? Refusal) RunPlan(Plan plan, string? host, string actor)
+    public (IReadOnlyList<JobRecord> Jobs, Refusal? Refusal) RunPlan(Plan plan, string? host, string actor)
     {
         var named = host is null ? null : agents.Resolve(host);
         var hosts = distributor.HostsOf(plan).Where(a => host is null || a.Id == named?.Id).ToList();
         if (hosts.Count == 0)
         {
-            return ([], new JobRefusal(StatusCodes.Status409Conflict, "no_hosts", host is null
+            return ([], new Refusal(StatusCodes.Status409Conflict, "no_hosts", host is null
                 ? $"Plan '{plan.Name}' has no enrolled hosts."
                 : $"'{host}' is not one of the hosts of plan '{plan.Name}'."));
         }
@@ -60,7 +58,7 @@ internal sealed class ManualJobs(
         var online = hosts.Where(a => connections.IsOnline(a.Id)).ToList();
         if (online.Count == 0)
         {
-            return ([], new JobRefusal(StatusCodes.Status409Conflict, "host_offline",
+            return ([], new Refusal(StatusCodes.Status409Conflict, "host_offline",
                 host is null ? $"No host of plan '{plan.Name}' is online." : $"Host '{hosts[0].Hostname}' is not online."));
         }
 
@@ -70,17 +68,17 @@ internal sealed class ManualJobs(
     }
 
     /// <summary>Cancels a job for <paramref name="actor"/>: a queued one ends now, a running one is stopped by its agent.</summary>
-    public JobRefusal? Cancel(string id, string actor)
+    public Refusal? Cancel(string id, string actor)
     {
         var (found, accepted, message) = dispatcher.Cancel(id);
         if (!found)
         {
-            return new JobRefusal(StatusCodes.Status404NotFound, "not_found", message);
+            return new Refusal(StatusCodes.Status404NotFound, "not_found", message);
         }
 
         if (!accepted)
         {
-            return new JobRefusal(StatusCodes.Status409Conflict, "not_cancellable", message);
+            return new Refusal(StatusCodes.Status409Conflict, "not_cancellable", message);
         }
 
         audit.Append(actor, "job.cancel", $"job:{id}");
@@ -88,7 +86,7 @@ internal sealed class ManualJobs(
     }
 
     /// <summary>The queued job (its row and what it runs) and its host, or why it was refused.</summary>
-    private (JobRecord? Job, JobSpec? Spec, AgentRecord? Host, JobRefusal? Refusal) Start(StartJobRequest request)
+    private (JobRecord? Job, JobSpec? Spec, AgentRecord? Host, Refusal? Refusal) Start(StartJobRequest request)
     {
         var kind = request.Kind?.Trim().ToLowerInvariant();
         if (kind is null || !JobKinds.All.Contains(kind))
@@ -98,7 +96,7 @@ internal sealed class ManualJobs(
 
         // What a restore says about itself is checked first: a bad value is named whatever the hosts are doing.
         if ((kind == JobKinds.Restore ? RestoreProblem(request) : request.ContentsOnly is not null
-                ? JobRefusal.Invalid("contentsOnly", "contentsOnly: goes with a restore") : null) is { } problem)
+                ? InvalidJob("contentsOnly", "contentsOnly: goes with a restore") : null) is { } problem)
         {
             return (null, null, null, problem);
         }
@@ -130,7 +128,7 @@ internal sealed class ManualJobs(
 
         if (!connections.IsOnline(host!.Id))
         {
-            return (null, null, null, new JobRefusal(StatusCodes.Status409Conflict, "host_offline", $"Host '{host.Hostname}' is not online."));
+            return (null, null, null, new Refusal(StatusCodes.Status409Conflict, "host_offline", $"Host '{host.Hostname}' is not online."));
         }
 
         var job = plan is not null ? JobSpecs.ForPlan(kind, plan, JobTriggers.Manual) : JobSpecs.ForRepository(kind, repositoryId!, JobTriggers.Manual);
@@ -143,50 +141,50 @@ internal sealed class ManualJobs(
         return (dispatcher.Enqueue(job, host.Id), job, host, null);
     }
 
-    private static JobRefusal? RestoreProblem(StartJobRequest request)
+    private static Refusal? RestoreProblem(StartJobRequest request)
     {
         if (!WireValues.IsSnapshotId(request.SnapshotId))
         {
-            return JobRefusal.Invalid("snapshotId", "snapshotId: a snapshot id is 8 to 64 hex digits");
+            return InvalidJob("snapshotId", "snapshotId: a snapshot id is 8 to 64 hex digits");
         }
 
         if (!WireValues.IsAbsolutePath(request.Target))
         {
-            return JobRefusal.Invalid("target", request.Target is null ? "target: give an absolute directory on the host to restore into"
+            return InvalidJob("target", request.Target is null ? "target: give an absolute directory on the host to restore into"
                 : "target: " + WireValues.PathProblem(request.Target));
         }
 
         return request.Path is not null && !WireValues.IsAbsolutePath(request.Path)
-            ? JobRefusal.Invalid("path", "path: the part of the snapshot to restore is an absolute path such as /home/alice; "
+            ? InvalidJob("path", "path: the part of the snapshot to restore is an absolute path such as /home/alice; "
                 + WireValues.PathProblem(request.Path))
             : null;
     }
 
-    private (AgentRecord? Host, JobRefusal? Refusal) PickHost(string kind, StartJobRequest request, Plan? plan, string repositoryId)
+    private (AgentRecord? Host, Refusal? Refusal) PickHost(string kind, StartJobRequest request, Plan? plan, string repositoryId)
     {
         if (request.Host is not null)
         {
             if (agents.Resolve(request.Host) is not { } named)
             {
-                return (null, JobRefusal.Invalid("host", $"host: no enrolled host '{request.Host}'"));
+                return (null, InvalidJob("host", $"host: no enrolled host '{request.Host}'"));
             }
 
             return kind == JobKinds.Backup && !PlanDistributor.Targets(plan!, named)
-                ? (null, JobRefusal.Invalid("host", $"host: '{named.Hostname}' is not one of the hosts of plan '{plan!.Name}'"))
+                ? (null, InvalidJob("host", $"host: '{named.Hostname}' is not one of the hosts of plan '{plan!.Name}'"))
                 : (named, null);
         }
 
         if (kind == JobKinds.Restore)
         {
-            return (null, JobRefusal.Invalid("host", "host: name the host to restore on"));
+            return (null, InvalidJob("host", "host: name the host to restore on"));
         }
 
         var candidates = plan is not null ? distributor.HostsOf(plan) : distributor.HostsOf(plans.OfRepository(repositoryId));
         return candidates.Count == 0
-            ? (null, JobRefusal.Invalid("host", "host: no plan uses this repository; name the host to run the job on"))
+            ? (null, InvalidJob("host", "host: no plan uses this repository; name the host to run the job on"))
             : (candidates.FirstOrDefault(a => connections.IsOnline(a.Id)) ?? candidates[0], null);
     }
 
-    private static (JobRecord?, JobSpec?, AgentRecord?, JobRefusal?) Refuse(string field, string message) =>
-        (null, null, null, JobRefusal.Invalid(field, message));
+    private static (JobRecord?, JobSpec?, AgentRecord?, Refusal?) Refuse(string field, string message) =>
+        (null, null, null, InvalidJob(field, message));
 }

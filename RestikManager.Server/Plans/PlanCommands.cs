@@ -1,4 +1,5 @@
 using RestikManager.Server.Agents;
+using RestikManager.Server.Api;
 using RestikManager.Server.Audit;
 using RestikManager.Server.Repositories;
 
@@ -10,11 +11,11 @@ namespace RestikManager.Server.Plans;
 /// </summary>
 internal sealed class PlanCommands(PlanStore plans, RepositoryStore repositories, AgentStore agents, PlanDistributor distributor, AuditLog audit)
 {
-    public (Plan? Plan, PlanProblem? Problem) Create(PlanRequest request, string actor) =>
+    public (Plan? Plan, Refusal? Problem) Create(PlanRequest request, string actor) =>
         Save(request, Guid.NewGuid().ToString("N"), actor, "plan.create");
 
     /// <summary>Changes the plan <paramref name="id"/> (which must exist).</summary>
-    public (Plan? Plan, PlanProblem? Problem) Update(string id, PlanRequest request, string actor) => Save(request, id, actor, "plan.update");
+    public (Plan? Plan, Refusal? Problem) Update(string id, PlanRequest request, string actor) => Save(request, id, actor, "plan.update");
 
     /// <summary>Deletes the plan; false when there is none with that id.</summary>
     public bool Delete(string id, string actor)
@@ -30,7 +31,7 @@ internal sealed class PlanCommands(PlanStore plans, RepositoryStore repositories
         return true;
     }
 
-    private (Plan?, PlanProblem?) Save(PlanRequest request, string id, string actor, string action)
+    private (Plan?, Refusal?) Save(PlanRequest request, string id, string actor, string action)
     {
         var (plan, problem) = PlanValidation.Validate(request, id, plans, repositories, agents);
         if (problem is not null)

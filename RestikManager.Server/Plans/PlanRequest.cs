@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using RestikManager.Contracts.Protocol;
 using RestikManager.Contracts.Schedules;
 using RestikManager.Server.Agents;
+using RestikManager.Server.Api;
 using RestikManager.Server.Repositories;
 
 namespace RestikManager.Server.Plans;
@@ -12,13 +13,11 @@ internal sealed record PlanRequest(
     List<string>? Tags, string? Schedule, string? TimeZone, Retention? Retention, string? ForgetSchedule, string? CheckSchedule,
     int? LimitUploadKiB, int? LimitDownloadKiB, bool? Enabled);
 
-/// <summary>A problem with one field of a plan.</summary>
-internal sealed record PlanProblem(string Field, string Message);
 
 /// <summary>Checks a <see cref="PlanRequest"/> field by field and turns it into a <see cref="Plan"/>.</summary>
 internal static partial class PlanValidation
 {
-    public static (Plan? Plan, PlanProblem? Problem) Validate(
+    public static (Plan? Plan, Refusal? Problem) Validate(
         PlanRequest request, string id, PlanStore plans, RepositoryStore repositories, AgentStore agents)
     {
         var name = request.Name?.Trim();
@@ -135,7 +134,7 @@ internal static partial class PlanValidation
             request.LimitUploadKiB, request.LimitDownloadKiB, request.Enabled ?? true, "", ""), null);
     }
 
-    private static (Plan?, PlanProblem?) Fail(string field, string message) => (null, new PlanProblem(field, $"{field}: {message}"));
+    private static (Plan?, Refusal?) Fail(string field, string message) => (null, Refusal.Invalid("invalid_plan", field, $"{field}: {message}"));
 
     private static string Short(string? value) => value is null ? "" : value.Length <= 60 ? value : value[..60] + "…";
 

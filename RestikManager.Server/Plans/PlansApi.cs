@@ -40,8 +40,7 @@ internal static class PlansApi
     private static Results<NoContent, JsonHttpResult<ErrorEnvelope>> Delete(string id, PlanCommands commands, ClaimsPrincipal user) =>
         commands.Delete(id, user.Actor()) ? TypedResults.NoContent() : NotFound(id);
 
-    private static JsonHttpResult<ErrorEnvelope> Invalid(PlanProblem problem) =>
-        ApiErrors.Create(StatusCodes.Status400BadRequest, "invalid_plan", problem.Message, problem.Field);
+    private static JsonHttpResult<ErrorEnvelope> Invalid(Refusal problem) => problem.ToResult();
 
     private static JsonHttpResult<ErrorEnvelope> NotFound(string id) => ApiErrors.NotFound("not_found", $"No plan with id '{id}'.");
 }

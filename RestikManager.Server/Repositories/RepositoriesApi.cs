@@ -39,7 +39,7 @@ internal static class RepositoriesApi
         RepositoryRequest request, RepositoryStore store, RepositoryCommands commands, ClaimsPrincipal user)
     {
         var (saved, initJob, refusal) = commands.Create(request, user.Actor());
-        return refusal is not null ? Refused(refusal)
+        return refusal is not null ? refusal.ToResult()
             : TypedResults.Created($"/api/v1/repositories/{saved!.Id}", View(saved, store) with { InitJob = initJob });
     }
 
@@ -52,7 +52,7 @@ internal static class RepositoriesApi
         }
 
         var (saved, refusal) = commands.Update(existing, request, user.Actor());
-        return refusal is not null ? Refused(refusal) : TypedResults.Ok(View(saved!, store));
+        return refusal is not null ? refusal.ToResult() : TypedResults.Ok(View(saved!, store));
     }
 
     private static Results<NoContent, JsonHttpResult<ErrorEnvelope>> Delete(
@@ -63,7 +63,7 @@ internal static class RepositoriesApi
             return NotFound(id);
         }
 
-        return commands.Delete(existing, user.Actor()) is { } refusal ? Refused(refusal) : TypedResults.NoContent();
+        return commands.Delete(existing, user.Actor()) is { } refusal ? refusal.ToResult() : TypedResults.NoContent();
     }
 
     /// <summary>A repository as the API shows it (secrets by name only).</summary>
@@ -74,8 +74,6 @@ internal static class RepositoriesApi
             names.Where(n => n != RepositorySecrets.Password).ToList(), r.CreatedAt, r.UpdatedAt);
     }
 
-    private static JsonHttpResult<ErrorEnvelope> Refused(RepositoryRefusal refusal) =>
-        ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message, refusal.Code == "name_taken" ? null : refusal.Field);
 
     private static JsonHttpResult<ErrorEnvelope> NotFound(string id) => ApiErrors.NotFound("not_found", $"No repository with id '{id}'.");
 }

@@ -1,16 +1,11 @@
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Agents;
+using RestikManager.Server.Api;
 using RestikManager.Server.Audit;
 using RestikManager.Server.Events;
 
 namespace RestikManager.Server.Repositories;
 
-/// <summary>Why a repository change was refused: the HTTP status, a code, a sentence naming the field.</summary>
-internal sealed record RepositoryRefusal(int Status, string Code, string Message, string? Field = null)
-{
-    public static RepositoryRefusal Invalid(string field, string message) =>
-        new(StatusCodes.Status400BadRequest, "invalid_repository", message, field);
-}
 
 /// <summary>
 /// Creating, changing and deleting repositories, for the API and the pages alike: checked, saved (secrets into the
@@ -20,8 +15,10 @@ internal sealed class RepositoryCommands(
     RepositoryStore store, AgentStore agents, AgentConnections connections, IRepositoryInit init, IEnumerable<IRepositoryReferences> references,
     DomainEvents events, AuditLog audit)
 {
+    private static Refusal InvalidRepository(string field, string message) => Refusal.Invalid("invalid_repository", field, message);
+
     /// <summary>Creates the repository; with <c>init</c>, also queues <c>restic init</c> on the init host (returned as the job id).</summary>
-    public (RepositoryRecord? Saved, string? InitJob, RepositoryRefusal? Refusal) Create(RepositoryRequest request, string actor)
+    public (RepositoryRecord? Saved, string? InitJob, Refusal? Refusal) Create(RepositoryRequest request, string actor)
     {
         if (Problem(request, null, creating: true) is { } problem)
         {
@@ -38,18 +35,18 @@ internal sealed class RepositoryCommands(
             if (initHost is null)
             {
                 return (null, null, string.IsNullOrEmpty(request.InitHost)
-                    ? new RepositoryRefusal(StatusCodes.Status409Conflict, "host_offline", "initHost: no host is online to initialise the repository on.", "initHost")
-                    : RepositoryRefusal.Invalid("initHost", $"initHost: no enrolled host '{request.InitHost}'."));
+                    ? new Refusal(StatusCodes.Status409Conflict, "host_offline", "initHost: no host is online to initialise the repository on.", "initHost")
+                    : InvalidRepository("initHost", $"initHost: no enrolled host '{request.InitHost}'."));
             }
 
             if (!connections.IsOnline(initHost.Id))
             {
-                return (null, null, new RepositoryRefusal(StatusCodes.Status409Conflict, "host_offline", $"initHost: host '{initHost.Hostname}' is not online.", "initHost"));
+                return (null, null, new Refusal(StatusCodes.Status409Conflict, "host_offline", $"initHost: host '{initHost.Hostname}' is not online.", "initHost"));
             }
         }
         else if (request.InitHost is not null)
         {
-            return (null, null, RepositoryRefusal.Invalid("initHost", "initHost: goes with \"init\": true."));
+            return (null, null, InvalidRepository("initHost", "initHost: goes with \"init\": true."));
         }
 
         var saved = store.Save(null, request.Name!.Trim(), request.Url!.Trim(), SecretChanges(request));
@@ -65,7 +62,7 @@ internal sealed class RepositoryCommands(
     }
 
     /// <summary>Changes the repository <paramref name="existing"/>: what the request leaves out stays as it is.</summary>
-    public (RepositoryRecord? Saved, RepositoryRefusal? Refusal) Update(RepositoryRecord existing, RepositoryRequest request, string actor)
+    public (RepositoryRecord? Saved, Refusal? Refusal) Update(RepositoryRecord existing, RepositoryRequest request, string actor)
     {
         if (Problem(request, existing.Id, creating: false) is { } problem)
         {
@@ -81,11 +78,11 @@ internal sealed class RepositoryCommands(
     }
 
     /// <summary>Deletes the repository, refused while anything refers to it (a plan backs up to it).</summary>
-    public RepositoryRefusal? Delete(RepositoryRecord existing, string actor)
+    public Refusal? Delete(RepositoryRecord existing, string actor)
     {
         if (references.Select(r => r.InUse(existing.Id)).FirstOrDefault(why => why is not null) is { } inUse)
         {
-            return new RepositoryRefusal(StatusCodes.Status409Conflict, "repository_in_use", inUse);
+            return new Refusal(StatusCodes.Status409Conflict, "repository_in_use", inUse);
         }
 
         store.Delete(existing.Id);
@@ -93,44 +90,44 @@ internal sealed class RepositoryCommands(
         return null;
     }
 
-    private RepositoryRefusal? Problem(RepositoryRequest request, string? id, bool creating)
+    private Refusal? Problem(RepositoryRequest request, string? id, bool creating)
     {
         if (!creating && (request.Init is not null || request.InitHost is not null))
         {
-            return RepositoryRefusal.Invalid("init", "init: only on create; initialise an existing repository with an init job (POST /api/v1/jobs).");
+            return InvalidRepository("init", "init: only on create; initialise an existing repository with an init job (POST /api/v1/jobs).");
         }
 
         var name = request.Name?.Trim();
         if ((creating || request.Name is not null) && (string.IsNullOrEmpty(name) || name.Length > 100 || name.Any(char.IsControl)))
         {
-            return RepositoryRefusal.Invalid("name", "name: give the repository a name of 1 to 100 characters.");
+            return InvalidRepository("name", "name: give the repository a name of 1 to 100 characters.");
         }
 
         if (name is not null && store.NameTaken(name, id))
         {
-            return new RepositoryRefusal(StatusCodes.Status409Conflict, "name_taken", $"name: a repository named '{name}' exists already.", "name");
+            return new Refusal(StatusCodes.Status409Conflict, "name_taken", $"name: a repository named '{name}' exists already.", "name");
         }
 
         if ((creating || request.Url is not null) && RepositoryUrl.Problem(request.Url?.Trim()) is { } urlProblem)
         {
-            return RepositoryRefusal.Invalid("url", "url: " + urlProblem);
+            return InvalidRepository("url", "url: " + urlProblem);
         }
 
         if ((creating || request.Password is not null) && (string.IsNullOrEmpty(request.Password) || request.Password.Length > 4096))
         {
-            return RepositoryRefusal.Invalid("password", "password: give the repository password (restic cannot open a repository without one).");
+            return InvalidRepository("password", "password: give the repository password (restic cannot open a repository without one).");
         }
 
         foreach (var (variable, value) in request.Credentials ?? [])
         {
             if (RepositorySecrets.Problem(variable) is { } problem)
             {
-                return RepositoryRefusal.Invalid("credentials", "credentials: " + problem);
+                return InvalidRepository("credentials", "credentials: " + problem);
             }
 
             if (value is { Length: > 16384 } || (value is not null && value.Contains('\0', StringComparison.Ordinal)))
             {
-                return RepositoryRefusal.Invalid("credentials", $"credentials: the value of {variable} is too long or holds a NUL character.");
+                return InvalidRepository("credentials", $"credentials: the value of {variable} is too long or holds a NUL character.");
             }
         }
 

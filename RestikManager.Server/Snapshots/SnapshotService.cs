@@ -1,17 +1,12 @@
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Agents;
+using RestikManager.Server.Api;
 using RestikManager.Server.Plans;
 using RestikManager.Server.Repositories;
 using RestikManager.Server.Workers;
 
 namespace RestikManager.Server.Snapshots;
 
-/// <summary>Why snapshots could not be read: status, code, a sentence, and the field at fault if any.</summary>
-internal sealed record SnapshotRefusal(int Status, string Code, string Message, string? Field = null)
-{
-    public static SnapshotRefusal Offline(string? host) => new(StatusCodes.Status409Conflict, "host_offline",
-        host is null ? "No online host can open this repository; name one with ?host=." : $"Host '{host}' is not online.");
-}
 
 /// <summary>
 /// Reads snapshots through an agent that can open the repository: the one named, else the snapshot's own host, else
@@ -21,6 +16,10 @@ internal sealed partial class SnapshotService(
     QueryBroker broker, SnapshotCache cache, RepositoryStore repositories, PlanStore plans, PlanDistributor distributor,
     AgentStore agents, AgentConnections connections, WorkerIterations iterations, ILogger<SnapshotService> logger)
 {
+    /// <summary>No host that can open the repository is online (or the one named is not).</summary>
+    public static Refusal Offline(string? host) => Refusal.Conflict("host_offline",
+        host is null ? "No online host can open this repository; name one with ?host=." : $"Host '{host}' is not online.");
+
     public const int MaxPage = 1000;
     private static readonly TimeSpan SnapshotsTimeout = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan ListTimeout = TimeSpan.FromMinutes(1);
@@ -73,7 +72,7 @@ internal sealed partial class SnapshotService(
     /// One page of <paramref name="path"/> in a snapshot of <paramref name="repositoryId"/> (which must exist), read by
     /// <paramref name="host"/> or the snapshot's own host or any host of the repository's plans; or why not.
     /// </summary>
-    public async Task<(TreePage? Page, SnapshotRefusal? Refusal)> BrowseAsync(
+    public async Task<(TreePage? Page, Refusal? Refusal)> BrowseAsync(
         string repositoryId, string snapshotId, string? path, int offset, int limit, string? host, CancellationToken cancellationToken)
     {
         if (!WireValues.IsSnapshotId(snapshotId))
@@ -96,7 +95,7 @@ internal sealed partial class SnapshotService(
         var cached = cache.Find(repositoryId, snapshotId);
         if (PickAgent(repositoryId, host ?? cached?.Hostname) is not { } agent)
         {
-            return (null, SnapshotRefusal.Offline(host));
+            return (null, SnapshotService.Offline(host));
         }
 
         if (cached is null)
@@ -117,7 +116,7 @@ internal sealed partial class SnapshotService(
         var answer = await ListAsync(repositoryId, agent, cached.Id, path, offset, limit, cancellationToken);
         if (answer is null)
         {
-            return (null, SnapshotRefusal.Offline(host));
+            return (null, SnapshotService.Offline(host));
         }
 
         return answer.Error is not null

@@ -68,13 +68,13 @@ internal static class SnapshotsApi
         }
 
         var (page, refusal) = await snapshots.BrowseAsync(id, snapshotId, path, offset ?? 0, limit ?? 200, host, cancellationToken);
-        return refusal is not null ? ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message, refusal.Field) : TypedResults.Ok(page!);
+        return refusal is not null ? refusal.ToResult() : TypedResults.Ok(page!);
     }
 
     private static JsonHttpResult<ErrorEnvelope> Offline(string? host)
     {
-        var refusal = SnapshotRefusal.Offline(host);
-        return ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message);
+        var refusal = SnapshotService.Offline(host);
+        return refusal.ToResult();
     }
 
     private static JsonHttpResult<ErrorEnvelope> NotFound(string id) => ApiErrors.NotFound("not_found", $"No repository with id '{id}'.");

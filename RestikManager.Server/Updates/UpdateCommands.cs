@@ -1,5 +1,6 @@
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Agents;
+using RestikManager.Server.Api;
 using RestikManager.Server.Audit;
 using RestikManager.Server.Distribution;
 
@@ -19,8 +20,6 @@ internal sealed record UpdateStatusView(
 /// <summary>Answer to <c>POST /api/v1/hosts/{id}/update</c>.</summary>
 internal sealed record UpdateOffered(string HostId, string Version);
 
-/// <summary>Why an update action was refused (a refusal changes nothing).</summary>
-internal sealed record UpdateRefusal(int Status, string Code, string Message, string? Field = null);
 
 /// <summary>The update policy and the "update this host now" action, for the API and the pages alike (audited).</summary>
 internal sealed class UpdateCommands(UpdateStore store, Rollout rollout, AgentStore agents, AgentConnections connections, AgentReleases releases, AuditLog audit)
@@ -38,7 +37,7 @@ internal sealed class UpdateCommands(UpdateStore store, Rollout rollout, AgentSt
                 live.Count(a => a.UpdateState == UpdateStates.Sent), outdated.Count(a => a.UpdateState == UpdateStates.Failed && a.UpdateVersion == releases.Version(a.Os, a.Arch))));
     }
 
-    public UpdateRefusal? ChangePolicy(UpdatePolicyRequest request, string actor)
+    public Refusal? ChangePolicy(UpdatePolicyRequest request, string actor)
     {
         var policy = store.Policy();
         if (request.Mode is { } mode && !UpdateModes.All.Contains(mode))
@@ -71,43 +70,43 @@ internal sealed class UpdateCommands(UpdateStore store, Rollout rollout, AgentSt
     }
 
     /// <summary>Offers the host the agent served for its platform now, whatever the rollout's phase (not when updates are off).</summary>
-    public async Task<(UpdateOffered? Offered, UpdateRefusal? Refusal)> UpdateNowAsync(string idOrHostname, string actor, CancellationToken cancellationToken)
+    public async Task<(UpdateOffered? Offered, Refusal? Refusal)> UpdateNowAsync(string idOrHostname, string actor, CancellationToken cancellationToken)
     {
         if (agents.Resolve(idOrHostname) is not { } agent)
         {
-            return (null, new UpdateRefusal(StatusCodes.Status404NotFound, "not_found", $"No enrolled host with id or hostname '{idOrHostname}'."));
+            return (null, new Refusal(StatusCodes.Status404NotFound, "not_found", $"No enrolled host with id or hostname '{idOrHostname}'."));
         }
 
         if (store.Policy().Mode == UpdateModes.Off)
         {
-            return (null, new UpdateRefusal(StatusCodes.Status409Conflict, "updates_off", "Agent updates are off; set the policy's mode to manual or automatic first."));
+            return (null, new Refusal(StatusCodes.Status409Conflict, "updates_off", "Agent updates are off; set the policy's mode to manual or automatic first."));
         }
 
         if (agent.Os is null || agent.Arch is null || await releases.FindAsync(agent.Os, agent.Arch, cancellationToken) is not { } release)
         {
-            return (null, new UpdateRefusal(StatusCodes.Status404NotFound, "binary_not_published",
+            return (null, new Refusal(StatusCodes.Status404NotFound, "binary_not_published",
                 $"This server publishes no agent for {agent.Os ?? "?"}/{agent.Arch ?? "?"}."));
         }
 
         if (release.Version is null)
         {
-            return (null, new UpdateRefusal(StatusCodes.Status409Conflict, "version_unknown",
+            return (null, new Refusal(StatusCodes.Status409Conflict, "version_unknown",
                 $"The agent served for {agent.Os}/{agent.Arch} states no version (an override without its .version file); hosts are not updated to it."));
         }
 
         if (agent.AgentVersion == release.Version)
         {
-            return (null, new UpdateRefusal(StatusCodes.Status409Conflict, "up_to_date", $"{agent.Hostname} runs agent {release.Version} already."));
+            return (null, new Refusal(StatusCodes.Status409Conflict, "up_to_date", $"{agent.Hostname} runs agent {release.Version} already."));
         }
 
         if (!connections.IsOnline(agent.Id) || !rollout.Offer(agent, release))
         {
-            return (null, new UpdateRefusal(StatusCodes.Status409Conflict, "host_offline", $"{agent.Hostname} is not connected; it can be updated when it is."));
+            return (null, new Refusal(StatusCodes.Status409Conflict, "host_offline", $"{agent.Hostname} is not connected; it can be updated when it is."));
         }
 
         audit.Append(actor, "agent.update", $"host:{agent.Hostname}", detail: $"{agent.AgentVersion} -> {release.Version}");
         return (new UpdateOffered(agent.Id, release.Version), null);
     }
 
-    private static UpdateRefusal Invalid(string field, string message) => new(StatusCodes.Status400BadRequest, "invalid_policy", message, field);
+    private static Refusal Invalid(string field, string message) => new(StatusCodes.Status400BadRequest, "invalid_policy", message, field);
 }

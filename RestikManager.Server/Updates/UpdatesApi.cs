@@ -39,7 +39,7 @@ internal static class UpdatesApi
     {
         if (commands.ChangePolicy(request, user.Actor()) is { } refusal)
         {
-            return ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message, refusal.Field);
+            return refusal.ToResult();
         }
 
         return TypedResults.Ok(await commands.StatusAsync(ct));
@@ -50,7 +50,7 @@ internal static class UpdatesApi
     {
         var (offered, refusal) = await commands.UpdateNowAsync(id, user.Actor(), ct);
         return refusal is not null
-            ? ApiErrors.Create(refusal.Status, refusal.Code, refusal.Message, refusal.Field)
+            ? refusal.ToResult()
             : TypedResults.Accepted($"/api/v1/hosts/{offered!.HostId}", offered);
     }
 }

@@ -12,7 +12,7 @@ internal static class WebExtensions
     /// </summary>
     public static IHostApplicationBuilder AddWeb(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddRazorPages(o => o.RootDirectory = "/Web/Pages");
+        builder.Services.AddRazorPages(o => o.RootDirectory = "/Web/Pages").AddMvcOptions(o => o.Filters.Add<RequiresFilter>());
         builder.Services.AddSingleton<Live.LiveFeed>();
         builder.Services.AddHandler<Jobs.JobChanged, Live.LiveFeed>();
         builder.Services.AddHandler<Agents.HostChanged, Live.LiveFeed>();

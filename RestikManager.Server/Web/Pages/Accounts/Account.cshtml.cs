@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using RestikManager.Server.Accounts;
+using RestikManager.Server.Api;
 
 namespace RestikManager.Server.Web.Pages.Accounts;
 
@@ -14,16 +15,16 @@ internal sealed class AccountModel(ApiTokenStore tokens, AccountCommands command
     /// <summary>The secret of the token just created: on this page once, never again.</summary>
     public string? NewSecret { get; private set; }
 
-    public AccountRefusal? Refusal { get; private set; }
+    public Refusal? Refusal { get; private set; }
 
     public string? Done { get; private set; }
 
-    public string? ErrorFor(string field) => Refusal?.Field == field ? Refusal.Message : null;
+    public string? ErrorFor(string field) => Refusal?.For(field);
 
     public void OnGet() => Tokens = tokens.ListFor(User.UserId());
 
     public IActionResult OnPostPassword(string? currentPassword, string? newPassword, string? confirmPassword) =>
-        Answer(newPassword != confirmPassword ? AccountRefusal.Invalid("mismatch", "The two new passwords differ.", "confirmPassword")
+        Answer(newPassword != confirmPassword ? AccountCommands.InvalidAccount("mismatch", "The two new passwords differ.", "confirmPassword")
             : commands.ChangePassword(User.UserId(), currentPassword, newPassword, User.Actor()), "Your password is changed.");
 
     public IActionResult OnPostToken(string? name)
@@ -36,7 +37,7 @@ internal sealed class AccountModel(ApiTokenStore tokens, AccountCommands command
     public IActionResult OnPostRevoke(long id) =>
         Answer(commands.RevokeToken(id, User.UserId(), isAdmin: false, User.Actor()), "Token revoked.");
 
-    private PageResult Answer(AccountRefusal? refusal, string done)
+    private PageResult Answer(Refusal? refusal, string done)
     {
         if (refusal is not null)
         {

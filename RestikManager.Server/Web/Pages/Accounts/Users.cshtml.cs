@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using RestikManager.Server.Accounts;
+using RestikManager.Server.Api;
 
 namespace RestikManager.Server.Web.Pages.Accounts;
 
@@ -17,11 +18,11 @@ internal sealed class UsersModel(UserStore users, AccountCommands commands) : Pa
 
     public IReadOnlyList<User> Users { get; private set; } = [];
 
-    public AccountRefusal? Refusal { get; private set; }
+    public Refusal? Refusal { get; private set; }
 
     public string? Done { get; private set; }
 
-    public string? ErrorFor(string field) => Refusal?.Field == field ? Refusal.Message : null;
+    public string? ErrorFor(string field) => Refusal?.For(field);
 
     public void OnGet() => Users = users.List();
 
@@ -38,7 +39,7 @@ internal sealed class UsersModel(UserStore users, AccountCommands commands) : Pa
         return Answer(refusal, $"'{user?.Username}' is now {user?.Role}{(user?.Disabled == true ? ", disabled" : "")}.");
     }
 
-    private PageResult Answer(AccountRefusal? refusal, string done)
+    private PageResult Answer(Refusal? refusal, string done)
     {
         if (refusal is not null)
         {

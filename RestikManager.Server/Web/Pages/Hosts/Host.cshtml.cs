@@ -45,13 +45,9 @@ internal sealed class HostModel(
         return Page();
     }
 
+    [Requires(Roles.CanAdminister)]
     public IActionResult OnPostLabel(string id, string? label)
     {
-        if (!User.MayAdminister())
-        {
-            return Forbid();
-        }
-
         if (commands.SetLabel(id, label, User.Actor()) is { } refusal)
         {
             Refusal = refusal.Message;
@@ -64,13 +60,9 @@ internal sealed class HostModel(
     }
 
     /// <summary>Offers the host the agent served for its platform now (the API's <c>POST /api/v1/hosts/{id}/update</c>).</summary>
+    [Requires(Roles.CanAdminister)]
     public async Task<IActionResult> OnPostUpdateAsync(string id, CancellationToken cancellationToken)
     {
-        if (!User.MayAdminister())
-        {
-            return Forbid();
-        }
-
         var (_, refusal) = await updates.UpdateNowAsync(id, User.Actor(), cancellationToken);
         if (refusal is not null)
         {
@@ -83,13 +75,9 @@ internal sealed class HostModel(
         return Redirect($"/hosts/{id}");
     }
 
+    [Requires(Roles.CanAdminister)]
     public IActionResult OnPostRevoke(string id)
     {
-        if (!User.MayAdminister())
-        {
-            return Forbid();
-        }
-
         if (commands.Revoke(id, User.Actor()) is { } refusal)
         {
             Refusal = refusal.Message;

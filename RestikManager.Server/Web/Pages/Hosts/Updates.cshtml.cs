@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using RestikManager.Server.Accounts;
+using RestikManager.Server.Api;
 using RestikManager.Server.Updates;
 using RestikManager.Server.Web.Components;
 
@@ -13,7 +14,7 @@ internal sealed class UpdatesModel(UpdateCommands commands) : PageModel
 {
     public UpdateStatusView Status { get; private set; } = null!;
 
-    public UpdateRefusal? Refusal { get; private set; }
+    public Refusal? Refusal { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
@@ -22,16 +23,12 @@ internal sealed class UpdatesModel(UpdateCommands commands) : PageModel
     }
 
     /// <summary>The policy form: mode, canary share and label (empty: canaries by share).</summary>
+    [Requires(Roles.CanAdminister)]
     public async Task<IActionResult> OnPostAsync(string? mode, string? canaryPercent, string? canaryLabel, CancellationToken cancellationToken)
     {
-        if (!User.MayAdminister())
-        {
-            return Forbid();
-        }
-
         if (!int.TryParse(canaryPercent, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var percent))
         {
-            return await RefusedAsync(new UpdateRefusal(StatusCodes.Status400BadRequest, "invalid_policy",
+            return await RefusedAsync(new Refusal(StatusCodes.Status400BadRequest, "invalid_policy",
                 $"canaryPercent: a whole number from 0 to 100, not '{canaryPercent}'.", "canaryPercent"), cancellationToken);
         }
 
@@ -39,18 +36,14 @@ internal sealed class UpdatesModel(UpdateCommands commands) : PageModel
         return commands.ChangePolicy(request, User.Actor()) is { } refusal ? await RefusedAsync(refusal, cancellationToken) : Redirect("/hosts/updates");
     }
 
+    [Requires(Roles.CanAdminister)]
     public async Task<IActionResult> OnPostResumeAsync(CancellationToken cancellationToken)
     {
-        if (!User.MayAdminister())
-        {
-            return Forbid();
-        }
-
         return commands.ChangePolicy(new UpdatePolicyRequest(Resume: true), User.Actor()) is { } refusal
             ? await RefusedAsync(refusal, cancellationToken) : Redirect("/hosts/updates");
     }
 
-    private async Task<IActionResult> RefusedAsync(UpdateRefusal refusal, CancellationToken cancellationToken)
+    private async Task<IActionResult> RefusedAsync(Refusal refusal, CancellationToken cancellationToken)
     {
         Refusal = refusal;
         Status = await commands.StatusAsync(cancellationToken);

@@ -31,13 +31,9 @@ internal sealed class JobModel(JobViews views, JobNames names, RepositoryStore r
         return Page();
     }
 
+    [Requires(Roles.CanOperate)]
     public IActionResult OnPostCancel(string id)
     {
-        if (!User.MayOperate())
-        {
-            return Forbid();
-        }
-
         if (manual.Cancel(id, User.Actor()) is { } refusal)
         {
             Refusal = refusal.Message;

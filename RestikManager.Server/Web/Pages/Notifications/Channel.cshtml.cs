@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using RestikManager.Server.Accounts;
 using RestikManager.Server.Alerts;
+using RestikManager.Server.Api;
 using RestikManager.Server.Web.Components;
 
 namespace RestikManager.Server.Web.Pages.Notifications;
@@ -53,7 +54,7 @@ internal sealed class ChannelModel(ChannelStore store, ChannelCommands commands,
 
     public ChannelView? Existing { get; private set; }
 
-    public AlertRefusal? Refusal { get; private set; }
+    public Refusal? Refusal { get; private set; }
 
     public (bool Delivered, string? Error)? Tested { get; private set; }
 
@@ -61,7 +62,7 @@ internal sealed class ChannelModel(ChannelStore store, ChannelCommands commands,
 
     public IReadOnlyList<string> Fields => ChannelKinds.Fields(Kind);
 
-    public string? ErrorFor(string field) => Refusal?.Field == field ? Refusal.Message : null;
+    public string? ErrorFor(string field) => Refusal?.For(field);
 
     public IActionResult OnGet(string id, string? kind)
     {
@@ -74,13 +75,9 @@ internal sealed class ChannelModel(ChannelStore store, ChannelCommands commands,
         return Page();
     }
 
+    [Requires(Roles.CanAdminister)]
     public IActionResult OnPost(string id, string? kind)
     {
-        if (!User.MayAdminister())
-        {
-            return Forbid();
-        }
-
         if (!Load(id, kind))
         {
             return NotFound();
@@ -99,13 +96,9 @@ internal sealed class ChannelModel(ChannelStore store, ChannelCommands commands,
         return Redirect($"/notifications/channels/{saved!.Id}");
     }
 
+    [Requires(Roles.CanAdminister)]
     public async Task<IActionResult> OnPostTestAsync(string id, CancellationToken cancellationToken)
     {
-        if (!User.MayAdminister())
-        {
-            return Forbid();
-        }
-
         if (!Load(id, null) || IsNew)
         {
             return NotFound();
@@ -118,13 +111,9 @@ internal sealed class ChannelModel(ChannelStore store, ChannelCommands commands,
         return Page();
     }
 
+    [Requires(Roles.CanAdminister)]
     public IActionResult OnPostDelete(string id)
     {
-        if (!User.MayAdminister())
-        {
-            return Forbid();
-        }
-
         if (!Load(id, null) || IsNew)
         {
             return NotFound();

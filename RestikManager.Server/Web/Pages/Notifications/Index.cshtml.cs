@@ -34,13 +34,9 @@ internal sealed class IndexModel(AlertViews views, RuleStore rules, ChannelStore
 
     public void OnGet(int p = 1) => Load(p);
 
+    [Requires(Roles.CanAdminister)]
     public async Task<IActionResult> OnPostTestAsync(string channel, CancellationToken cancellationToken)
     {
-        if (!User.MayAdminister())
-        {
-            return Forbid();
-        }
-
         if (channels.Find(channel) is not { } found)
         {
             return NotFound();

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using RestikManager.Server.Accounts;
 using RestikManager.Server.Agents;
 using RestikManager.Server.Alerts;
+using RestikManager.Server.Api;
 using RestikManager.Server.Plans;
 using RestikManager.Server.Web.Components;
 
@@ -40,7 +41,7 @@ internal sealed class RuleModel(RuleStore store, RuleCommands commands, ChannelS
 
     public AlertRule? Existing { get; private set; }
 
-    public AlertRefusal? Refusal { get; private set; }
+    public Refusal? Refusal { get; private set; }
 
     public IReadOnlyList<Channel> AllChannels { get; private set; } = [];
 
@@ -50,7 +51,7 @@ internal sealed class RuleModel(RuleStore store, RuleCommands commands, ChannelS
 
     public bool IsNew => Existing is null;
 
-    public string? ErrorFor(string field) => Refusal?.Field == field ? Refusal.Message : null;
+    public string? ErrorFor(string field) => Refusal?.For(field);
 
     public IActionResult OnGet(string id)
     {
@@ -73,13 +74,9 @@ internal sealed class RuleModel(RuleStore store, RuleCommands commands, ChannelS
         return Page();
     }
 
+    [Requires(Roles.CanAdminister)]
     public IActionResult OnPost(string id)
     {
-        if (!User.MayAdminister())
-        {
-            return Forbid();
-        }
-
         if (!Load(id))
         {
             return NotFound();
@@ -100,13 +97,9 @@ internal sealed class RuleModel(RuleStore store, RuleCommands commands, ChannelS
         return Redirect($"/notifications/rules/{saved!.Id}");
     }
 
+    [Requires(Roles.CanAdminister)]
     public IActionResult OnPostDelete(string id)
     {
-        if (!User.MayAdminister())
-        {
-            return Forbid();
-        }
-
         if (!Load(id) || IsNew)
         {
             return NotFound();

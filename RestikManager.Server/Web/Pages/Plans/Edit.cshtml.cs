@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using RestikManager.Server.Accounts;
 using RestikManager.Server.Agents;
+using RestikManager.Server.Api;
 using RestikManager.Server.Jobs;
 using RestikManager.Server.Plans;
 using RestikManager.Server.Repositories;
@@ -29,7 +30,7 @@ internal sealed class EditModel(
     public Plan? Existing { get; private set; }
 
     /// <summary>What was wrong with the last save, by field.</summary>
-    public PlanProblem? Problem { get; private set; }
+    public Refusal? Problem { get; private set; }
 
     /// <summary>Why the last Run now was refused.</summary>
     public string? RunRefusal { get; private set; }
@@ -48,7 +49,7 @@ internal sealed class EditModel(
     /// <summary>The schedule as the form holds it, read out.</summary>
     public SchedulePreview Preview => new(Form.Schedule, string.IsNullOrWhiteSpace(Form.TimeZone) ? "UTC" : Form.TimeZone.Trim(), time.GetUtcNow());
 
-    public string? ErrorFor(string field) => Problem?.Field == field ? Problem.Message : null;
+    public string? ErrorFor(string field) => Problem?.For(field);
 
     public IActionResult OnGet(string id)
     {
@@ -65,13 +66,9 @@ internal sealed class EditModel(
         return Page();
     }
 
+    [Requires(Roles.CanAdminister)]
     public IActionResult OnPost(string id)
     {
-        if (!User.MayAdminister())
-        {
-            return Forbid();
-        }
-
         if (!Load(id))
         {
             return NotFound();
@@ -91,13 +88,9 @@ internal sealed class EditModel(
     }
 
     /// <summary>Backs the plan up now on all its online hosts, or on <paramref name="host"/>; then shows the job(s).</summary>
+    [Requires(Roles.CanOperate)]
     public IActionResult OnPostRun(string id, string? host)
     {
-        if (!User.MayOperate())
-        {
-            return Forbid();
-        }
-
         if (!Load(id) || Existing is null)
         {
             return NotFound();
@@ -115,13 +108,9 @@ internal sealed class EditModel(
         return Redirect(jobs.Count == 1 ? $"/jobs/{jobs[0].Id}" : $"/jobs?plan={id}");
     }
 
+    [Requires(Roles.CanAdminister)]
     public IActionResult OnPostDelete(string id)
     {
-        if (!User.MayAdminister())
-        {
-            return Forbid();
-        }
-
         return commands.Delete(id, User.Actor()) ? Redirect("/plans") : NotFound();
     }
 

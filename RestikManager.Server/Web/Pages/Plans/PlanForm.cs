@@ -1,5 +1,6 @@
 using System.Globalization;
 using RestikManager.Contracts.Protocol;
+using RestikManager.Server.Api;
 using RestikManager.Server.Plans;
 using RestikManager.Server.Web.Components;
 
@@ -65,7 +66,7 @@ internal sealed class PlanForm
     };
 
     /// <summary>The request this form makes, or the field whose text is not a number.</summary>
-    public (PlanRequest? Request, PlanProblem? Problem) ToRequest()
+    public (PlanRequest? Request, Refusal? Problem) ToRequest()
     {
         var numbers = new Dictionary<string, int?>();
         foreach (var (field, group, text) in new[]
@@ -85,7 +86,7 @@ internal sealed class PlanForm
             }
             else
             {
-                return (null, new PlanProblem(group, $"{group}: {field} is a whole number ('{text.Trim()}' is not)"));
+                return (null, Refusal.Invalid("invalid_plan", group, $"{group}: {field} is a whole number ('{text.Trim()}' is not)"));
             }
         }
 

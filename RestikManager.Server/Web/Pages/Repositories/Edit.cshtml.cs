@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Accounts;
 using RestikManager.Server.Agents;
+using RestikManager.Server.Api;
 using RestikManager.Server.Jobs;
 using RestikManager.Server.Plans;
 using RestikManager.Server.Repositories;
@@ -47,13 +48,13 @@ internal sealed class EditModel(
 
     public IReadOnlyList<AgentRecord> OnlineHosts { get; private set; } = [];
 
-    public RepositoryRefusal? Refusal { get; private set; }
+    public Refusal? Refusal { get; private set; }
 
     public string? JobProblem { get; private set; }
 
     public bool IsNew => Existing is null;
 
-    public string? ErrorFor(string field) => Refusal?.Field == field ? Refusal.Message : null;
+    public string? ErrorFor(string field) => Refusal?.For(field);
 
     public IActionResult OnGet(string id)
     {
@@ -66,13 +67,9 @@ internal sealed class EditModel(
         return Page();
     }
 
+    [Requires(Roles.CanAdminister)]
     public IActionResult OnPost(string id)
     {
-        if (!User.MayAdminister())
-        {
-            return Forbid();
-        }
-
         if (!Load(id))
         {
             return NotFound();
@@ -92,13 +89,9 @@ internal sealed class EditModel(
     }
 
     /// <summary>Removes one backend credential.</summary>
+    [Requires(Roles.CanAdminister)]
     public IActionResult OnPostRemoveCredential(string id, string variable)
     {
-        if (!User.MayAdminister())
-        {
-            return Forbid();
-        }
-
         if (store.Find(id) is not { } existing)
         {
             return NotFound();
@@ -116,21 +109,17 @@ internal sealed class EditModel(
     }
 
     /// <summary>Runs <c>restic init</c>, <c>check</c> or <c>unlock</c> on the repository as a job, then shows it.</summary>
+    [Requires(Roles.CanOperate)]
     public IActionResult OnPostJob(string id, string kind, string? host)
     {
-        if (!User.MayOperate())
-        {
-            return Forbid();
-        }
-
         if (!Load(id) || IsNew)
         {
             return NotFound();
         }
 
-        (JobRecord? job, RestikManager.Server.Jobs.JobRefusal? refusal) = kind is JobKinds.Init or JobKinds.Check or JobKinds.Unlock
+        (JobRecord? job, Refusal? refusal) = kind is JobKinds.Init or JobKinds.Check or JobKinds.Unlock
             ? manual.Start(new StartJobRequest(kind, null, id, FormValues.Blank(host), null, null, null), User.Actor())
-            : (null, RestikManager.Server.Jobs.JobRefusal.Invalid("kind", "kind: init, check or unlock"));
+            : (null, Refusal.Invalid("invalid_job", "kind", "kind: init, check or unlock"));
         if (refusal is not null)
         {
             JobProblem = refusal.Message;
@@ -142,13 +131,9 @@ internal sealed class EditModel(
         return Redirect($"/jobs/{job!.Id}");
     }
 
+    [Requires(Roles.CanAdminister)]
     public IActionResult OnPostDelete(string id)
     {
-        if (!User.MayAdminister())
-        {
-            return Forbid();
-        }
-
         if (!Load(id) || IsNew)
         {
             return NotFound();
@@ -170,7 +155,7 @@ internal sealed class EditModel(
         RepositoryUrl = Existing?.Url;
     }
 
-    private PageResult Refused(RepositoryRefusal refusal)
+    private PageResult Refused(Refusal refusal)
     {
         Refusal = refusal;
         Password = null;

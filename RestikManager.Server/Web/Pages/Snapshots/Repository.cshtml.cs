@@ -46,13 +46,9 @@ internal sealed class RepositoryModel(RepositoryStore repositories, SnapshotCach
         return Page();
     }
 
+    [Requires(Roles.CanOperate)]
     public async Task<IActionResult> OnPostRefreshAsync(string repositoryId, CancellationToken cancellationToken)
     {
-        if (!User.MayOperate())
-        {
-            return Forbid();
-        }
-
         if (repositories.Find(repositoryId) is null)
         {
             return NotFound();
@@ -60,7 +56,7 @@ internal sealed class RepositoryModel(RepositoryStore repositories, SnapshotCach
 
         var error = snapshots.PickAgent(repositoryId, null) is { } agent
             ? await snapshots.RefreshAsync(repositoryId, agent, cancellationToken)
-            : SnapshotRefusal.Offline(null).Message;
+            : SnapshotService.Offline(null).Message;
         var result = OnGet(repositoryId);
         RefreshError = error ?? RefreshError;
         return result;

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Accounts;
 using RestikManager.Server.Agents;
+using RestikManager.Server.Api;
 using RestikManager.Server.Jobs;
 using RestikManager.Server.Repositories;
 using RestikManager.Server.Snapshots;
@@ -34,9 +35,9 @@ internal sealed class RestoreModel(
 
     public IReadOnlyList<AgentRecord> OnlineHosts { get; private set; } = [];
 
-    public JobRefusal? Refusal { get; private set; }
+    public Refusal? Refusal { get; private set; }
 
-    public string? ErrorFor(string field) => Refusal?.Field == field ? Refusal.Message : null;
+    public string? ErrorFor(string field) => Refusal?.For(field);
 
     public IActionResult OnGet(string repositoryId, string snapshotId)
     {
