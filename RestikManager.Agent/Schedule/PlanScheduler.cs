@@ -135,8 +135,8 @@ internal sealed partial class PlanScheduler(AgentState state, IScheduledJobs job
                 continue;
             }
 
-            jobs.Start(new JobSpec(Guid.NewGuid().ToString("N"), JobKinds.Backup, plan.Repository.Id, "schedule", plan.Id,
-                plan.Paths, plan.Excludes, plan.Tags, LimitUploadKiB: plan.LimitUploadKiB, LimitDownloadKiB: plan.LimitDownloadKiB), plan.Repository);
+            jobs.Start(JobSpec.OfPlan(JobKinds.Backup, JobTriggers.Schedule, plan.Repository.Id, plan.Id, plan.Paths, plan.Excludes, plan.Tags,
+                retention: null, plan.LimitUploadKiB, plan.LimitDownloadKiB), plan.Repository);
         }
     }
 

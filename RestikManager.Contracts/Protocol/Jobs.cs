@@ -86,7 +86,17 @@ public sealed record JobSpec(
     string? IncludePath = null,
     string? Target = null,
     string? Hostname = null,
-    bool ContentsOnly = false);
+    bool ContentsOnly = false)
+{
+    /// <summary>
+    /// A job of a plan (its backup, forget or check): a new id, the plan's repository, paths, tags and limits. The one
+    /// builder for the server's jobs and the agent's scheduled backups, so that both send the same job.
+    /// </summary>
+    public static JobSpec OfPlan(
+        string kind, string trigger, string repositoryId, string planId, IReadOnlyList<string> paths, IReadOnlyList<string> excludes,
+        IReadOnlyList<string> tags, Retention? retention, int? limitUploadKiB, int? limitDownloadKiB) =>
+        new(Guid.NewGuid().ToString("N"), kind, repositoryId, trigger, planId, paths, excludes, tags, retention, limitUploadKiB, limitDownloadKiB);
+}
 
 /// <summary>A plan as its agent runs it: the backup schedule keeps running while the server is away.</summary>
 public sealed record AgentPlan(

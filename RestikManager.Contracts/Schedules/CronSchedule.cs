@@ -7,8 +7,11 @@ namespace RestikManager.Contracts.Schedules;
 /// A schedule: a cron expression read by Quartz's <see cref="CronExpression"/> in a named time zone. Both Quartz's own
 /// form (seconds first, <c>?</c> in one day field: <c>0 30 2 * * ?</c>) and the classic five fields
 /// (<c>30 2 * * *</c>, day of week 0–7 with 0 and 7 Sunday) are accepted; the classic form is rewritten to Quartz's.
-/// The server validates with this class and the agent fires with it, so both read a schedule the same way.
+/// The server validates with this class and the agent fires with it, so both read a schedule the same way. A schedule is
+/// parsed once, where it comes in (an API request, a database row, a plan set on the wire), and carried as this value; it
+/// writes itself to JSON as the expression it was given (<see cref="Expression"/>).
 /// </summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(CronScheduleJsonConverter))]
 public sealed partial class CronSchedule
 {
     // Parsed once (parsing dominates asking for the next time); Quartz does not promise a CronExpression is safe to
@@ -16,7 +19,20 @@ public sealed partial class CronSchedule
     private readonly CronExpression _cron;
     private readonly System.Threading.Lock _gate = new();
 
-    private CronSchedule(CronExpression cron) => _cron = cron;
+    private CronSchedule(CronExpression cron, string expression, string timeZone)
+    {
+        _cron = cron;
+        Expression = expression;
+        TimeZone = timeZone;
+    }
+
+    /// <summary>The expression as it was given (trimmed), which is what is stored and shown.</summary>
+    public string Expression { get; }
+
+    /// <summary>The IANA name of the zone it fires in.</summary>
+    public string TimeZone { get; }
+
+    public override string ToString() => Expression;
 
     /// <summary>Parses <paramref name="expression"/> in <paramref name="timeZone"/>; on failure says why, naming nothing secret.</summary>
     public static bool TryParse(string? expression, string? timeZone, out CronSchedule? schedule, out string? error, out string? badField)
@@ -55,7 +71,7 @@ public sealed partial class CronSchedule
             return false;
         }
 
-        schedule = new CronSchedule(cron);
+        schedule = new CronSchedule(cron, expression!.Trim(), timeZone!.Trim());
         return true;
     }
 

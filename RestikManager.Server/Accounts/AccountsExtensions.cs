@@ -29,8 +29,11 @@ internal static class AccountsExtensions
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Join(settings.DataDir, "keys")));
 
         services.AddAuthentication(SelectScheme)
+            // The API takes tokens; pages take the cookie; the API's document takes either (a script's token, a browser's session).
             .AddPolicyScheme(SelectScheme, "cookie or API token", o => o.ForwardDefaultSelector = context =>
-                context.Request.Path.StartsWithSegments("/api") ? ApiTokenAuthenticationHandler.SchemeName : CookieAuthenticationDefaults.AuthenticationScheme)
+                context.Request.Path.StartsWithSegments("/api")
+                || (context.Request.Path.StartsWithSegments("/openapi") && context.Request.Headers.Authorization.Count > 0)
+                    ? ApiTokenAuthenticationHandler.SchemeName : CookieAuthenticationDefaults.AuthenticationScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
             .AddCookie(o =>
             {

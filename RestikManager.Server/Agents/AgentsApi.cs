@@ -21,7 +21,18 @@ internal sealed record CreatedEnrollmentToken(long Id, string Token, string? Lab
 internal sealed record HostView(
     string Id, string Hostname, string? Label, string Status, string? LastSeenAt, string EnrolledAt, bool Revoked,
     string? AgentVersion, string? AgentCommit, string? Os, string? Arch, string? ResticVersion, bool AgentOutdated,
-    string? AvailableAgentVersion = null, HostUpdateView? Update = null, string? ResticSource = null);
+    string? AvailableAgentVersion = null, HostUpdateView? Update = null, string? ResticSource = null, HostVerdictView? Protection = null);
+
+/// <summary>
+/// How well the host is protected, as the dashboard says it (<c>protected</c>, <c>pending</c>, <c>partial</c>,
+/// <c>failing</c>, <c>unprotected</c>: the worst of its plans), and each enabled plan's part. Filled by the Protection
+/// feature; null for a revoked host.
+/// </summary>
+internal sealed record HostVerdictView(string Verdict, IReadOnlyList<PlanVerdictView> Plans);
+
+/// <summary>One plan of a host: its verdict, its newest finished backup (status, id, when) and newest success, and whether a scheduled run was missed.</summary>
+internal sealed record PlanVerdictView(
+    string PlanId, string PlanName, string Verdict, string? LastStatus, string? LastJobId, string? LastFinishedAt, string? LastSucceededAt, bool Overdue);
 
 /// <summary>The agent update last offered to a host: <c>sent</c>, <c>done</c> or <c>failed</c> (with why), and when.</summary>
 internal sealed record HostUpdateView(string Version, string State, string? Error, string? At);
@@ -37,7 +48,6 @@ internal static class AgentsApi
         app.MapGet(AgentProtocol.WebSocketPath, ConnectAsync).AllowAnonymous().WithTags("Agents");
 
         var group = app.MapGroup("/api/v1").WithTags("Hosts");
-        group.MapGet("/hosts", ListHosts).RequireAuthorization(Roles.CanView);
         group.MapPut("/hosts/{id}", (string id, ChangeHostRequest request, ClaimsPrincipal user, HostCommands commands) =>
             commands.SetLabel(id, request.Label, user.Actor()) is { } refusal
                 ? (IResult)refusal.ToResult()
@@ -127,9 +137,6 @@ internal static class AgentsApi
 
         return TypedResults.Empty;
     }
-
-    private static Ok<List<HostView>> ListHosts(AgentStore agents, AgentConnections connections, AgentPresence presence, Distribution.AgentReleases releases) =>
-        TypedResults.Ok(agents.List().Select(a => a.ToView(connections, presence, releases)).ToList());
 
     private static Results<NoContent, JsonHttpResult<ErrorEnvelope>> Revoke(string id, ClaimsPrincipal user, HostCommands commands) =>
         commands.Revoke(id, user.Actor()) is { } refusal ? refusal.ToResult() : TypedResults.NoContent();

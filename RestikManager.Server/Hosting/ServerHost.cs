@@ -56,6 +56,7 @@ internal static class ServerHost
         builder.AddUpdates();
         builder.AddProtection();
         builder.AddWeb();
+        builder.AddApiDocument();
 
         var app = builder.Build();
         app.Services.GetRequiredService<AdminBootstrap>().Run(adminPassword, settings.BaseUrl);
@@ -76,6 +77,8 @@ internal static class ServerHost
         app.MapSnapshotsApi();
         app.MapAlertsApi();
         app.MapUpdatesApi();
+        app.MapProtectionApi();
+        app.MapApiDocument();
         app.MapLiveStreams();
         app.MapRazorPages();
         return app;

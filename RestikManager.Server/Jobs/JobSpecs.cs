@@ -7,9 +7,8 @@ namespace RestikManager.Server.Jobs;
 internal static class JobSpecs
 {
     /// <summary>A job of <paramref name="plan"/>: its repository, paths, tags, retention and limits.</summary>
-    public static JobSpec ForPlan(string kind, Plan plan, string trigger) => new(
-        NewId(), kind, plan.RepositoryId, trigger, plan.Id, plan.Paths, plan.Excludes, plan.Tags, plan.Retention,
-        plan.LimitUploadKiB, plan.LimitDownloadKiB);
+    public static JobSpec ForPlan(string kind, Plan plan, string trigger) => JobSpec.OfPlan(
+        kind, trigger, plan.RepositoryId, plan.Id, plan.Paths, plan.Excludes, plan.Tags, plan.Retention, plan.LimitUploadKiB, plan.LimitDownloadKiB);
 
     /// <summary>A job on a repository alone (unlock, init, or a check or prune not tied to a plan).</summary>
     public static JobSpec ForRepository(string kind, string repositoryId, string trigger) => new(NewId(), kind, repositoryId, trigger);

@@ -41,17 +41,17 @@ internal sealed partial class MaintenanceScheduler(
     {
         foreach (var plan in plans.List().Where(p => p.Enabled))
         {
-            foreach (var (kind, expression) in new[] { (JobKinds.Forget, plan.ForgetSchedule), (JobKinds.Check, plan.CheckSchedule) })
+            foreach (var (kind, schedule) in new[] { (JobKinds.Forget, plan.ForgetSchedule), (JobKinds.Check, plan.CheckSchedule) })
             {
-                if (expression is null || !CronSchedule.TryParse(expression, plan.TimeZone, out var schedule, out _, out _))
+                if (schedule is null)
                 {
                     continue;
                 }
 
-                var key = (plan.Id, kind, expression + "@" + plan.TimeZone);
+                var key = (plan.Id, kind, schedule.Expression + "@" + schedule.TimeZone);
                 if (!_next.TryGetValue(key, out var next))
                 {
-                    _next[key] = schedule!.NextAfter(now);
+                    _next[key] = schedule.NextAfter(now);
                     continue;
                 }
 
@@ -60,7 +60,7 @@ internal sealed partial class MaintenanceScheduler(
                     continue;
                 }
 
-                _next[key] = schedule!.NextAfter(now);
+                _next[key] = schedule.NextAfter(now);
                 if (distributor.FirstOnlineHost([plan]) is { } host)
                 {
                     dispatcher.Enqueue(JobSpecs.ForPlan(kind, plan, JobTriggers.Schedule), host.Id);

@@ -65,7 +65,7 @@ internal sealed class PlanDistributor(PlanStore plans, RepositoryStore repositor
         {
             if (repositories.Access(plan.RepositoryId) is { } access)
             {
-                set.Add(new AgentPlan(plan.Id, plan.Name, plan.Schedule!, plan.TimeZone, access, plan.Paths, plan.Excludes, plan.Tags,
+                set.Add(new AgentPlan(plan.Id, plan.Name, plan.Schedule!.Expression, plan.TimeZone, access, plan.Paths, plan.Excludes, plan.Tags,
                     plan.LimitUploadKiB, plan.LimitDownloadKiB));
             }
         }

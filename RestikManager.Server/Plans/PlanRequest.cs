@@ -96,12 +96,16 @@ internal static partial class PlanValidation
         }
 
         // No backup schedule: a plan run only on demand (Run now); forget and check may still have theirs.
+        var schedules = new Dictionary<string, CronSchedule?>(StringComparer.Ordinal);
         foreach (var (field, value) in new[] { ("schedule", request.Schedule), ("forgetSchedule", request.ForgetSchedule), ("checkSchedule", request.CheckSchedule) })
         {
-            if (value is not null && !CronSchedule.TryParse(value, zone, out _, out var error, out _))
+            CronSchedule? schedule = null;
+            if (value is not null && !CronSchedule.TryParse(value, zone, out schedule, out var error, out _))
             {
                 return Fail(field, error!);
             }
+
+            schedules[field] = schedule;
         }
 
         var retention = request.Retention ?? new Retention();
@@ -130,7 +134,7 @@ internal static partial class PlanValidation
         }
 
         return (new Plan(id, name, request.RepositoryId, hosts.Distinct().ToList(), labels.Distinct().ToList(), paths, excludes, tags,
-            request.Schedule?.Trim(), zone, retention, request.ForgetSchedule?.Trim(), request.CheckSchedule?.Trim(),
+            schedules["schedule"], zone, retention, schedules["forgetSchedule"], schedules["checkSchedule"],
             request.LimitUploadKiB, request.LimitDownloadKiB, request.Enabled ?? true, "", ""), null);
     }
 

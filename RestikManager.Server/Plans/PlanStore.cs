@@ -1,15 +1,20 @@
 using System.Text.Json;
 using Dapper;
 using RestikManager.Contracts.Protocol;
+using RestikManager.Contracts.Schedules;
 using RestikManager.Server.Data;
 
 namespace RestikManager.Server.Plans;
 
-/// <summary>A backup plan: what to back up, where to, when (no <see cref="Schedule"/>: on demand only), and how long to keep it.</summary>
+/// <summary>
+/// A backup plan: what to back up, where to, when (no <see cref="Schedule"/>: on demand only), and how long to keep it.
+/// Its schedules are parsed where they come in (the request, the row) and carried as values in <see cref="TimeZone"/>;
+/// the API shows each as its expression.
+/// </summary>
 internal sealed record Plan(
     string Id, string Name, string RepositoryId, IReadOnlyList<string> Hosts, IReadOnlyList<string> Labels,
     IReadOnlyList<string> Paths, IReadOnlyList<string> Excludes, IReadOnlyList<string> Tags,
-    string? Schedule, string TimeZone, Retention Retention, string? ForgetSchedule, string? CheckSchedule,
+    CronSchedule? Schedule, string TimeZone, Retention Retention, CronSchedule? ForgetSchedule, CronSchedule? CheckSchedule,
     int? LimitUploadKiB, int? LimitDownloadKiB, bool Enabled, string CreatedAt, string UpdatedAt);
 
 /// <summary>The <c>plans</c> table; list-valued fields are JSON arrays; an on-demand plan's schedule column is ''.</summary>
@@ -70,8 +75,9 @@ internal sealed class PlanStore(Database database, TimeProvider time)
             new
             {
                 plan.Id, plan.Name, plan.RepositoryId, Hosts = Write(plan.Hosts), Labels = Write(plan.Labels), Paths = Write(plan.Paths),
-                Excludes = Write(plan.Excludes), Tags = Write(plan.Tags), Schedule = plan.Schedule ?? "", plan.TimeZone,
-                Retention = JsonSerializer.Serialize(plan.Retention, StoredJson.Default.Retention), plan.ForgetSchedule, plan.CheckSchedule,
+                Excludes = Write(plan.Excludes), Tags = Write(plan.Tags), Schedule = plan.Schedule?.Expression ?? "", plan.TimeZone,
+                Retention = JsonSerializer.Serialize(plan.Retention, StoredJson.Default.Retention),
+                ForgetSchedule = plan.ForgetSchedule?.Expression, CheckSchedule = plan.CheckSchedule?.Expression,
                 plan.LimitUploadKiB, plan.LimitDownloadKiB, Enabled = plan.Enabled ? 1 : 0, now,
             });
         return Find(plan.Id)!;
@@ -89,6 +95,11 @@ internal sealed class PlanStore(Database database, TimeProvider time)
 
     private static Plan ToPlan(Row r) => new(
         r.Id, r.Name, r.RepositoryId, Read(r.Hosts), Read(r.Labels), Read(r.Paths), Read(r.Excludes), Read(r.Tags),
-        r.Schedule is "" ? null : r.Schedule, r.TimeZone, JsonSerializer.Deserialize(r.Retention, StoredJson.Default.Retention) ?? new Retention(),
-        r.ForgetSchedule, r.CheckSchedule, (int?)r.LimitUpload, (int?)r.LimitDownload, r.Enabled != 0, r.CreatedAt, r.UpdatedAt);
+        Schedule(r.Schedule, r.TimeZone), r.TimeZone, JsonSerializer.Deserialize(r.Retention, StoredJson.Default.Retention) ?? new Retention(),
+        Schedule(r.ForgetSchedule, r.TimeZone), Schedule(r.CheckSchedule, r.TimeZone), (int?)r.LimitUpload, (int?)r.LimitDownload,
+        r.Enabled != 0, r.CreatedAt, r.UpdatedAt);
+
+    // Checked when it was written; one that no longer parses (its zone left the system's database) runs on demand only.
+    private static CronSchedule? Schedule(string? expression, string timeZone) =>
+        string.IsNullOrEmpty(expression) || !CronSchedule.TryParse(expression, timeZone, out var schedule, out _, out _) ? null : schedule;
 }

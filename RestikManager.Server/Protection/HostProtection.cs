@@ -44,9 +44,8 @@ internal sealed record PlanProtection(Plan Plan, JobRecord? Latest, string? Last
     public static bool IsOverdue(Plan plan, AgentRecord agent, string? lastSucceededAt, DateTimeOffset now) =>
         IsOverdue(Schedule(plan), plan, agent, lastSucceededAt, now);
 
-    /// <summary>The plan's backup schedule, parsed (null: on demand only); parse it once per plan for many hosts.</summary>
-    public static CronSchedule? Schedule(Plan plan) =>
-        plan.Schedule is not null && CronSchedule.TryParse(plan.Schedule, plan.TimeZone, out var schedule, out _, out _) ? schedule : null;
+    /// <summary>The plan's backup schedule (null: on demand only).</summary>
+    public static CronSchedule? Schedule(Plan plan) => plan.Schedule;
 
     /// <summary>
     /// As above, with the plan's schedule already parsed (<see cref="Schedule(Plan)"/>); an alert rule adds its
@@ -70,4 +69,10 @@ internal sealed record PlanProtection(Plan Plan, JobRecord? Latest, string? Last
 internal sealed record HostProtection(HostView Host, IReadOnlyList<PlanProtection> Plans)
 {
     public Verdict Verdict => Plans.Count == 0 ? Verdict.Unprotected : Plans.Min(p => p.Verdict);
+
+    /// <summary>The verdict as the hosts API gives it (lowercase names of <see cref="Protection.Verdict"/>).</summary>
+    public HostVerdictView ToVerdictView() => new(Name(Verdict), [.. Plans.Select(p => new PlanVerdictView(
+        p.Plan.Id, p.Plan.Name, Name(p.Verdict), p.Latest?.Status, p.Latest?.Id, p.Latest?.FinishedAt, p.LastSucceededAt, p.Overdue))]);
+
+    private static string Name(Verdict verdict) => verdict.ToString().ToLowerInvariant();
 }

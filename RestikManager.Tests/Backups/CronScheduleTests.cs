@@ -37,4 +37,14 @@ public sealed class CronScheduleTests
         badField.ShouldBe(field);
         error.ShouldNotBeNullOrEmpty();
     }
+
+    [Fact]
+    public void AParsedScheduleKeepsWhatItWasGivenAndWritesItselfAsThatExpression()
+    {
+        CronSchedule.TryParse(" 30 2 * * 1-5 ", "Europe/Berlin", out var schedule, out var error, out _).ShouldBeTrue(error);
+
+        (schedule!.Expression, schedule.TimeZone, schedule.ToString()).ShouldBe(("30 2 * * 1-5", "Europe/Berlin", "30 2 * * 1-5"));
+        System.Text.Json.JsonSerializer.Serialize(new { schedule }).ShouldBe("{\"schedule\":\"30 2 * * 1-5\"}");
+        Should.Throw<System.Text.Json.JsonException>(() => System.Text.Json.JsonSerializer.Deserialize<CronSchedule>("\"30 2 * * *\""));
+    }
 }

@@ -1,4 +1,5 @@
 using RestikManager.Contracts.Protocol;
+using RestikManager.Contracts.Schedules;
 using RestikManager.Server.Agents;
 using RestikManager.Server.Jobs;
 using RestikManager.Server.Plans;
@@ -10,8 +11,11 @@ namespace RestikManager.Tests.Web;
 public sealed class HostProtectionTests
 {
     // Hourly at minute 0; the plan was last changed and the host enrolled well before the times below.
-    private static readonly Plan Hourly = new("p1", "hourly", "r1", ["a1"], [], ["/data"], [], [], "0 0 * * * ?", "UTC",
+    private static readonly Plan Hourly = new("p1", "hourly", "r1", ["a1"], [], ["/data"], [], [], Cron("0 0 * * * ?"), "UTC",
         new Retention(), null, null, null, null, Enabled: true, "2026-11-01T00:00:00.0000000+00:00", "2026-11-01T00:00:00.0000000+00:00");
+
+    private static CronSchedule Cron(string expression) =>
+        CronSchedule.TryParse(expression, "UTC", out var schedule, out var error, out _) ? schedule! : throw new ArgumentException(error);
 
     private static readonly AgentRecord Agent = new("a1", "web1", null, "2026-11-01T00:00:00.0000000+00:00", null, null, null, null, null, null, null);
 

@@ -282,7 +282,7 @@ public sealed class WebFormsBrowserTests(WebUiWorld world) : IClassFixture<WebUi
         await using var _ = context;
         foreach (var path in new[] { "/", "/plans", $"/plans/{world.PlanId}", "/plans/new", "/repositories", $"/repositories/{world.RepositoryId}",
             "/repositories/new", "/jobs", "/hosts/add", "/snapshots", $"/snapshots/{world.RepositoryId}", "/users", "/audit", "/account",
-            "/notifications", "/notifications/channels/new?kind=email", "/notifications/rules/new" })
+            "/notifications", "/notifications/channels/new?kind=email", "/notifications/rules/new", "/api-reference" })
         {
             var response = await page.GotoAsync($"{world.Url}{path}");
             response!.Status.ShouldBe(200, path);

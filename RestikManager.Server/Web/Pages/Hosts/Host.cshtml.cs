@@ -39,7 +39,7 @@ internal sealed class HostModel(
         Host = report.Hosts([agent], all) is [var live] ? live : new HostProtection(agent.ToView(connections, presence, releases), []);
         var now = time.GetUtcNow();
         Plans = [.. all.Where(p => PlanDistributor.Targets(p, agent)).Select(p => (p,
-            p.Enabled && CronSchedule.TryParse(p.Schedule, p.TimeZone, out var s, out _, out _) && s!.NextAfter(now) is { } next
+            p.Enabled && p.Schedule?.NextAfter(now) is { } next
                 ? next.ToUniversalTime().ToString("O") : null))];
         Jobs = [.. jobs.List(new JobFilter(AgentId: agent.Id), 0, RecentJobs).Select(views.View).Select(names.Row)];
         return Page();

@@ -23,7 +23,7 @@ internal sealed class IndexModel(PlanStore plans, RepositoryStore repositories, 
         HasRepositories = names.Count > 0;
         var now = time.GetUtcNow();
         Rows = [.. plans.List().Select(p => new Row(p, names.GetValueOrDefault(p.RepositoryId, "(deleted)"), distributor.HostsOf(p).Count,
-            p.Enabled && CronSchedule.TryParse(p.Schedule, p.TimeZone, out var s, out _, out _) && s!.NextAfter(now) is { } next
+            p.Enabled && p.Schedule?.NextAfter(now) is { } next
                 ? next.ToUniversalTime().ToString("O") : null))];
     }
 }

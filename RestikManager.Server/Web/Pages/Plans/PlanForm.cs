@@ -58,10 +58,10 @@ internal sealed class PlanForm
     {
         Name = plan.Name, RepositoryId = plan.RepositoryId, Hosts = [.. plan.Hosts], Labels = [.. plan.Labels],
         Paths = string.Join('\n', plan.Paths), Excludes = string.Join('\n', plan.Excludes), Tags = string.Join(", ", plan.Tags),
-        Schedule = plan.Schedule, TimeZone = plan.TimeZone,
+        Schedule = plan.Schedule?.Expression, TimeZone = plan.TimeZone,
         KeepLast = Text(plan.Retention.KeepLast), KeepHourly = Text(plan.Retention.KeepHourly), KeepDaily = Text(plan.Retention.KeepDaily),
         KeepWeekly = Text(plan.Retention.KeepWeekly), KeepMonthly = Text(plan.Retention.KeepMonthly), KeepYearly = Text(plan.Retention.KeepYearly),
-        KeepWithin = plan.Retention.KeepWithin, ForgetSchedule = plan.ForgetSchedule, CheckSchedule = plan.CheckSchedule,
+        KeepWithin = plan.Retention.KeepWithin, ForgetSchedule = plan.ForgetSchedule?.Expression, CheckSchedule = plan.CheckSchedule?.Expression,
         LimitUploadKiB = Text(plan.LimitUploadKiB), LimitDownloadKiB = Text(plan.LimitDownloadKiB), Enabled = plan.Enabled,
     };
 
