@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
 using RestikManager.Server.Workers;
 
 namespace RestikManager.Server.Agents;
@@ -36,13 +37,13 @@ internal sealed class AgentPresence
 }
 
 /// <summary>Writes <see cref="AgentPresence"/>'s batch every few seconds and once more at shutdown.</summary>
-internal sealed class LastSeenFlusher(AgentPresence presence, AgentStore agents, WorkerIterations iterations, TimeProvider time) : BackgroundService
+internal sealed class LastSeenFlusher(
+    AgentPresence presence, AgentStore agents, WorkerIterations iterations, IOptions<WorkerOptions> options, TimeProvider time) : BackgroundService
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval, time);
+        using var timer = new PeriodicTimer(options.Value.LastSeenEvery, time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))

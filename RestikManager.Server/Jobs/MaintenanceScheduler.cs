@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using RestikManager.Contracts.Protocol;
 using RestikManager.Contracts.Schedules;
 using RestikManager.Server.Agents;
@@ -13,15 +14,15 @@ namespace RestikManager.Server.Jobs;
 /// Maintenance that falls due while no host of the plan is online is skipped until its next time.
 /// </summary>
 internal sealed partial class MaintenanceScheduler(
-    PlanStore plans, PlanDistributor distributor, JobDispatcher dispatcher, AwayHostJobs away, WorkerIterations iterations, TimeProvider time,
+    PlanStore plans, PlanDistributor distributor, JobDispatcher dispatcher, AwayHostJobs away, WorkerIterations iterations,
+    IOptions<WorkerOptions> options, TimeProvider time,
     ILogger<MaintenanceScheduler> logger) : BackgroundService
 {
-    private static readonly TimeSpan Tick = TimeSpan.FromSeconds(5);
     private readonly Dictionary<(string PlanId, string Kind, string Schedule), DateTimeOffset?> _next = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Tick, time);
+        using var timer = new PeriodicTimer(options.Value.MaintenanceEvery, time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))

@@ -22,6 +22,9 @@ public sealed class AlertDeliveryTests
         ["Alerts:EvaluateEvery"] = "00:00:00.200",
         ["Alerts:RetryFor"] = retryFor,
         ["Alerts:FirstRetryDelay"] = "00:00:00.200",
+        // Polly's quick tries within an attempt, made quick (the defaults wait 2, 4 and 8 s).
+        ["Alerts:SendRetries"] = "1",
+        ["Alerts:SendRetryDelay"] = "00:00:00.050",
         ["RM_BASE_URL"] = "https://backups.example.org/",
     };
 

@@ -35,6 +35,8 @@ public sealed class WorkerFaultTests
         await using var receiver = await HttpReceiver.StartAsync();
         var settings = DeliveryFaultTests.Fast();
         settings["Updates:EvaluateEvery"] = "00:00:00.500";
+        settings["Workers:MaintenanceEvery"] = "00:00:00.500";
+        settings["Workers:LastSeenEvery"] = "00:00:00.500";
         using var server = new ServerFactory(settings) { Replace = s => s.AddSingleton<IWorkerFaultSeam, FirstIterationFails>() };
         using var admin = await Api.AdminAsync(server);
         var channel = await AlertDeliveryTests.ChannelAsync(admin, new { name = "hook", kind = "webhook", url = receiver.Url + "/hook" });
@@ -52,11 +54,11 @@ public sealed class WorkerFaultTests
         await Task.Delay(WorkerIterations.FirstPause);
         snapshots.RefreshLater("no-such-repository", agentId);
 
-        // Every periodic worker comes back (the last-seen flusher ticks every 10 s).
+        // Every periodic worker comes back.
         string[] periodic = [WorkerNames.AlertOutbox, WorkerNames.AlertEvaluator, WorkerNames.Maintenance, WorkerNames.AwayHosts, WorkerNames.Dispatch, WorkerNames.Rollout,
             WorkerNames.LastSeen, WorkerNames.SnapshotRefresh];
         await Eventually.TrueAsync(() => periodic.All(w => server.Logs.All.Contains($"Background work {w} works again after 1 failed rounds")),
-            TimeSpan.FromSeconds(40), "every worker working again",
+            TimeSpan.FromSeconds(20), "every worker working again",
             () => string.Join(", ", periodic.Where(w => !server.Logs.All.Contains($"Background work {w} works again"))));
 
         // Each fault was logged with what failed, counted once, and the server is serving.
