@@ -17,16 +17,12 @@ namespace RestikManager.Tests.Alerts;
 /// </summary>
 public sealed class AlertDeliveryTests
 {
-    private static Dictionary<string, string> Fast(string retryFor = "00:15:00") => new()
+    private static Dictionary<string, string> Fast(string retryFor = "00:15:00")
     {
-        ["Alerts:EvaluateEvery"] = "00:00:00.200",
-        ["Alerts:RetryFor"] = retryFor,
-        ["Alerts:FirstRetryDelay"] = "00:00:00.200",
-        // Polly's quick tries within an attempt, made quick (the defaults wait 2, 4 and 8 s).
-        ["Alerts:SendRetries"] = "1",
-        ["Alerts:SendRetryDelay"] = "00:00:00.050",
-        ["RM_BASE_URL"] = "https://backups.example.org/",
-    };
+        var settings = DeliveryFaultTests.Fast(retryFor);
+        settings["RM_BASE_URL"] = "https://backups.example.org/";
+        return settings;
+    }
 
     [Fact]
     public async Task AnOfflineHostFiresOnceSignedAndClosesQuietlyWhenRevoked()
@@ -79,9 +75,10 @@ public sealed class AlertDeliveryTests
 
         await Api.EnrollAsync(server, admin, "web8");
 
-        await Eventually.TrueAsync(() => Alerts(admin, "firing").SingleOrDefault().ValueKind == JsonValueKind.Object
-            && Alerts(admin, "firing").Single().GetProperty("deliveries")[0].Str("status") == "failed", TimeSpan.FromSeconds(60), "the delivery marked failed");
-        var delivery = Alerts(admin, "firing").Single().GetProperty("deliveries")[0];
+        JsonElement Offline() => Alerts(admin, "firing").SingleOrDefault(a => a.Str("event") == "host_offline");
+        await Eventually.TrueAsync(() => Offline().ValueKind == JsonValueKind.Object
+            && Offline().GetProperty("deliveries")[0].Str("status") == "failed", TimeSpan.FromSeconds(60), "the delivery marked failed");
+        var delivery = Offline().GetProperty("deliveries")[0];
         delivery.GetProperty("attempts").GetInt64().ShouldBeGreaterThan(1, "retried after a backoff before it was given up");
         delivery.Str("lastError").ShouldContain("HTTP 500");
         receiver.Requests.Count.ShouldBeGreaterThan(1);
@@ -89,6 +86,11 @@ public sealed class AlertDeliveryTests
         metrics.ShouldContain("restic_manager_alert_deliveries{status=\"failed\"} 1");
         var view = await admin.GetFromJsonAsync<JsonElement>($"/api/v1/notification-channels/{channel}");
         view.GetProperty("lastDelivery").Str("status").ShouldBe("failed");
+        view.GetProperty("failing").GetBoolean().ShouldBeTrue();
+
+        // The rule's only channel is the failing one: its channel_failing incident fires, and is told to no one.
+        await Eventually.TrueAsync(() => Alerts(admin, "firing").Any(a => a.Str("event") == "channel_failing"), TimeSpan.FromSeconds(10), "channel_failing fired");
+        Alerts(admin, "firing").Single(a => a.Str("event") == "channel_failing").GetProperty("deliveries").GetArrayLength().ShouldBe(0);
     }
 
     [Fact]

@@ -11,72 +11,49 @@ public sealed class PublishedServerTests(PublishedTree tree) : IDisposable
 
     public void Dispose() => _data.Dispose();
 
+    /// <summary>
+    /// What one started server does without being changed, on one server (each start costs a second of CPU): it logs
+    /// its stamp, serves each published agent byte for byte (the arm64 one with its checksum) and the install assets
+    /// with its own URL, answers /alive and /health as its health command does, and stops cleanly on SIGTERM.
+    /// </summary>
     [Fact]
-    public async Task ServesThePublishedAgentByteForByte()
-    {
-        using var server = await Start();
-
-        var served = await server.Http.GetByteArrayAsync("/agent/binary?os=linux&arch=amd64");
-        var windows = await server.Http.GetByteArrayAsync("/agent/binary?os=windows&arch=amd64");
-
-        served.ShouldBe(await File.ReadAllBytesAsync(tree.Agent("linux-amd64")));
-        windows.ShouldBe(await File.ReadAllBytesAsync(tree.Agent("windows-amd64")));
-    }
-
-    [Fact]
-    public async Task ServesInstallAssetsWithItsOwnUrlFilledIn()
-    {
-        using var server = await Start();
-        var url = server.BaseUrl.ToString().TrimEnd('/');
-
-        var script = await server.Http.GetStringAsync("/install/install.sh");
-        var ps1 = await server.Http.GetStringAsync("/install/install.ps1");
-        var unit = await server.Http.GetStringAsync("/install/restic-manager-agent.service");
-
-        script.ShouldContain($"server_url=\"{url}\"");
-        script.ShouldNotContain("@@RM_SERVER_URL@@");
-        ps1.ShouldContain($"[string]$Server = '{url}'");
-        unit.ShouldContain($"Documentation={url}");
-    }
-
-    [Fact]
-    public async Task TheArmAgentIsServedByteForByteWithItsChecksum()
-    {
-        using var server = await Start();
-
-        using var response = await server.Http.GetAsync("/agent/binary?os=linux&arch=arm64");
-
-        response.StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
-        var bytes = await response.Content.ReadAsByteArrayAsync();
-        bytes.ShouldBe(File.ReadAllBytes(tree.Agent("linux-arm64")));
-        response.Headers.GetValues("X-Checksum-Sha256").Single().ShouldBe(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)));
-    }
-
-    [Fact]
-    public async Task LogsItsStampAtStartAndStopsCleanlyOnSigterm()
+    public async Task OneServerServesWhatWasPublishedAnswersItsProbesAndStopsCleanly()
     {
         using var server = await Start();
         server.Process.Lines.ShouldContain(l => l.Contains(
             $"restic-manager-server {PublishedTree.Version} (commit {PublishedTree.Commit}, built {PublishedTree.Date}) starting", StringComparison.Ordinal));
 
-        server.Process.Signal(15);
-        var code = await server.Process.WaitForExitAsync(TimeSpan.FromSeconds(20));
+        // The agents, byte for byte.
+        (await server.Http.GetByteArrayAsync("/agent/binary?os=linux&arch=amd64")).ShouldBe(await File.ReadAllBytesAsync(tree.Agent("linux-amd64")));
+        (await server.Http.GetByteArrayAsync("/agent/binary?os=windows&arch=amd64")).ShouldBe(await File.ReadAllBytesAsync(tree.Agent("windows-amd64")));
+        using (var arm = await server.Http.GetAsync("/agent/binary?os=linux&arch=arm64"))
+        {
+            arm.StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+            var bytes = await arm.Content.ReadAsByteArrayAsync();
+            bytes.ShouldBe(File.ReadAllBytes(tree.Agent("linux-arm64")));
+            arm.Headers.GetValues("X-Checksum-Sha256").Single().ShouldBe(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)));
+        }
 
-        code.ShouldBe(0, server.Process.Output);
-        server.Process.Lines.ShouldContain(l => l.EndsWith("Stopped", StringComparison.Ordinal));
-    }
+        // The install assets, with this server's URL filled in.
+        var url = server.BaseUrl.ToString().TrimEnd('/');
+        var script = await server.Http.GetStringAsync("/install/install.sh");
+        script.ShouldContain($"server_url=\"{url}\"");
+        script.ShouldNotContain("@@RM_SERVER_URL@@");
+        (await server.Http.GetStringAsync("/install/install.ps1")).ShouldContain($"[string]$Server = '{url}'");
+        (await server.Http.GetStringAsync("/install/restic-manager-agent.service")).ShouldContain($"Documentation={url}");
 
-    [Fact]
-    public async Task AliveAndHealthAnswerAndTheHealthCommandAgrees()
-    {
-        using var server = await Start();
-
+        // The probes, and the health command that asks the same.
         (await server.Http.GetStringAsync("/alive")).ShouldBe("Healthy");
         (await server.Http.GetStringAsync("/health")).ShouldBe("Healthy");
         var probe = await ChildProcess.RunAsync(tree.ServerExecutable, ["health"],
             new Dictionary<string, string?> { ["RM_LISTEN"] = $"127.0.0.1:{server.BaseUrl.Port}" });
-
         probe.ExitCode.ShouldBe(0, probe.Output);
+
+        // A clean stop.
+        server.Process.Signal(15);
+        var code = await server.Process.WaitForExitAsync(TimeSpan.FromSeconds(20));
+        code.ShouldBe(0, server.Process.Output);
+        server.Process.Lines.ShouldContain(l => l.EndsWith("Stopped", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -24,7 +24,8 @@ public sealed class InstallPs1Tests(PublishedTree tree) : IAsyncLifetime, IDispo
         function global:Invoke-RmAgent { & $env:RM_STUB_AGENT @args }
         """;
 
-    private PublishedStack _stack = null!;
+    // Started by the cases that download from a server (parsing the script needs none).
+    private PublishedStack? _stack;
     private TempDir _host = null!;
 
     private string Binary => _host.Of("ProgramFiles", "restic-manager", "restic-manager-agent.exe");
@@ -36,18 +37,24 @@ public sealed class InstallPs1Tests(PublishedTree tree) : IAsyncLifetime, IDispo
     /// <summary>What the service runs: the agent as a real Windows service (<c>run --service</c>).</summary>
     private string ServiceCommand => $"\"{Binary}\" run --service --config \"{Config}\"";
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync()
     {
-        _stack = await PublishedStack.StartAsync(tree);
         _host = new TempDir("rm-winhost");
         _host.Write("stubs.ps1", Stubs);
         Directory.CreateDirectory(_host.Of("ProgramFiles"));
         Directory.CreateDirectory(_host.Of("ProgramData"));
+        return Task.CompletedTask;
     }
+
+    private async Task<PublishedStack> ServerAsync() => _stack ??= await PublishedStack.StartAsync(tree);
 
     public async Task DisposeAsync()
     {
-        await _stack.DisposeAsync();
+        if (_stack is not null)
+        {
+            await _stack.DisposeAsync();
+        }
+
         Dispose();
     }
 
@@ -67,7 +74,7 @@ public sealed class InstallPs1Tests(PublishedTree tree) : IAsyncLifetime, IDispo
     [Fact]
     public async Task PipedFromTheServerItInstallsTheVerifiedAgentEnrollsAndRegistersTheService()
     {
-        var token = await Api.EnrollmentTokenAsync(_stack.Admin);
+        var token = await Api.EnrollmentTokenAsync((await ServerAsync()).Admin);
 
         // As the README says: $env:RM_TOKEN = '…'; irm <server>/install/install.ps1 | iex
         var (code, output) = await Pwsh("irm \"$env:SERVER/install/install.ps1\" | iex", new() { ["RM_TOKEN"] = token });
@@ -81,16 +88,16 @@ public sealed class InstallPs1Tests(PublishedTree tree) : IAsyncLifetime, IDispo
             $"register {ServiceCommand}",
             "start",
         ]);
-        (await Api.HostsAsync(_stack.Admin)).ShouldHaveSingleItem();
+        (await Api.HostsAsync((await ServerAsync()).Admin)).ShouldHaveSingleItem();
     }
 
     [Fact]
     public async Task ASecondRunUpgradesInPlaceAndUninstallRemovesEverything()
     {
-        (await Pwsh("irm \"$env:SERVER/install/install.ps1\" | iex", new() { ["RM_TOKEN"] = await Api.EnrollmentTokenAsync(_stack.Admin) })).ExitCode.ShouldBe(0);
+        (await Pwsh("irm \"$env:SERVER/install/install.ps1\" | iex", new() { ["RM_TOKEN"] = await Api.EnrollmentTokenAsync((await ServerAsync()).Admin) })).ExitCode.ShouldBe(0);
 
         var (upgrade, upgradeOutput) = await Pwsh("irm \"$env:SERVER/install/install.ps1\" | iex");
-        var (again, againOutput) = await Pwsh("irm \"$env:SERVER/install/install.ps1\" | iex", new() { ["RM_TOKEN"] = await Api.EnrollmentTokenAsync(_stack.Admin) });
+        var (again, againOutput) = await Pwsh("irm \"$env:SERVER/install/install.ps1\" | iex", new() { ["RM_TOKEN"] = await Api.EnrollmentTokenAsync((await ServerAsync()).Admin) });
         var (removed, removedOutput) = await Pwsh("irm \"$env:SERVER/install/install.ps1\" | iex", new() { ["RM_UNINSTALL"] = "1" });
 
         upgrade.ShouldBe(0, upgradeOutput);
@@ -109,24 +116,25 @@ public sealed class InstallPs1Tests(PublishedTree tree) : IAsyncLifetime, IDispo
     [Fact]
     public async Task ATamperedDownloadIsRefusedAndNothingIsInstalled()
     {
-        await using var proxy = await TamperingProxy.StartAsync(_stack.Url);
+        await using var proxy = await TamperingProxy.StartAsync((await ServerAsync()).Url);
         var through = proxy.Url.ToString().TrimEnd('/');
-        var script = _host.Write("install.ps1", await _stack.Admin.GetStringAsync("/install/install.ps1"));
+        var script = _host.Write("install.ps1", await (await ServerAsync()).Admin.GetStringAsync("/install/install.ps1"));
 
         var (code, output) = await Pwsh("& $env:SCRIPT -Server $env:THROUGH -Token $env:RM_TOKEN",
-            new() { ["SCRIPT"] = script, ["THROUGH"] = through, ["RM_TOKEN"] = await Api.EnrollmentTokenAsync(_stack.Admin) });
+            new() { ["SCRIPT"] = script, ["THROUGH"] = through, ["RM_TOKEN"] = await Api.EnrollmentTokenAsync((await ServerAsync()).Admin) });
 
         code.ShouldBe(1);
         output.ShouldContain("checksum mismatch");
         output.ShouldContain("nothing was installed");
         File.Exists(Binary).ShouldBeFalse();
         File.Exists(StubLog).ShouldBeFalse("no service was touched");
-        (await Api.HostsAsync(_stack.Admin)).ShouldBeEmpty();
+        (await Api.HostsAsync((await ServerAsync()).Admin)).ShouldBeEmpty();
     }
 
     [Fact]
     public async Task WithoutElevationOrATokenItSaysWhatIsMissing()
     {
+        await ServerAsync();
         var (notAdmin, notAdminOutput) = await Pwsh("irm \"$env:SERVER/install/install.ps1\" | iex", new() { ["RM_TOKEN"] = "rme_x", ["RM_STUB_ELEVATED"] = "0" });
         var (noToken, noTokenOutput) = await Pwsh("irm \"$env:SERVER/install/install.ps1\" | iex");
 
@@ -148,7 +156,7 @@ public sealed class InstallPs1Tests(PublishedTree tree) : IAsyncLifetime, IDispo
             ["RM_STUB_LOG"] = StubLog,
             ["RM_STUB_SERVICE"] = _host.Of("service"),
             ["RM_STUB_AGENT"] = tree.Agent("linux-amd64"),
-            ["SERVER"] = _stack.Url,
+            ["SERVER"] = _stack?.Url,
             ["RM_TOKEN"] = null,
         };
         foreach (var (key, value) in env ?? [])

@@ -5,11 +5,10 @@ using RestikManager.Tests.Infrastructure;
 namespace RestikManager.Tests.Web;
 
 /// <summary>Requests the endpoints never see still get a clear error in the envelope, and change nothing.</summary>
-public sealed class ErrorEnvelopeTests : IDisposable
+public sealed class ErrorEnvelopeTests(SharedServer shared) : IClassFixture<SharedServer>
 {
-    private readonly ServerFactory _server = new();
+    private readonly ServerFactory _server = shared.Server;
 
-    public void Dispose() => _server.Dispose();
 
     [Theory]
     [InlineData("POST", "/api/v1/auth/tokens", "not json", "application/json", HttpStatusCode.BadRequest, "invalid_request")]

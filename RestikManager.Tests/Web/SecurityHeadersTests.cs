@@ -5,11 +5,10 @@ using RestikManager.Tests.Infrastructure;
 namespace RestikManager.Tests.Web;
 
 /// <summary>Every answer carries the browser-facing security headers; the pages satisfy the policy (no inline style).</summary>
-public sealed class SecurityHeadersTests : IDisposable
+public sealed class SecurityHeadersTests(SharedServer shared) : IClassFixture<SharedServer>
 {
-    private readonly ServerFactory _server = new();
+    private readonly ServerFactory _server = shared.Server;
 
-    public void Dispose() => _server.Dispose();
 
     [Theory]
     [InlineData("/signin", HttpStatusCode.OK)]
