@@ -118,6 +118,12 @@ public sealed class DeliveryFaultTests(DeliveryFaultTests.World world) : IClassF
         var view = await world.Admin.GetFromJsonAsync<JsonElement>($"/api/v1/notification-channels/{bad}");
         view.GetProperty("failing").GetBoolean().ShouldBeTrue(view.ToString());
         view.GetProperty("failedInARow").GetInt64().ShouldBe(1);
+        using (var browser = await PageSession.SignInAsync(world.Server))
+        {
+            (await browser.GetStringAsync($"/notifications/channels/{bad}")).ShouldContain("id=\"channel-failing\"");
+            (await browser.GetStringAsync("/notifications")).ShouldContain($"<tr data-channel-id=\"{bad}\" class=\"failing\">");
+        }
+
         Alerts("firing").Count(a => a.Str("event") == "channel_failing" && a.GetProperty("deliveries").EnumerateArray()
             .Any(d => d.GetProperty("channel").Str("id") == bad)).ShouldBe(0, "a failing channel is not told it fails");
 
