@@ -86,7 +86,7 @@ public sealed record JobSpec(
     string? IncludePath = null,
     string? Target = null,
     string? Hostname = null,
-    bool ContentsOnly = false)
+    bool ContentsOnly = false) : IJobIdentity
 {
     /// <summary>
     /// A job of a plan (its backup, forget or check): a new id, the plan's repository, paths, tags and limits. The one

@@ -46,7 +46,7 @@ public sealed record UpdateFailed(UpdateFailure Failure) : AgentMessage;
 public sealed record Heartbeat(DateTimeOffset SentAt) : AgentMessage;
 
 /// <summary>A job began (one the server sent, or one the agent's own schedule started).</summary>
-public sealed record JobStarted(string JobId, string Kind, string RepositoryId, string Trigger, string? PlanId, DateTimeOffset StartedAt) : AgentMessage;
+public sealed record JobStarted(string JobId, string Kind, string RepositoryId, string Trigger, string? PlanId, DateTimeOffset StartedAt) : AgentMessage, IJobIdentity;
 
 /// <summary>Live progress of a running job; at most about one a second, and droppable.</summary>
 public sealed record JobProgress(
@@ -60,7 +60,7 @@ public sealed record JobProgress(
 public sealed record JobResult(
     string JobId, string Kind, string RepositoryId, string Trigger, string? PlanId, string Status,
     DateTimeOffset StartedAt, DateTimeOffset FinishedAt, int? ExitCode = null, string? ErrorClass = null, string? Error = null,
-    string? SnapshotId = null, BackupSummary? Backup = null, ForgetSummary? Forget = null) : AgentMessage;
+    string? SnapshotId = null, BackupSummary? Backup = null, ForgetSummary? Forget = null) : AgentMessage, IJobIdentity;
 
 /// <summary>After its outbox: the jobs the agent is running now. Any other unfinished job of this agent was lost.</summary>
 public sealed record ActiveJobs(IReadOnlyList<string> JobIds) : AgentMessage;

@@ -31,7 +31,7 @@ internal sealed partial class AgentJobEvents(
         switch (message)
         {
             case JobStarted started:
-                var claim = Judge(agentId, "jobStarted", started.JobId, started.Kind, started.RepositoryId, started.PlanId, started.Trigger);
+                var claim = Judge(agentId, "jobStarted", started);
                 if (claim.Verdict == ClaimVerdict.Accepted)
                 {
                     jobs.Started(agentId, started);
@@ -54,7 +54,7 @@ internal sealed partial class AgentJobEvents(
 
     private Breach? Record(string agentId, JobResult result)
     {
-        var claim = Judge(agentId, "jobResult", result.JobId, result.Kind, result.RepositoryId, result.PlanId, result.Trigger);
+        var claim = Judge(agentId, "jobResult", result);
         if (claim.Verdict == ClaimVerdict.Forged)
         {
             return Breach.Forged($"jobResult refused: {claim.Why}");
@@ -90,13 +90,13 @@ internal sealed partial class AgentJobEvents(
     }
 
     /// <summary>Judges a claim; a refusal is logged at warning with the agent id and audited.</summary>
-    private Claim Judge(string agentId, string what, string jobId, string kind, string repositoryId, string? planId, string trigger)
+    private Claim Judge(string agentId, string what, IJobIdentity job)
     {
-        var claim = claims.Check(agentId, jobId, kind, repositoryId, planId, trigger);
+        var claim = claims.Check(agentId, job);
         if (claim.Verdict != ClaimVerdict.Accepted)
         {
-            LogRefused(logger, what, jobId, agentId, repositoryId, claim.Why);
-            audit.Append($"agent:{agentId}", $"agent.{what}", $"job:{jobId}", "denied", $"{kind} on repository {repositoryId}: {claim.Why}");
+            LogRefused(logger, what, job.JobId, agentId, job.RepositoryId, claim.Why);
+            audit.Append($"agent:{agentId}", $"agent.{what}", $"job:{job.JobId}", "denied", $"{job.Kind} on repository {job.RepositoryId}: {claim.Why}");
         }
 
         return claim;

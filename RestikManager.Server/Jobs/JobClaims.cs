@@ -32,17 +32,17 @@ internal sealed record Claim(ClaimVerdict Verdict, string Why, JobRecord? Known)
 /// </summary>
 internal sealed class JobClaims(JobStore jobs, PlanStore plans, AgentStore agents)
 {
-    public Claim Check(string agentId, string jobId, string kind, string repositoryId, string? planId, string trigger)
+    public Claim Check(string agentId, IJobIdentity claim)
     {
-        if (jobs.Find(jobId) is { } known)
+        if (jobs.Find(claim.JobId) is { } known)
         {
             return known.AgentId != agentId ? Forged("job belongs to another host")
-                : known.Kind != kind || known.RepositoryId != repositoryId || known.PlanId != planId
-                    ? Forged("job does not match what the server sent")
+                : !claim.IsSameWorkAs(known) ? Forged("job does not match what the server sent")
                 : new Claim(ClaimVerdict.Accepted, "", known);
         }
 
-        if (trigger != JobTriggers.Schedule || kind != JobKinds.Backup || planId is null)
+        var (kind, repositoryId, planId) = (claim.Kind, claim.RepositoryId, claim.PlanId);
+        if (claim.Trigger != JobTriggers.Schedule || kind != JobKinds.Backup || planId is null)
         {
             // Agents start only scheduled backups on their own; every other job comes from the server with its id.
             return Forged("the server never sent this job");

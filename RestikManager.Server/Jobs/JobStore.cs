@@ -9,7 +9,10 @@ namespace RestikManager.Server.Jobs;
 internal sealed record JobRecord(
     string Id, string Kind, string RepositoryId, string? PlanId, string AgentId, string Trigger, string Status, string? Spec,
     string CreatedAt, string? DispatchedAt, string? StartedAt, string? FinishedAt, long? ExitCode, string? ErrorClass, string? Error,
-    string? SnapshotId, string? Summary);
+    string? SnapshotId, string? Summary) : IJobIdentity
+{
+    string IJobIdentity.JobId => Id;
+}
 
 /// <summary>Which jobs to list: every field set narrows it; <see cref="Since"/>/<see cref="Before"/> bound the creation time.</summary>
 internal sealed record JobFilter(
