@@ -1,4 +1,5 @@
 using RestikManager.Server.Agents;
+using RestikManager.Server.Api;
 
 namespace RestikManager.Server.Jobs;
 
@@ -7,6 +8,7 @@ internal static class JobsExtensions
     /// <summary>Jobs: the queue and its dispatch, what agents report, the read side, server-side schedules.</summary>
     public static IHostApplicationBuilder AddJobs(this IHostApplicationBuilder builder)
     {
+        builder.AddJson(JobsJson.Default);
         builder.Services.AddSingleton<JobStore>();
         builder.Services.AddSingleton<JobDispatcher>();
         builder.Services.AddSingleton<JobClaims>();

@@ -1,4 +1,5 @@
 using RestikManager.Server.Agents;
+using RestikManager.Server.Api;
 using RestikManager.Server.Events;
 
 namespace RestikManager.Server.Plans;
@@ -8,6 +9,7 @@ internal static class PlansExtensions
     /// <summary>Plans and their distribution to the hosts that run them.</summary>
     public static IHostApplicationBuilder AddPlans(this IHostApplicationBuilder builder)
     {
+        builder.AddJson(PlansJson.Default);
         builder.Services.AddSingleton<PlanStore>();
         builder.Services.AddSingleton<PlanDistributor>();
         builder.Services.AddSingleton<PlanCommands>();

@@ -1,3 +1,5 @@
+using RestikManager.Server.Api;
+
 namespace RestikManager.Server.Repositories;
 
 internal static class RepositoriesExtensions
@@ -5,6 +7,7 @@ internal static class RepositoriesExtensions
     /// <summary>Repositories: where backups go, with their secrets kept by the secret store.</summary>
     public static IHostApplicationBuilder AddRepositories(this IHostApplicationBuilder builder)
     {
+        builder.AddJson(RepositoriesJson.Default);
         builder.Services.AddSingleton<RepositoryStore>();
         builder.Services.AddSingleton<RepositoryCommands>();
         return builder;
