@@ -1,5 +1,4 @@
 using RestikManager.Contracts.Protocol;
-using RestikManager.Contracts.Schedules;
 using RestikManager.Server.Agents;
 using RestikManager.Server.Jobs;
 using RestikManager.Server.Plans;
@@ -48,7 +47,6 @@ internal static class AlertConditions
         var found = new List<Condition>();
         var watched = new HashSet<(string, string, string)>();
         var enabledPlans = state.Plans.Where(p => p.Enabled).ToList();
-        var schedules = enabledPlans.ToDictionary(p => p.Id, PlanProtection.Schedule);
         foreach (var rule in state.Rules.Where(r => r.Enabled))
         {
             var events = rule.Events.ToHashSet(StringComparer.Ordinal);
@@ -62,7 +60,7 @@ internal static class AlertConditions
 
                 foreach (var plan in plans.Where(p => rule.CoversPlan(p.Id)))
                 {
-                    BackupEvents(rule, events, host.Agent, plan, schedules[plan.Id], state, found, watched);
+                    BackupEvents(rule, events, host.Agent, plan, state, found, watched);
                 }
             }
 
@@ -108,7 +106,7 @@ internal static class AlertConditions
     }
 
     private static void BackupEvents(
-        AlertRule rule, HashSet<string> events, AgentRecord agent, Plan plan, CronSchedule? schedule, FleetState state,
+        AlertRule rule, HashSet<string> events, AgentRecord agent, Plan plan, FleetState state,
         List<Condition> found, HashSet<(string, string, string)> watched)
     {
         var subject = $"plan:{plan.Id}/host:{agent.Id}";
@@ -138,7 +136,7 @@ internal static class AlertConditions
         if (events.Contains(AlertEvents.BackupOverdue))
         {
             watched.Add((rule.Id, AlertEvents.BackupOverdue, subject));
-            if (PlanProtection.IsOverdue(schedule, plan, agent, last?.LastSucceededAt, state.Now, TimeSpan.FromMinutes(rule.OverdueGraceMinutes)))
+            if (PlanProtection.IsOverdue(plan, agent, last?.LastSucceededAt, state.Now, TimeSpan.FromMinutes(rule.OverdueGraceMinutes)))
             {
                 found.Add(new Condition(rule, AlertEvents.BackupOverdue, subject, agent, plan, null, latest,
                     $"Plan '{plan.Name}' missed its scheduled backup of host '{agent.Hostname}': the last success was {last?.LastSucceededAt ?? "never"}."));
@@ -189,7 +187,7 @@ internal static class AlertConditions
 
             var subject = $"channel:{id}";
             watched.Add((rule.Id, AlertEvents.ChannelFailing, subject));
-            if (channel.Run is { } run && run.FailedInARow >= state.ChannelFailingAfter)
+            if (channel.Run is { } run && run.IsFailing(state.ChannelFailingAfter))
             {
                 var count = run.FailedInARow == 1 ? "its last delivery" : $"its last {run.FailedInARow} deliveries";
                 found.Add(new Condition(rule, AlertEvents.ChannelFailing, subject, null, null, null, null,

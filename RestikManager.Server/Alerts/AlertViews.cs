@@ -84,10 +84,9 @@ internal sealed class AlertViews(
     private ChannelView Channel(Channel c, Delivery? last, ChannelRun? run, Dictionary<string, string> names)
     {
         var s = c.Settings;
-        var failedInARow = run?.FailedInARow ?? 0;
         return new ChannelView(c.Id, c.Name, c.Kind, s.UrlHost, s.Topic, s.SmtpHost,
             c.Kind == ChannelKinds.Email ? s.SmtpPort ?? EmailSecurity.DefaultPort(s.Security ?? "") : null, s.Security, s.Username, s.From, s.To,
-            channels.SecretNames(c.Id), last is null ? null : Delivery(last, names), failedInARow >= options.Value.ChannelFailingAfter, failedInARow,
+            channels.SecretNames(c.Id), last is null ? null : Delivery(last, names), run?.IsFailing(options.Value.ChannelFailingAfter) == true, run?.FailedInARow ?? 0,
             c.CreatedAt, c.UpdatedAt);
     }
 

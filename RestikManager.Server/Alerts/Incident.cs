@@ -45,4 +45,7 @@ internal sealed record ChannelRun
     public long FailedInARow { get; init; }
 
     public string? LastError { get; init; }
+
+    /// <summary>Whether this run makes the channel failing: at least <paramref name="after"/> failures in a row.</summary>
+    public bool IsFailing(int after) => FailedInARow >= after;
 }

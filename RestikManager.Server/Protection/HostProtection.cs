@@ -1,6 +1,5 @@
 using System.Globalization;
 using RestikManager.Contracts.Protocol;
-using RestikManager.Contracts.Schedules;
 using RestikManager.Server.Agents;
 using RestikManager.Server.Jobs;
 using RestikManager.Server.Plans;
@@ -39,22 +38,14 @@ internal sealed record PlanProtection(Plan Plan, JobRecord? Latest, string? Last
 
     /// <summary>
     /// A run was missed when the schedule's second firing after the newest success (or, before any success, after the
-    /// host or the plan's last change joined them) is already past: the first may still be running.
+    /// host or the plan's last change joined them) is already past: the first may still be running. An alert rule adds
+    /// its <paramref name="grace"/> (the dashboard none): one rule for the dashboard's verdict and the
+    /// <c>backup_overdue</c> alert.
     /// </summary>
-    public static bool IsOverdue(Plan plan, AgentRecord agent, string? lastSucceededAt, DateTimeOffset now) =>
-        IsOverdue(Schedule(plan), plan, agent, lastSucceededAt, now);
-
-    /// <summary>The plan's backup schedule (null: on demand only).</summary>
-    public static CronSchedule? Schedule(Plan plan) => plan.Schedule;
-
-    /// <summary>
-    /// As above, with the plan's schedule already parsed (<see cref="Schedule(Plan)"/>); an alert rule adds its
-    /// <paramref name="grace"/> (the dashboard none). One rule for the dashboard's verdict and the <c>backup_overdue</c> alert.
-    /// </summary>
-    public static bool IsOverdue(CronSchedule? schedule, Plan plan, AgentRecord agent, string? lastSucceededAt, DateTimeOffset now, TimeSpan grace = default)
+    public static bool IsOverdue(Plan plan, AgentRecord agent, string? lastSucceededAt, DateTimeOffset now, TimeSpan grace = default)
     {
         // An on-demand plan (no schedule) is never overdue.
-        if (schedule is null)
+        if (plan.Schedule is not { } schedule)
         {
             return false;
         }

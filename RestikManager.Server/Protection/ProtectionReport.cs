@@ -15,12 +15,11 @@ internal sealed class ProtectionReport(AgentConnections connections, AgentPresen
         var pairs = live.SelectMany(a => enabled.Where(p => PlanDistributor.Targets(p, a)).Select(p => (Agent: a, Plan: p))).ToList();
         var last = jobs.LastBackups(pairs.Select(x => (x.Agent.Id, x.Plan.Id)));
         var now = time.GetUtcNow();
-        var schedules = enabled.ToDictionary(p => p.Id, PlanProtection.Schedule);
         var byAgent = pairs.ToLookup(x => x.Agent.Id, x =>
         {
             var backup = last.GetValueOrDefault((x.Agent.Id, x.Plan.Id));
             return new PlanProtection(x.Plan, backup?.Latest, backup?.LastSucceededAt,
-                PlanProtection.IsOverdue(schedules[x.Plan.Id], x.Plan, x.Agent, backup?.LastSucceededAt, now));
+                PlanProtection.IsOverdue(x.Plan, x.Agent, backup?.LastSucceededAt, now));
         });
         return [.. live.Select(a => new HostProtection(a.ToView(connections, presence, releases), [.. byAgent[a.Id]]))];
     }

@@ -33,7 +33,11 @@ internal sealed partial class DeliveryWorker(
                 var due = store.Due(time.GetUtcNow(), 32);
                 await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = token },
                     async (delivery, t) => await SendAsync(delivery, t));
-                sent = due.Count > 0;
+                if (sent = due.Count > 0)
+                {
+                    return;
+                }
+
                 var next = store.NextDue() - time.GetUtcNow();
                 wait = next is null || next > Idle ? Idle : next < TimeSpan.Zero ? TimeSpan.Zero : next.Value;
             }, stoppingToken);
