@@ -5,7 +5,7 @@ using RestikManager.Contracts.Protocol;
 namespace RestikManager.Server.Data;
 
 /// <summary>The JSON the server keeps in table columns (lists, retention, job specs and summaries), source-generated.</summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(List<string[]>))]
 [JsonSerializable(typeof(Retention))]

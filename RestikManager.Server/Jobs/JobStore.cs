@@ -64,7 +64,7 @@ internal sealed class JobStore(Database database, TimeProvider time, DomainEvent
             INSERT INTO jobs (id, kind, repository_id, plan_id, agent_id, trigger, status, spec, created_at)
             VALUES (@JobId, @Kind, @RepositoryId, @PlanId, @agentId, @Trigger, '{JobStatuses.Queued}', @spec, @now)
             """, new { job.JobId, job.Kind, job.RepositoryId, job.PlanId, agentId, job.Trigger,
-                spec = JsonSerializer.Serialize(job, StoredJson.Default.JobSpec), now = Now() });
+                spec = StoredSpec(job), now = Now() });
         events.Publish(new JobChanged(job.JobId, agentId));
     }
 
@@ -217,8 +217,17 @@ internal sealed class JobStore(Database database, TimeProvider time, DomainEvent
     }
 
     /// <summary>What a queued job runs (null for a job the agent's own schedule started: the server never sends it).</summary>
+    /// The job's identity comes from the row's columns, its one copy (rows written before the spec dropped it still carry one
+    /// in the JSON, which is never read).
     public static JobSpec? Spec(JobRecord job) =>
-        job.Spec is null ? null : JsonSerializer.Deserialize(job.Spec, StoredJson.Default.JobSpec) is { } spec ? spec with { JobId = job.Id } : null;
+        job.Spec is null ? null
+        : JsonSerializer.Deserialize(job.Spec, StoredJson.Default.JobSpec) is { } spec
+            ? spec with { JobId = job.Id, Kind = job.Kind, RepositoryId = job.RepositoryId, Trigger = job.Trigger, PlanId = job.PlanId }
+            : null;
+
+    /// <summary>The spec without its identity (id, kind, repository, trigger, plan), which the row's columns hold.</summary>
+    private static string StoredSpec(JobSpec job) =>
+        JsonSerializer.Serialize(job with { JobId = null!, Kind = null!, RepositoryId = null!, Trigger = null!, PlanId = null }, StoredJson.Default.JobSpec);
 
     public void MarkDispatched(JobRecord job)
     {
