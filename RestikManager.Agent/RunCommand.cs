@@ -1,5 +1,6 @@
 using RestikManager.Agent.Browse;
 using RestikManager.Agent.Config;
+using RestikManager.Agent.Drills;
 using RestikManager.Agent.Connection;
 using RestikManager.Agent.Jobs;
 using RestikManager.Agent.Queries;
@@ -54,7 +55,7 @@ internal static partial class RunCommand
         var resticLocator = new ResticLocator(restic, state.Root, logger);
         var resticRunner = new ResticRunner(resticLocator, state.CacheDir, lockWait, time, logger);
         using var indexes = new SnapshotIndexer(resticRunner, state.IndexDir, logger);
-        var jobs = new JobHost(state, new JobRunner(resticRunner, time, logger), resticRunner, indexes, config.Hostname, time, logger);
+        var jobs = new JobHost(state, new JobRunner(resticRunner, new DrillRunner(resticRunner, state.DrillsDir, logger), time, logger), resticRunner, indexes, config.Hostname, time, logger);
         await jobs.RecoverAsync();
         var plans = new PlanScheduler(state, jobs, time, logger);
         var updates = new SelfUpdater(config, state, jobs, time, logger);

@@ -37,6 +37,12 @@ internal sealed partial class JobHost(
     /// <summary>Turns what a previous run of the agent left running into interrupted results, and unlocks.</summary>
     public async Task RecoverAsync()
     {
+        // A drill killed mid-restore left its scratch directory: nothing there is kept across runs.
+        if (Drills.DrillScratch.RemoveLeftovers(state.DrillsDir) is > 0 and var removed)
+        {
+            LogScratchRemoved(logger, removed);
+        }
+
         var waiting = state.Outbox().Select(r => r.JobId).ToHashSet(StringComparer.Ordinal);
         foreach (var marker in state.LeftRunning())
         {
@@ -250,6 +256,9 @@ internal sealed partial class JobHost(
             await Task.Delay(TimeSpan.FromMilliseconds(100), time);
         }
     }
+
+    [LoggerMessage(142, LogLevel.Information, "Removed {Count} drill scratch directories left by an earlier run")]
+    private static partial void LogScratchRemoved(ILogger logger, int count);
 
     [LoggerMessage(40, LogLevel.Warning, "Job {JobId} ({Kind}) was running when the agent stopped: reported as interrupted")]
     private static partial void LogRecovered(ILogger logger, string kind, string jobId);

@@ -1,3 +1,4 @@
+using RestikManager.Agent.Drills;
 using RestikManager.Agent.Restic;
 using RestikManager.Contracts.Protocol;
 
@@ -8,7 +9,7 @@ namespace RestikManager.Agent.Jobs;
 /// restore's staging into the target, and maps restic's exit and output to a result. A cancelled or interrupted job
 /// is followed by <c>restic unlock</c>, which removes only locks whose process is gone.
 /// </summary>
-internal sealed partial class JobRunner(ResticRunner restic, TimeProvider time, ILogger logger)
+internal sealed partial class JobRunner(ResticRunner restic, DrillRunner drills, TimeProvider time, ILogger logger)
 {
     /// <summary>Why a run was stopped: the server cancelled it, or the agent is stopping.</summary>
     public enum StopReason { None, Cancelled, AgentStopping }
@@ -17,12 +18,17 @@ internal sealed partial class JobRunner(ResticRunner restic, TimeProvider time, 
         JobSpec job, RepositoryAccess repository, DateTimeOffset startedAt, Action<JobProgress> progress, Func<StopReason> stopReason, CancellationToken stop)
     {
         JobResult Result(string status, int? exit = null, string? errorClass = null, string? error = null,
-            string? snapshot = null, BackupSummary? backup = null, ForgetSummary? forget = null) =>
+            string? snapshot = null, BackupSummary? backup = null, ForgetSummary? forget = null, DrillSummary? drill = null) =>
             new(job.JobId, job.Kind, job.RepositoryId, job.Trigger, job.PlanId, status, startedAt, time.GetUtcNow(),
-                exit, errorClass, error, snapshot, backup, forget);
+                exit, errorClass, error, snapshot, backup, forget, drill);
 
         LogRunning(logger, job.Kind, job.JobId, job.RepositoryId);
         var output = new JobOutput(job, time, progress);
+        if (job.Kind == JobKinds.Drill)
+        {
+            return await DrillAsync(job, repository, output, Result, stopReason, stop);
+        }
+
         var contents = job is { Kind: JobKinds.Restore, ContentsOnly: true, IncludePath: { } include, Target: { } target } && include != "/"
             ? RestoreContents.StagingDir(target, job.JobId) : null;
         var args = job.Kind switch
@@ -96,6 +102,48 @@ internal sealed partial class JobRunner(ResticRunner restic, TimeProvider time, 
                 $"{output.ErrorLines} file(s) could not be read; the snapshot is incomplete. Not read: {output.Unreadable}\n{step}",
                 snapshot, output.Summary)
             : Result(JobStatuses.Succeeded, 0, snapshot: snapshot, backup: output.Summary);
+    }
+
+    private async Task<JobResult> DrillAsync(
+        JobSpec job, RepositoryAccess repository, JobOutput output,
+        Func<string, int?, string?, string?, string?, BackupSummary?, ForgetSummary?, DrillSummary?, JobResult> result,
+        Func<StopReason> stopReason, CancellationToken stop)
+    {
+        if (!WireValues.IsSnapshotId(job.SnapshotId))
+        {
+            return result(JobStatuses.Failed, null, JobErrors.SnapshotMissing, "the drill names no snapshot", null, null, null, null);
+        }
+
+        var run = await drills.RunAsync(job, repository, output.OnJson, stop);
+        var (step, summary) = (run.Step, run.Summary);
+        if (step.Cancelled || step.ExitCode == 130)
+        {
+            await restic.UnlockAsync(repository);
+            var cancelled = stopReason() == StopReason.Cancelled;
+            return result(cancelled ? JobStatuses.Cancelled : JobStatuses.Interrupted, step.ExitCode, JobErrors.Interrupted,
+                cancelled ? "cancelled by an operator" : "interrupted: the agent stopped while restic ran", null, null, null, null);
+        }
+
+        if (run.Missing is { } missing)
+        {
+            return result(JobStatuses.Failed, step.ExitCode, JobErrors.SnapshotMissing, missing, job.SnapshotId, null, null, null);
+        }
+
+        if (summary is null)
+        {
+            return result(JobStatuses.Failed, step.ExitCode, step.ErrorClass, step.ToString(), job.SnapshotId, null, null, null);
+        }
+
+        if (summary.Mismatches.Count > 0)
+        {
+            var listed = string.Join("; ", summary.Mismatches.Take(5).Select(m => $"{m.Path}: {m.Problem}"));
+            return result(JobStatuses.Failed, step.ExitCode, JobErrors.DrillMismatch,
+                $"{summary.Mismatches.Count} of {summary.Files} sampled files did not restore intact: {listed}", job.SnapshotId, null, null, summary);
+        }
+
+        return step.ExitCode != 0
+            ? result(JobStatuses.Failed, step.ExitCode, step.ErrorClass, step.ToString(), job.SnapshotId, null, null, summary)
+            : result(JobStatuses.Succeeded, 0, null, null, job.SnapshotId, null, null, summary);
     }
 
     [LoggerMessage(30, LogLevel.Information, "Running {Kind} job {JobId} on repository {RepositoryId}")]

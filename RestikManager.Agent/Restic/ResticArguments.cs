@@ -82,6 +82,12 @@ internal static class ResticArguments
             Limits(job, args);
         }
 
+        // One argument with '=': the value can never be read as a flag of its own. The agent checks it as the server does.
+        if (command == "check" && job.ReadDataSubset is { } subset && ReadDataSubset.IsValid(subset))
+        {
+            args.Add("--read-data-subset=" + subset);
+        }
+
         return args;
     }
 

@@ -29,6 +29,9 @@ internal sealed class ResticStep
 
     public List<string> Skipped { get; } = [];
 
+    /// <summary>restic 0.14's "ignoring error for &lt;path&gt;: &lt;what&gt;" lines (a restore's files it could not write or verify), at most 1000.</summary>
+    public List<string> ItemErrors { get; } = [];
+
     /// <summary>Why the command failed, as far as its exit code and output say (<see cref="JobErrors"/>).</summary>
     public string ErrorClass => ExitCode == -1 ? JobErrors.ResticMissing : ResticErrors.Classify(ExitCode, Text);
 
@@ -80,6 +83,17 @@ internal sealed class ResticStep
             lock (Skipped)
             {
                 Skipped.Add(line[..^" does not exist, skipping".Length]);
+            }
+        }
+
+        if (line.StartsWith("ignoring error for ", StringComparison.Ordinal))
+        {
+            lock (ItemErrors)
+            {
+                if (ItemErrors.Count < 1000)
+                {
+                    ItemErrors.Add(line);
+                }
             }
         }
 

@@ -35,6 +35,7 @@ internal sealed class AgentState
         _updateFailed = Path.Join(Root, "update-failed.json");
         CacheDir = Path.Join(Root, "cache");
         IndexDir = Path.Join(Root, "index");
+        DrillsDir = Path.Join(Root, "drills");
         foreach (var dir in new[] { Root, _outbox, _running, _deferred, CacheDir, IndexDir })
         {
             OwnerOnlyFile.CreateDirectory(dir);
@@ -51,6 +52,9 @@ internal sealed class AgentState
 
     /// <summary>Browse indexes of large snapshots (file names: owner-only, like the rest of the state).</summary>
     public string IndexDir { get; }
+
+    /// <summary>Where drills restore their samples (one directory per drill, removed after it; leftovers at the next start).</summary>
+    public string DrillsDir { get; }
 
     public void AddToOutbox(JobResult result) =>
         OwnerOnlyFile.Write(Path.Join(_outbox, result.JobId + ".json"),

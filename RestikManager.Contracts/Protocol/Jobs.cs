@@ -11,7 +11,13 @@ public static class JobKinds
     public const string Unlock = "unlock";
     public const string Init = "init";
 
-    public static readonly IReadOnlyList<string> All = [Backup, Forget, Prune, Check, Restore, Unlock, Init];
+    /// <summary>
+    /// A restore drill: a sample of a snapshot's files restored into the agent's scratch directory and verified against
+    /// the snapshot's recorded content, then removed.
+    /// </summary>
+    public const string Drill = "drill";
+
+    public static readonly IReadOnlyList<string> All = [Backup, Forget, Prune, Check, Restore, Unlock, Init, Drill];
 
     /// <summary>Kinds that take restic's exclusive lock: at most one of them per repository, and never beside a backup.</summary>
     public static bool IsExclusive(string kind) => kind is Forget or Prune or Check or Unlock or Init;
@@ -48,6 +54,12 @@ public static class JobErrors
     public const string HostAway = "host_away";
     public const string ResticMissing = "restic_missing";
     public const string Failed = "failed";
+
+    /// <summary>A drill's snapshot is not in the repository (forgotten, or never there).</summary>
+    public const string SnapshotMissing = "snapshot_missing";
+
+    /// <summary>A drill restored files that differ from the snapshot, or could not restore them (an unreadable pack).</summary>
+    public const string DrillMismatch = "drill_mismatch";
 }
 
 /// <summary>
@@ -86,8 +98,16 @@ public sealed record JobSpec(
     string? IncludePath = null,
     string? Target = null,
     string? Hostname = null,
-    bool ContentsOnly = false) : IJobIdentity
+    bool ContentsOnly = false,
+    int? DrillFiles = null,
+    long? DrillMaxBytes = null,
+    string? ReadDataSubset = null) : IJobIdentity
 {
+    /// <summary>A drill's sample when the plan does not say: 50 files, at most 256 MiB.</summary>
+    public const int DefaultDrillFiles = 50;
+
+    public const long DefaultDrillMaxBytes = 256L * 1024 * 1024;
+
     /// <summary>
     /// A job of a plan (its backup, forget or check): a new id, the plan's repository, paths, tags and limits. The one
     /// builder for the server's jobs and the agent's scheduled backups, so that both send the same job.
@@ -115,6 +135,12 @@ public sealed record AgentPlan(
 public sealed record BackupSummary(
     long FilesNew, long FilesChanged, long FilesUnmodified, long DirsNew, long DirsChanged, long DirsUnmodified,
     long DataAdded, long TotalFilesProcessed, long TotalBytesProcessed, double TotalDuration, long ErrorCount);
+
+/// <summary>What a drill checked: the snapshot, the files and bytes restored, and each file that did not come back intact.</summary>
+public sealed record DrillSummary(string SnapshotId, int Files, long Bytes, IReadOnlyList<DrillMismatch> Mismatches);
+
+/// <summary>A file of a drill's sample that did not restore as the snapshot recorded it, and what differed.</summary>
+public sealed record DrillMismatch(string Path, string Problem);
 
 /// <summary>What forget kept and removed.</summary>
 public sealed record ForgetSummary(int Kept, int Removed, IReadOnlyList<string> RemovedIds);

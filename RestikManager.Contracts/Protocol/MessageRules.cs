@@ -48,7 +48,16 @@ public static class MessageRules
         : r.SnapshotId is not null && !WireValues.IsSnapshotId(r.SnapshotId) ? "bad snapshot id"
         : r.ErrorClass is { Length: > 64 } ? "error class too long"
         : r.Forget is { } forget && (forget.RemovedIds is null || !forget.RemovedIds.All(WireValues.IsSnapshotId)) ? "bad removed snapshot ids"
+        : r.Drill is { } drill && !IsDrill(drill) ? "bad drill summary"
         : null;
+
+    /// <summary>The most mismatches a drill reports (the sample is at most <see cref="MaxDrillFiles"/> files).</summary>
+    public const int MaxDrillFiles = 1000;
+
+    private static bool IsDrill(DrillSummary d) =>
+        WireValues.IsSnapshotId(d.SnapshotId) && d.Files is >= 0 and <= MaxDrillFiles && d.Bytes >= 0
+        && d.Mismatches is { Count: <= MaxDrillFiles } mismatches
+        && mismatches.All(m => m is { Path.Length: > 0 and <= 4096, Problem.Length: > 0 and <= 1000 });
 
     private static string? Reply(QueryReply q) =>
         !WireValues.IsId(q.QueryId) ? "bad query id"

@@ -32,7 +32,18 @@ internal sealed record HostVerdictView(string Verdict, IReadOnlyList<PlanVerdict
 
 /// <summary>One plan of a host: its verdict, its newest finished backup (status, id, when) and newest success, and whether a scheduled run was missed.</summary>
 internal sealed record PlanVerdictView(
-    string PlanId, string PlanName, string Verdict, string? LastStatus, string? LastJobId, string? LastFinishedAt, string? LastSucceededAt, bool Overdue);
+    string PlanId, string PlanName, string Verdict, string? LastStatus, string? LastJobId, string? LastFinishedAt, string? LastSucceededAt, bool Overdue)
+{
+    /// <summary>How the newest drill of this host's data under the plan ended, and its job (null: no drill yet).</summary>
+    public string? LastDrillStatus { get; init; }
+
+    public string? LastDrillJobId { get; init; }
+
+    /// <summary>When a drill last proved this host's data restorable, and the snapshot it restored.</summary>
+    public string? LastDrillPassedAt { get; init; }
+
+    public string? LastDrillSnapshotId { get; init; }
+}
 
 /// <summary>The agent update last offered to a host: <c>sent</c>, <c>done</c> or <c>failed</c> (with why), and when.</summary>
 internal sealed record HostUpdateView(string Version, string State, string? Error, string? At);

@@ -133,6 +133,30 @@ internal static class AlertConditions
             }
         }
 
+        var drill = last?.LatestDrill;
+        if (events.Contains(AlertEvents.DrillFailed))
+        {
+            watched.Add((rule.Id, AlertEvents.DrillFailed, subject));
+            if (drill is { Status: JobStatuses.Failed or JobStatuses.Interrupted })
+            {
+                var mismatches = JobStore.DrillOf(drill)?.Mismatches ?? [];
+                var named = mismatches.Count == 0 ? "" : $" ({string.Join("; ", mismatches.Take(3).Select(m => $"{m.Path}: {m.Problem}"))})";
+                found.Add(new Condition(rule, AlertEvents.DrillFailed, subject, agent, plan, null, drill,
+                    $"The restore drill of plan '{plan.Name}' for host '{agent.Hostname}' {drill.Status}{Why(drill)}{named}"));
+            }
+        }
+
+        if (events.Contains(AlertEvents.Unproven) && plan.RequireDrillWithinDays is { } days && latest is { Status: JobStatuses.Succeeded })
+        {
+            watched.Add((rule.Id, AlertEvents.Unproven, subject));
+            if (PlanProtection.IsUnproven(plan, drill, last?.LastPassedDrill, state.Now))
+            {
+                found.Add(new Condition(rule, AlertEvents.Unproven, subject, agent, plan, null, drill,
+                    $"No restore drill of plan '{plan.Name}' proved host '{agent.Hostname}' restorable within {days} days: "
+                    + $"the last passing drill was {last?.LastPassedDrill?.FinishedAt ?? "never"}."));
+            }
+        }
+
         if (events.Contains(AlertEvents.BackupOverdue))
         {
             watched.Add((rule.Id, AlertEvents.BackupOverdue, subject));

@@ -12,6 +12,12 @@ internal static class AlertEvents
     /// <summary>A plan's scheduled backup on a host was missed (the dashboard's rule, plus the rule's grace).</summary>
     public const string BackupOverdue = "backup_overdue";
 
+    /// <summary>The newest restore drill of a host's data under a plan failed (a file did not come back intact, or none could be restored).</summary>
+    public const string DrillFailed = "drill_failed";
+
+    /// <summary>A plan requires drills and no drill of a host's data passed within its window.</summary>
+    public const string Unproven = "unproven";
+
     /// <summary>A host has had no connection for longer than the rule's threshold (never for revoked hosts).</summary>
     public const string HostOffline = "host_offline";
 
@@ -33,7 +39,7 @@ internal static class AlertEvents
 
     /// <summary>The events a rule may name.</summary>
     public static readonly IReadOnlyList<string> All =
-        [BackupFailed, BackupPartial, BackupOverdue, HostOffline, CheckFailed, PruneFailed, AgentOutdated];
+        [BackupFailed, BackupPartial, BackupOverdue, HostOffline, CheckFailed, PruneFailed, AgentOutdated, DrillFailed, Unproven];
 
     /// <summary>Every event an incident can be about (what <c>/metrics</c> counts).</summary>
     public static readonly IReadOnlyList<string> Reported = [.. All, ChannelFailing];
@@ -42,10 +48,11 @@ internal static class AlertEvents
     public static readonly IReadOnlyList<string> Default = [.. All.Where(e => e != AgentOutdated)];
 
     /// <summary>Events about one host's plan (subject: the pair).</summary>
-    public static bool IsAboutBackups(string name) => name is BackupFailed or BackupPartial or BackupOverdue;
+    public static bool IsAboutBackups(string name) => name is BackupFailed or BackupPartial or BackupOverdue or DrillFailed or Unproven;
 
     /// <summary>What the job an incident of <paramref name="name"/> points at is called in messages and views.</summary>
-    public static string JobName(string name) => IsAboutBackups(name) ? "backup" : name == CheckFailed ? "check" : "prune";
+    public static string JobName(string name) =>
+        name is DrillFailed or Unproven ? "drill" : IsAboutBackups(name) ? "backup" : name == CheckFailed ? "check" : "prune";
 
     /// <summary>The channel a <see cref="ChannelFailing"/> incident is about, from its subject; otherwise null.</summary>
     public static string? ChannelOf(string eventName, string subject) =>

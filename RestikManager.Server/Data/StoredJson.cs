@@ -12,4 +12,5 @@ namespace RestikManager.Server.Data;
 [JsonSerializable(typeof(JobSpec))]
 [JsonSerializable(typeof(BackupSummary))]
 [JsonSerializable(typeof(ForgetSummary))]
+[JsonSerializable(typeof(DrillSummary))]
 internal sealed partial class StoredJson : JsonSerializerContext;

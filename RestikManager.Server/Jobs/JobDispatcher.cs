@@ -19,9 +19,9 @@ internal sealed partial class JobDispatcher(
     private readonly Lock _gate = new();
 
     /// <summary>Queues <paramref name="job"/> for <paramref name="agentId"/>, sends it if it may run now, and returns its row as it is then.</summary>
-    public JobRecord Enqueue(JobSpec job, string agentId)
+    public JobRecord Enqueue(JobSpec job, string agentId, string? subjectAgentId = null)
     {
-        jobs.Enqueue(job, agentId);
+        jobs.Enqueue(job, agentId, subjectAgentId);
         TryDispatch(job.RepositoryId);
         return jobs.Find(job.JobId)!;
     }

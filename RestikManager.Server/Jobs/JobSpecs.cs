@@ -7,8 +7,17 @@ namespace RestikManager.Server.Jobs;
 internal static class JobSpecs
 {
     /// <summary>A job of <paramref name="plan"/>: its repository, paths, tags, retention and limits.</summary>
-    public static JobSpec ForPlan(string kind, Plan plan, string trigger) => JobSpec.OfPlan(
-        kind, trigger, plan.RepositoryId, plan.Id, plan.Paths, plan.Excludes, plan.Tags, plan.Retention, plan.LimitUploadKiB, plan.LimitDownloadKiB);
+    public static JobSpec ForPlan(string kind, Plan plan, string trigger)
+    {
+        var job = JobSpec.OfPlan(
+            kind, trigger, plan.RepositoryId, plan.Id, plan.Paths, plan.Excludes, plan.Tags, plan.Retention, plan.LimitUploadKiB, plan.LimitDownloadKiB);
+        return kind == JobKinds.Check ? job with { ReadDataSubset = plan.CheckReadData } : job;
+    }
+
+    /// <summary>A drill of <paramref name="plan"/>: restore a sample of <paramref name="snapshotId"/> and verify it.</summary>
+    public static JobSpec Drill(Plan plan, string snapshotId, string trigger) =>
+        new(NewId(), JobKinds.Drill, plan.RepositoryId, trigger, plan.Id, SnapshotId: snapshotId, LimitDownloadKiB: plan.LimitDownloadKiB,
+            DrillFiles: plan.DrillFiles, DrillMaxBytes: plan.DrillMaxBytes);
 
     /// <summary>A job on a repository alone (unlock, init, or a check or prune not tied to a plan).</summary>
     public static JobSpec ForRepository(string kind, string repositoryId, string trigger) => new(NewId(), kind, repositoryId, trigger);

@@ -9,8 +9,11 @@ namespace RestikManager.Server.Jobs;
 internal sealed record JobRecord(
     string Id, string Kind, string RepositoryId, string? PlanId, string AgentId, string Trigger, string Status, string? Spec,
     string CreatedAt, string? DispatchedAt, string? StartedAt, string? FinishedAt, long? ExitCode, string? ErrorClass, string? Error,
-    string? SnapshotId, string? Summary) : IJobIdentity
+    string? SnapshotId, string? Summary, string? SubjectAgentId = null) : IJobIdentity
 {
+    /// <summary>The host whose data the job is about: a drill's source host; otherwise the host that runs it.</summary>
+    public string Subject => SubjectAgentId ?? AgentId;
+
     string IJobIdentity.JobId => Id;
 }
 
@@ -33,8 +36,18 @@ internal sealed record JobFilter(
     }
 }
 
-/// <summary>A host's newest finished backup of a plan, and when its newest successful one finished (null: never).</summary>
-internal sealed record LastBackup(JobRecord Latest, string? LastSucceededAt);
+/// <summary>
+/// A host's newest finished backup of a plan, and when its newest successful one finished (null: never); and the same of
+/// the drills that restored this host's snapshots of the plan (on any host).
+/// </summary>
+internal sealed record LastBackup(JobRecord Latest, string? LastSucceededAt)
+{
+    /// <summary>The newest finished drill of this host's data under the plan (null: none yet).</summary>
+    public JobRecord? LatestDrill { get; init; }
+
+    /// <summary>The newest drill that passed (null: none yet).</summary>
+    public JobRecord? LastPassedDrill { get; init; }
+}
 
 /// <summary>
 /// The <c>jobs</c> table. A result is recorded once per job id: the first final result wins and any repeat (an
@@ -45,7 +58,7 @@ internal sealed class JobStore(Database database, TimeProvider time, DomainEvent
     private const string Columns =
         "id, kind, repository_id AS RepositoryId, plan_id AS PlanId, agent_id AS AgentId, trigger, status, spec, created_at AS CreatedAt, " +
         "dispatched_at AS DispatchedAt, started_at AS StartedAt, finished_at AS FinishedAt, exit_code AS ExitCode, " +
-        "error_class AS ErrorClass, error, snapshot_id AS SnapshotId, summary";
+        "error_class AS ErrorClass, error, snapshot_id AS SnapshotId, summary, subject_agent_id AS SubjectAgentId";
 
     private static readonly string[] UnfinishedStatuses = [JobStatuses.Queued, JobStatuses.Running];
 
@@ -56,15 +69,18 @@ internal sealed class JobStore(Database database, TimeProvider time, DomainEvent
     private readonly Lock _lastBackupsGate = new();
     private long _lastBackupsVersion;
 
-    /// <summary>Queues <paramref name="job"/> (its spec kept without secrets) to run on <paramref name="agentId"/>.</summary>
-    public void Enqueue(JobSpec job, string agentId)
+    /// <summary>
+    /// Queues <paramref name="job"/> (its spec kept without secrets) to run on <paramref name="agentId"/>, about the data of
+    /// <paramref name="subjectAgentId"/> when that is another host (a drill restoring another host's snapshot).
+    /// </summary>
+    public void Enqueue(JobSpec job, string agentId, string? subjectAgentId = null)
     {
         using var connection = database.Open();
         connection.Execute($"""
-            INSERT INTO jobs (id, kind, repository_id, plan_id, agent_id, trigger, status, spec, created_at)
-            VALUES (@JobId, @Kind, @RepositoryId, @PlanId, @agentId, @Trigger, '{JobStatuses.Queued}', @spec, @now)
+            INSERT INTO jobs (id, kind, repository_id, plan_id, agent_id, trigger, status, spec, created_at, subject_agent_id)
+            VALUES (@JobId, @Kind, @RepositoryId, @PlanId, @agentId, @Trigger, '{JobStatuses.Queued}', @spec, @now, @subject)
             """, new { job.JobId, job.Kind, job.RepositoryId, job.PlanId, agentId, job.Trigger,
-                spec = StoredSpec(job), now = Now() });
+                spec = StoredSpec(job), now = Now(), subject = subjectAgentId ?? agentId });
         events.Publish(new JobChanged(job.JobId, agentId));
     }
 
@@ -161,12 +177,20 @@ internal sealed class JobStore(Database database, TimeProvider time, DomainEvent
         // One query: for each asked pair, two seeks in jobs_by_agent_plan_finished_backup (the newest finished backup,
         // the newest successful one's time), not two round trips per pair and not a pass over the whole history.
         const string newest = $"""
-            SELECT {Columns}, LastSucceededAt FROM (
+            SELECT {Columns}, LastSucceededAt, LatestDrillId, PassedDrillId FROM (
                 SELECT j.*,
                        (SELECT s.finished_at FROM jobs s
                         WHERE s.agent_id = j.agent_id AND s.plan_id = j.plan_id AND s.kind = '{JobKinds.Backup}'
                           AND s.finished_at IS NOT NULL AND s.status = '{JobStatuses.Succeeded}'
-                        ORDER BY s.finished_at DESC LIMIT 1) AS LastSucceededAt
+                        ORDER BY s.finished_at DESC LIMIT 1) AS LastSucceededAt,
+                       (SELECT d.id FROM jobs d
+                        WHERE d.subject_agent_id = j.agent_id AND d.plan_id = j.plan_id AND d.kind = '{JobKinds.Drill}'
+                          AND d.finished_at IS NOT NULL
+                        ORDER BY d.finished_at DESC LIMIT 1) AS LatestDrillId,
+                       (SELECT d.id FROM jobs d
+                        WHERE d.subject_agent_id = j.agent_id AND d.plan_id = j.plan_id AND d.kind = '{JobKinds.Drill}'
+                          AND d.finished_at IS NOT NULL AND d.status = '{JobStatuses.Succeeded}'
+                        ORDER BY d.finished_at DESC LIMIT 1) AS PassedDrillId
                 FROM json_each(@pairs) AS pair
                 JOIN jobs j ON j.id = (
                     SELECT x.id FROM jobs x
@@ -181,9 +205,28 @@ internal sealed class JobStore(Database database, TimeProvider time, DomainEvent
         }
 
         using var connection = database.Open();
-        return connection.Query<JobRecord, string?, (JobRecord Job, string? LastSucceededAt)>(newest, (job, succeeded) => (job, succeeded),
+        // Dapper hands over null for the second part when all its columns are NULL.
+        var rows = connection.Query<JobRecord, LatestIds?, (JobRecord Job, LatestIds Ids)>(newest, (job, ids) => (job, ids ?? new LatestIds()),
                 new { pairs = JsonSerializer.Serialize(wanted, StoredJson.Default.ListStringArray) }, splitOn: "LastSucceededAt")
-            .ToDictionary(x => (x.Job.AgentId, x.Job.PlanId!), x => new LastBackup(x.Job, x.LastSucceededAt));
+            .ToList();
+        var drillIds = rows.SelectMany(r => new[] { r.Ids.LatestDrillId, r.Ids.PassedDrillId }).OfType<string>().Distinct().ToList();
+        var drills = drillIds.Count == 0 ? new Dictionary<string, JobRecord>()
+            : connection.Query<JobRecord>($"SELECT {Columns} FROM jobs WHERE id IN @drillIds", new { drillIds }).ToDictionary(j => j.Id);
+        return rows.ToDictionary(x => (x.Job.AgentId, x.Job.PlanId!), x => new LastBackup(x.Job, x.Ids.LastSucceededAt)
+        {
+            LatestDrill = x.Ids.LatestDrillId is { } latest ? drills.GetValueOrDefault(latest) : null,
+            LastPassedDrill = x.Ids.PassedDrillId is { } passed ? drills.GetValueOrDefault(passed) : null,
+        });
+    }
+
+    // Settable (not positional): Dapper maps computed columns that may all be NULL this way.
+    private sealed class LatestIds
+    {
+        public string? LastSucceededAt { get; set; }
+
+        public string? LatestDrillId { get; set; }
+
+        public string? PassedDrillId { get; set; }
     }
 
     /// <summary>
@@ -208,6 +251,18 @@ internal sealed class JobStore(Database database, TimeProvider time, DomainEvent
         using var connection = database.Open();
         return connection.Query<JobRecord>($"SELECT {Columns} FROM jobs WHERE repository_id = @repositoryId AND status IN @UnfinishedStatuses ORDER BY created_at, id",
             new { repositoryId, UnfinishedStatuses }).ToList();
+    }
+
+    /// <summary>The snapshot of the newest successful backup of <paramref name="planId"/> on <paramref name="agentId"/> (null: none).</summary>
+    public string? NewestSnapshot(string agentId, string planId)
+    {
+        using var connection = database.Open();
+        return connection.ExecuteScalar<string?>($"""
+            SELECT snapshot_id FROM jobs
+            WHERE agent_id = @agentId AND plan_id = @planId AND kind = '{JobKinds.Backup}' AND finished_at IS NOT NULL
+              AND status = '{JobStatuses.Succeeded}' AND snapshot_id IS NOT NULL
+            ORDER BY finished_at DESC LIMIT 1
+            """, new { agentId, planId });
     }
 
     public IReadOnlyList<string> RepositoriesWithQueuedJobs()
@@ -281,13 +336,14 @@ internal sealed class JobStore(Database database, TimeProvider time, DomainEvent
             startedAt = result.StartedAt, finishedAt = result.FinishedAt, result.ExitCode,
             result.ErrorClass, result.Error, result.SnapshotId,
             summary = result.Backup is { } backup ? JsonSerializer.Serialize(backup, StoredJson.Default.BackupSummary)
-                : result.Forget is { } forget ? JsonSerializer.Serialize(forget, StoredJson.Default.ForgetSummary) : null,
+                : result.Forget is { } forget ? JsonSerializer.Serialize(forget, StoredJson.Default.ForgetSummary)
+                : result.Drill is { } drill && result.Kind == JobKinds.Drill ? JsonSerializer.Serialize(drill, StoredJson.Default.DrillSummary) : null,
         }) > 0;
         if (recorded)
         {
             if (result.PlanId is not null)
             {
-                BackupFinished(agentId, result.PlanId);
+                BackupFinished(result.Kind == JobKinds.Drill && Find(result.JobId) is { } drillJob ? drillJob.Subject : agentId, result.PlanId);
             }
 
             events.Publish(new JobChanged(result.JobId, agentId));
@@ -310,7 +366,7 @@ internal sealed class JobStore(Database database, TimeProvider time, DomainEvent
             var job = Find(id)!;
             if (job.PlanId is { } planId)
             {
-                BackupFinished(job.AgentId, planId);
+                BackupFinished(job.Subject, planId);
             }
 
             events.Publish(new JobChanged(id, job.AgentId));
@@ -337,7 +393,12 @@ internal sealed class JobStore(Database database, TimeProvider time, DomainEvent
 
     public static (BackupSummary? Backup, ForgetSummary? Forget) Summary(JobRecord job) => job.Summary is null ? (null, null)
         : job.Kind == JobKinds.Backup ? (JsonSerializer.Deserialize(job.Summary, StoredJson.Default.BackupSummary), null)
+        : job.Kind == JobKinds.Drill ? (null, null)
         : (null, JsonSerializer.Deserialize(job.Summary, StoredJson.Default.ForgetSummary));
+
+    /// <summary>What a drill checked (null for other kinds, and for a drill that ended before its restore).</summary>
+    public static DrillSummary? DrillOf(JobRecord job) =>
+        job is { Kind: JobKinds.Drill, Summary: { } json } ? JsonSerializer.Deserialize(json, StoredJson.Default.DrillSummary) : null;
 
     private DateTimeOffset Now() => time.GetUtcNow();
 }

@@ -8,7 +8,14 @@ namespace RestikManager.Server.Jobs;
 internal sealed record JobView(
     string Id, string Kind, string Status, string RepositoryId, string? PlanId, string AgentId, string Trigger,
     string CreatedAt, string? StartedAt, string? FinishedAt, int? ExitCode, string? ErrorClass, string? Error,
-    string? SnapshotId, BackupSummary? Backup, ForgetSummary? Forget, JobProgress? Progress);
+    string? SnapshotId, BackupSummary? Backup, ForgetSummary? Forget, JobProgress? Progress)
+{
+    /// <summary>A drill's findings: the snapshot, files and bytes checked, and the files that did not come back intact.</summary>
+    public DrillSummary? Drill { get; init; }
+
+    /// <summary>The host whose data a drill restored, when another host ran it.</summary>
+    public string? SubjectAgentId { get; init; }
+}
 
 /// <summary>
 /// The read side of jobs: views of the history joined with the live progress of running jobs. Progress is memory
@@ -31,7 +38,11 @@ internal sealed class JobViews(JobStore jobs, DomainEvents events)
         var (backup, forget) = JobStore.Summary(job);
         return new JobView(job.Id, job.Kind, job.Status, job.RepositoryId, job.PlanId, job.AgentId, job.Trigger, job.CreatedAt,
             job.StartedAt, job.FinishedAt, (int?)job.ExitCode, job.ErrorClass, job.Error, job.SnapshotId, backup, forget,
-            job.Status == JobStatuses.Running && _progress.TryGetValue(job.Id, out var progress) ? progress : null);
+            job.Status == JobStatuses.Running && _progress.TryGetValue(job.Id, out var progress) ? progress : null)
+        {
+            Drill = JobStore.DrillOf(job),
+            SubjectAgentId = job.SubjectAgentId is { } subject && subject != job.AgentId ? subject : null,
+        };
     }
 
     /// <summary>Keeps <paramref name="progress"/> if its job runs on <paramref name="agentId"/>; anything else is dropped.</summary>

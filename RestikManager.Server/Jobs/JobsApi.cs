@@ -19,6 +19,7 @@ internal static class JobsApi
         group.MapPost("/{id}/cancel", Cancel).RequireAuthorization(Roles.CanOperate);
         // Running a plan now is starting jobs: the route is the plan's, the work is this feature's.
         app.MapPost("/api/v1/plans/{id}/run", RunPlan).WithTags("Plans").RequireAuthorization(Roles.CanOperate);
+        app.MapPost("/api/v1/plans/{id}/drill", DrillPlan).WithTags("Plans").RequireAuthorization(Roles.CanOperate);
         return group;
     }
 
@@ -61,5 +62,24 @@ internal static class JobsApi
         return refusal is not null
             ? refusal.ToResult()
             : TypedResults.Accepted("/api/v1/jobs", jobs.Select(views.View).ToList());
+    }
+
+    /// <summary>Runs the plan's restore drill now: one job per host of the plan with a successful backup.</summary>
+    private static Results<Accepted<List<JobView>>, JsonHttpResult<ErrorEnvelope>> DrillPlan(
+        string id, Plans.PlanStore plans, PlanDrills drills, Audit.AuditLog audit, JobViews views, ClaimsPrincipal user)
+    {
+        if (plans.Find(id) is not { } plan)
+        {
+            return ApiErrors.NotFound("not_found", $"No plan with id '{id}'.");
+        }
+
+        var (jobs, refusal) = drills.Start(plan, JobTriggers.Manual);
+        if (refusal is not null)
+        {
+            return refusal.ToResult();
+        }
+
+        audit.Append(user.Actor(), "plan.drill", $"plan:{plan.Name}", detail: string.Join(",", jobs.Select(j => j.Id)));
+        return TypedResults.Accepted("/api/v1/jobs", jobs.Select(views.View).ToList());
     }
 }

@@ -14,6 +14,7 @@ internal static class JobsExtensions
         builder.Services.AddSingleton<JobClaims>();
         builder.Services.AddSingleton<JobViews>();
         builder.Services.AddSingleton<ManualJobs>();
+        builder.Services.AddSingleton<PlanDrills>();
         builder.Services.AddSingleton<Repositories.IRepositoryInit, RepositoryInitJobs>();
         builder.Services.AddSingleton<AwayHostJobs>();
         builder.Services.AddSingleton<AgentJobEvents>();

@@ -14,7 +14,7 @@ namespace RestikManager.Server.Jobs;
 /// Maintenance that falls due while no host of the plan is online is skipped until its next time.
 /// </summary>
 internal sealed partial class MaintenanceScheduler(
-    PlanStore plans, PlanDistributor distributor, JobDispatcher dispatcher, AwayHostJobs away, WorkerIterations iterations,
+    PlanStore plans, PlanDistributor distributor, JobDispatcher dispatcher, PlanDrills drills, AwayHostJobs away, WorkerIterations iterations,
     IOptions<WorkerOptions> options, TimeProvider time,
     ILogger<MaintenanceScheduler> logger) : BackgroundService
 {
@@ -42,7 +42,7 @@ internal sealed partial class MaintenanceScheduler(
     {
         foreach (var plan in plans.List().Where(p => p.Enabled))
         {
-            foreach (var (kind, schedule) in new[] { (JobKinds.Forget, plan.ForgetSchedule), (JobKinds.Check, plan.CheckSchedule) })
+            foreach (var (kind, schedule) in new[] { (JobKinds.Forget, plan.ForgetSchedule), (JobKinds.Check, plan.CheckSchedule), (JobKinds.Drill, plan.DrillSchedule) })
             {
                 if (schedule is null)
                 {
@@ -62,7 +62,14 @@ internal sealed partial class MaintenanceScheduler(
                 }
 
                 _next[key] = schedule.NextAfter(now);
-                if (distributor.FirstOnlineHost([plan]) is { } host)
+                if (kind == JobKinds.Drill)
+                {
+                    if (drills.Start(plan, JobTriggers.Schedule).Refusal is { } refusal)
+                    {
+                        LogDrillSkipped(logger, plan.Name, refusal.Message);
+                    }
+                }
+                else if (distributor.FirstOnlineHost([plan]) is { } host)
                 {
                     dispatcher.Enqueue(JobSpecs.ForPlan(kind, plan, JobTriggers.Schedule), host.Id);
                 }
@@ -73,6 +80,9 @@ internal sealed partial class MaintenanceScheduler(
             }
         }
     }
+
+    [LoggerMessage(68, LogLevel.Warning, "Scheduled drill of plan {Plan} skipped: {Reason}")]
+    private static partial void LogDrillSkipped(ILogger logger, string plan, string reason);
 
     [LoggerMessage(64, LogLevel.Warning, "Scheduled {Kind} of plan {Plan} skipped: no host of the plan is online")]
     private static partial void LogSkipped(ILogger logger, string kind, string plan);

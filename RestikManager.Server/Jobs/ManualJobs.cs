@@ -91,7 +91,12 @@ internal sealed class ManualJobs(
         var kind = request.Kind?.Trim().ToLowerInvariant();
         if (kind is null || !JobKinds.All.Contains(kind))
         {
-            return Refuse("kind", $"kind: one of {string.Join(", ", JobKinds.All)}");
+            return Refuse("kind", $"kind: one of {string.Join(", ", JobKinds.All.Where(k => k != JobKinds.Drill))}");
+        }
+
+        if (kind == JobKinds.Drill)
+        {
+            return Refuse("kind", "kind: a drill runs a plan's sample; start it with POST /api/v1/plans/{id}/drill");
         }
 
         // What a restore says about itself is checked first: a bad value is named whatever the hosts are doing.

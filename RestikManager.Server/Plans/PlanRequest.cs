@@ -11,7 +11,9 @@ namespace RestikManager.Server.Plans;
 internal sealed record PlanRequest(
     string? Name, string? RepositoryId, List<string>? Hosts, List<string>? Labels, List<string>? Paths, List<string>? Excludes,
     List<string>? Tags, string? Schedule, string? TimeZone, Retention? Retention, string? ForgetSchedule, string? CheckSchedule,
-    int? LimitUploadKiB, int? LimitDownloadKiB, bool? Enabled);
+    int? LimitUploadKiB, int? LimitDownloadKiB, bool? Enabled,
+    string? DrillSchedule = null, string? DrillHost = null, int? DrillFiles = null, long? DrillMaxBytes = null,
+    int? RequireDrillWithinDays = null, string? CheckReadData = null);
 
 
 /// <summary>Checks a <see cref="PlanRequest"/> field by field and turns it into a <see cref="Plan"/>.</summary>
@@ -97,7 +99,8 @@ internal static partial class PlanValidation
 
         // No backup schedule: a plan run only on demand (Run now); forget and check may still have theirs.
         var schedules = new Dictionary<string, CronSchedule?>(StringComparer.Ordinal);
-        foreach (var (field, value) in new[] { ("schedule", request.Schedule), ("forgetSchedule", request.ForgetSchedule), ("checkSchedule", request.CheckSchedule) })
+        foreach (var (field, value) in new[] { ("schedule", request.Schedule), ("forgetSchedule", request.ForgetSchedule),
+                     ("checkSchedule", request.CheckSchedule), ("drillSchedule", request.DrillSchedule) })
         {
             CronSchedule? schedule = null;
             if (value is not null && !CronSchedule.TryParse(value, zone, out schedule, out var error, out _))
@@ -133,10 +136,45 @@ internal static partial class PlanValidation
             }
         }
 
+        if (request.CheckReadData is { } subset && ReadDataSubset.Problem(subset) is { } subsetProblem)
+        {
+            return Fail("checkReadData", $"'{Short(subset)}' is not a part of the data to read: {subsetProblem}");
+        }
+
+        string? drillHost = null;
+        if (request.DrillHost is { } named)
+        {
+            if (agents.Resolve(named) is not { RevokedAt: null } restorer)
+            {
+                return Fail("drillHost", $"no enrolled host '{Short(named)}'");
+            }
+
+            drillHost = restorer.Id;
+        }
+
+        if (request.DrillFiles is < 1 or > MessageRules.MaxDrillFiles)
+        {
+            return Fail("drillFiles", $"a drill samples 1 to {MessageRules.MaxDrillFiles} files");
+        }
+
+        if (request.DrillMaxBytes is < 1 or > MaxDrillBytes)
+        {
+            return Fail("drillMaxBytes", "a drill restores 1 byte to 1 TiB (the scratch space it may use on the restoring host)");
+        }
+
+        if (request.RequireDrillWithinDays is < 1 or > 3660)
+        {
+            return Fail("requireDrillWithinDays", "a passing drill is required within 1 to 3660 days (leave it out to not require one)");
+        }
+
         return (new Plan(id, name, request.RepositoryId, hosts.Distinct().ToList(), labels.Distinct().ToList(), paths, excludes, tags,
             schedules["schedule"], zone, retention, schedules["forgetSchedule"], schedules["checkSchedule"],
-            request.LimitUploadKiB, request.LimitDownloadKiB, request.Enabled ?? true, "", ""), null);
+            request.LimitUploadKiB, request.LimitDownloadKiB, request.Enabled ?? true, "", "",
+            schedules["drillSchedule"], drillHost, request.DrillFiles ?? JobSpec.DefaultDrillFiles, request.DrillMaxBytes ?? JobSpec.DefaultDrillMaxBytes,
+            request.RequireDrillWithinDays, request.CheckReadData), null);
     }
+
+    private const long MaxDrillBytes = 1L << 40;
 
     private static (Plan?, Refusal?) Fail(string field, string message) => (null, Refusal.Invalid("invalid_plan", field, $"{field}: {message}"));
 

@@ -15,7 +15,9 @@ internal sealed record Plan(
     string Id, string Name, string RepositoryId, IReadOnlyList<string> Hosts, IReadOnlyList<string> Labels,
     IReadOnlyList<string> Paths, IReadOnlyList<string> Excludes, IReadOnlyList<string> Tags,
     CronSchedule? Schedule, string TimeZone, Retention Retention, CronSchedule? ForgetSchedule, CronSchedule? CheckSchedule,
-    int? LimitUploadKiB, int? LimitDownloadKiB, bool Enabled, string CreatedAt, string UpdatedAt);
+    int? LimitUploadKiB, int? LimitDownloadKiB, bool Enabled, string CreatedAt, string UpdatedAt,
+    CronSchedule? DrillSchedule = null, string? DrillHost = null, int DrillFiles = JobSpec.DefaultDrillFiles,
+    long DrillMaxBytes = JobSpec.DefaultDrillMaxBytes, int? RequireDrillWithinDays = null, string? CheckReadData = null);
 
 /// <summary>The <c>plans</c> table; list-valued fields are JSON arrays; an on-demand plan's schedule column is ''.</summary>
 internal sealed class PlanStore(Database database, TimeProvider time)
@@ -23,12 +25,15 @@ internal sealed class PlanStore(Database database, TimeProvider time)
     private sealed record Row(
         string Id, string Name, string RepositoryId, string Hosts, string Labels, string Paths, string Excludes, string Tags,
         string Schedule, string TimeZone, string Retention, string? ForgetSchedule, string? CheckSchedule,
-        long? LimitUpload, long? LimitDownload, long Enabled, string CreatedAt, string UpdatedAt);
+        long? LimitUpload, long? LimitDownload, long Enabled, string CreatedAt, string UpdatedAt,
+        string? DrillSchedule, string? DrillHost, long DrillFiles, long DrillMaxBytes, long? RequireDrillWithinDays, string? CheckReadData);
 
     private const string Columns =
         "id, name, repository_id AS RepositoryId, hosts, labels, paths, excludes, tags, schedule, time_zone AS TimeZone, retention, " +
         "forget_schedule AS ForgetSchedule, check_schedule AS CheckSchedule, limit_upload AS LimitUpload, limit_download AS LimitDownload, " +
-        "enabled, created_at AS CreatedAt, updated_at AS UpdatedAt";
+        "enabled, created_at AS CreatedAt, updated_at AS UpdatedAt, drill_schedule AS DrillSchedule, drill_host AS DrillHost, " +
+        "drill_files AS DrillFiles, drill_max_bytes AS DrillMaxBytes, require_drill_within_days AS RequireDrillWithinDays, " +
+        "check_read_data AS CheckReadData";
 
     public IReadOnlyList<Plan> List()
     {
@@ -62,15 +67,19 @@ internal sealed class PlanStore(Database database, TimeProvider time)
         using var connection = database.Open();
         connection.Execute("""
             INSERT INTO plans (id, name, repository_id, hosts, labels, paths, excludes, tags, schedule, time_zone, retention,
-                               forget_schedule, check_schedule, limit_upload, limit_download, enabled, created_at, updated_at)
+                               forget_schedule, check_schedule, limit_upload, limit_download, enabled, created_at, updated_at,
+                               drill_schedule, drill_host, drill_files, drill_max_bytes, require_drill_within_days, check_read_data)
             VALUES (@Id, @Name, @RepositoryId, @Hosts, @Labels, @Paths, @Excludes, @Tags, @Schedule, @TimeZone, @Retention,
-                    @ForgetSchedule, @CheckSchedule, @LimitUploadKiB, @LimitDownloadKiB, @Enabled, @now, @now)
+                    @ForgetSchedule, @CheckSchedule, @LimitUploadKiB, @LimitDownloadKiB, @Enabled, @now, @now,
+                    @DrillSchedule, @DrillHost, @DrillFiles, @DrillMaxBytes, @RequireDrillWithinDays, @CheckReadData)
             ON CONFLICT (id) DO UPDATE SET name = excluded.name, repository_id = excluded.repository_id, hosts = excluded.hosts,
                 labels = excluded.labels, paths = excluded.paths, excludes = excluded.excludes, tags = excluded.tags,
                 schedule = excluded.schedule, time_zone = excluded.time_zone, retention = excluded.retention,
                 forget_schedule = excluded.forget_schedule, check_schedule = excluded.check_schedule,
                 limit_upload = excluded.limit_upload, limit_download = excluded.limit_download, enabled = excluded.enabled,
-                updated_at = excluded.updated_at
+                updated_at = excluded.updated_at, drill_schedule = excluded.drill_schedule, drill_host = excluded.drill_host,
+                drill_files = excluded.drill_files, drill_max_bytes = excluded.drill_max_bytes,
+                require_drill_within_days = excluded.require_drill_within_days, check_read_data = excluded.check_read_data
             """,
             new
             {
@@ -79,6 +88,8 @@ internal sealed class PlanStore(Database database, TimeProvider time)
                 Retention = JsonSerializer.Serialize(plan.Retention, StoredJson.Default.Retention),
                 ForgetSchedule = plan.ForgetSchedule?.Expression, CheckSchedule = plan.CheckSchedule?.Expression,
                 plan.LimitUploadKiB, plan.LimitDownloadKiB, Enabled = plan.Enabled ? 1 : 0, now,
+                DrillSchedule = plan.DrillSchedule?.Expression, plan.DrillHost, plan.DrillFiles, plan.DrillMaxBytes,
+                plan.RequireDrillWithinDays, plan.CheckReadData,
             });
         return Find(plan.Id)!;
     }
@@ -97,7 +108,8 @@ internal sealed class PlanStore(Database database, TimeProvider time)
         r.Id, r.Name, r.RepositoryId, Read(r.Hosts), Read(r.Labels), Read(r.Paths), Read(r.Excludes), Read(r.Tags),
         Schedule(r.Schedule, r.TimeZone), r.TimeZone, JsonSerializer.Deserialize(r.Retention, StoredJson.Default.Retention) ?? new Retention(),
         Schedule(r.ForgetSchedule, r.TimeZone), Schedule(r.CheckSchedule, r.TimeZone), (int?)r.LimitUpload, (int?)r.LimitDownload,
-        r.Enabled != 0, r.CreatedAt, r.UpdatedAt);
+        r.Enabled != 0, r.CreatedAt, r.UpdatedAt, Schedule(r.DrillSchedule, r.TimeZone), r.DrillHost, (int)r.DrillFiles, r.DrillMaxBytes,
+        (int?)r.RequireDrillWithinDays, r.CheckReadData);
 
     // Checked when it was written; one that no longer parses (its zone left the system's database) runs on demand only.
     private static CronSchedule? Schedule(string? expression, string timeZone) =>

@@ -18,6 +18,12 @@ internal enum Verdict
     /// <summary>A plan's newest backup left files out (the snapshot is incomplete).</summary>
     Partial,
 
+    /// <summary>
+    /// The plan requires restore drills and none passed within its window (or the newest drill failed): the backups
+    /// succeed, but nothing has shown lately that they come back.
+    /// </summary>
+    Unproven,
+
     /// <summary>A plan has not finished a backup yet, and none is overdue.</summary>
     Pending,
 
@@ -25,16 +31,36 @@ internal enum Verdict
     Protected,
 }
 
-/// <summary>One plan of a host: its newest finished backup there, the newest success, and whether a run was missed.</summary>
+/// <summary>
+/// One plan of a host: its newest finished backup there, the newest success, whether a run was missed, and the drills of
+/// this host's snapshots (the newest, and the newest that passed).
+/// </summary>
 internal sealed record PlanProtection(Plan Plan, JobRecord? Latest, string? LastSucceededAt, bool Overdue)
 {
+    public JobRecord? LatestDrill { get; init; }
+
+    public JobRecord? LastPassedDrill { get; init; }
+
+    /// <summary>When the verdict was taken (the drill window is counted back from it).</summary>
+    public DateTimeOffset Now { get; init; } = DateTimeOffset.UtcNow;
+
     public Verdict Verdict => Overdue ? Verdict.Failing : Latest?.Status switch
     {
         null => Verdict.Pending,
-        JobStatuses.Succeeded => Verdict.Protected,
+        JobStatuses.Succeeded => Unproven ? Verdict.Unproven : Verdict.Protected,
         JobStatuses.Partial => Verdict.Partial,
         _ => Verdict.Failing,
     };
+
+    /// <summary>The plan requires drills, and none passed within its window or the newest one failed.</summary>
+    public bool Unproven => IsUnproven(Plan, LatestDrill, LastPassedDrill, Now);
+
+    /// <summary>One rule for the verdict and the <c>unproven</c> alert.</summary>
+    public static bool IsUnproven(Plan plan, JobRecord? latestDrill, JobRecord? lastPassedDrill, DateTimeOffset now) =>
+        plan.RequireDrillWithinDays is { } days
+        && (lastPassedDrill?.FinishedAt is not { } passed
+            || DateTimeOffset.Parse(passed, CultureInfo.InvariantCulture) < now.AddDays(-days)
+            || latestDrill is { Status: not JobStatuses.Succeeded });
 
     /// <summary>
     /// A run was missed when the schedule's second firing after the newest success (or, before any success, after the
@@ -63,7 +89,13 @@ internal sealed record HostProtection(HostView Host, IReadOnlyList<PlanProtectio
 
     /// <summary>The verdict as the hosts API gives it (lowercase names of <see cref="Protection.Verdict"/>).</summary>
     public HostVerdictView ToVerdictView() => new(Name(Verdict), [.. Plans.Select(p => new PlanVerdictView(
-        p.Plan.Id, p.Plan.Name, Name(p.Verdict), p.Latest?.Status, p.Latest?.Id, p.Latest?.FinishedAt, p.LastSucceededAt, p.Overdue))]);
+        p.Plan.Id, p.Plan.Name, Name(p.Verdict), p.Latest?.Status, p.Latest?.Id, p.Latest?.FinishedAt, p.LastSucceededAt, p.Overdue)
+    {
+        LastDrillStatus = p.LatestDrill?.Status,
+        LastDrillJobId = p.LatestDrill?.Id,
+        LastDrillPassedAt = p.LastPassedDrill?.FinishedAt,
+        LastDrillSnapshotId = p.LastPassedDrill?.SnapshotId,
+    })]);
 
     private static string Name(Verdict verdict) => verdict.ToString().ToLowerInvariant();
 }

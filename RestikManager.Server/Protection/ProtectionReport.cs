@@ -19,7 +19,12 @@ internal sealed class ProtectionReport(AgentConnections connections, AgentPresen
         {
             var backup = last.GetValueOrDefault((x.Agent.Id, x.Plan.Id));
             return new PlanProtection(x.Plan, backup?.Latest, backup?.LastSucceededAt,
-                PlanProtection.IsOverdue(x.Plan, x.Agent, backup?.LastSucceededAt, now));
+                PlanProtection.IsOverdue(x.Plan, x.Agent, backup?.LastSucceededAt, now))
+            {
+                LatestDrill = backup?.LatestDrill,
+                LastPassedDrill = backup?.LastPassedDrill,
+                Now = now,
+            };
         });
         return [.. live.Select(a => new HostProtection(a.ToView(connections, presence, releases), [.. byAgent[a.Id]]))];
     }

@@ -57,6 +57,7 @@ internal static class Words
         Protection.Verdict.Unprotected => "not protected",
         Protection.Verdict.Failing => "failing",
         Protection.Verdict.Partial => "partial",
+        Protection.Verdict.Unproven => "unproven",
         Protection.Verdict.Pending => "no backup yet",
         _ => "protected",
     };
@@ -76,7 +77,10 @@ internal static class Words
         var latest = p.Latest is null ? "no backup finished yet"
             : $"{p.Latest.Status}{(p.Latest.ErrorClass is { Length: > 0 } e ? $" ({e})" : "")} {Utc(p.Latest.FinishedAt)}";
         var lastGood = p.Latest?.Status == JobStatuses.Succeeded ? "" : $"; last success {Utc(p.LastSucceededAt) ?? "never"}";
-        return $"{p.Plan.Name}: {latest}{lastGood}{(p.Overdue ? "; a scheduled run was missed" : "")}";
+        var drill = p.LastPassedDrill?.FinishedAt is { } proven ? $"; proven restorable {Utc(proven)}"
+            : p.Plan.RequireDrillWithinDays is not null ? "; never proven restorable by a drill" : "";
+        var failedDrill = p.LatestDrill is { Status: not JobStatuses.Succeeded } d ? $"; the newest drill {d.Status}" : "";
+        return $"{p.Plan.Name}: {latest}{lastGood}{(p.Overdue ? "; a scheduled run was missed" : "")}{drill}{failedDrill}";
     }
 
     /// <summary>What an error class means, for the operator.</summary>
