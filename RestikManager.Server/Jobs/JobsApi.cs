@@ -66,20 +66,16 @@ internal static class JobsApi
 
     /// <summary>Runs the plan's restore drill now: one job per host of the plan with a successful backup.</summary>
     private static Results<Accepted<List<JobView>>, JsonHttpResult<ErrorEnvelope>> DrillPlan(
-        string id, Plans.PlanStore plans, PlanDrills drills, Audit.AuditLog audit, JobViews views, ClaimsPrincipal user)
+        string id, Plans.PlanStore plans, PlanDrills drills, JobViews views, ClaimsPrincipal user)
     {
         if (plans.Find(id) is not { } plan)
         {
             return ApiErrors.NotFound("not_found", $"No plan with id '{id}'.");
         }
 
-        var (jobs, refusal) = drills.Start(plan, JobTriggers.Manual);
-        if (refusal is not null)
-        {
-            return refusal.ToResult();
-        }
-
-        audit.Append(user.Actor(), "plan.drill", $"plan:{plan.Name}", detail: string.Join(",", jobs.Select(j => j.Id)));
-        return TypedResults.Accepted("/api/v1/jobs", jobs.Select(views.View).ToList());
+        var (jobs, refusal) = drills.Run(plan, user.Actor());
+        return refusal is not null
+            ? refusal.ToResult()
+            : TypedResults.Accepted("/api/v1/jobs", jobs.Select(views.View).ToList());
     }
 }

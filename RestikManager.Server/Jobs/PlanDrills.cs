@@ -12,8 +12,20 @@ namespace RestikManager.Server.Jobs;
 /// </summary>
 internal sealed partial class PlanDrills(
     PlanDistributor distributor, AgentStore agents, AgentConnections connections, JobStore jobs, JobDispatcher dispatcher,
-    ILogger<PlanDrills> logger)
+    Audit.AuditLog audit, ILogger<PlanDrills> logger)
 {
+    /// <summary>An operator's drill, audited as theirs.</summary>
+    public (IReadOnlyList<JobRecord> Jobs, Refusal? Refusal) Run(Plan plan, string actor)
+    {
+        var (started, refusal) = Start(plan, JobTriggers.Manual);
+        if (refusal is null)
+        {
+            audit.Append(actor, "plan.drill", $"plan:{plan.Name}", detail: string.Join(",", started.Select(j => j.Id)));
+        }
+
+        return (started, refusal);
+    }
+
     public (IReadOnlyList<JobRecord> Jobs, Refusal? Refusal) Start(Plan plan, string trigger)
     {
         var sources = distributor.HostsOf(plan)

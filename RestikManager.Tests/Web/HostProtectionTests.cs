@@ -58,6 +58,23 @@ public sealed class HostProtectionTests
             .Verdict.ShouldBe(Verdict.Failing);
     }
 
+    [Theory]
+    [InlineData(null, null, false, "Protected")]          // drills not required: the backup decides
+    [InlineData(7, null, null, "Unproven")]               // required, never drilled
+    [InlineData(7, "2026-11-20T00:00:00Z", true, "Protected")]
+    [InlineData(7, "2026-11-10T00:00:00Z", true, "Unproven")]   // the last pass is older than the window
+    [InlineData(7, "2026-11-20T00:00:00Z", false, "Unproven")]  // a pass in the window, but the newest drill failed
+    public void ARequiredDrillMustHavePassedWithinItsWindow(int? days, string? passedAt, bool? newestPassed, string verdict)
+    {
+        var plan = Hourly with { RequireDrillWithinDays = days };
+        var passed = passedAt is null ? null : Job(JobStatuses.Succeeded) with { Kind = JobKinds.Drill, FinishedAt = passedAt };
+        var newest = newestPassed is null ? passed : newestPassed.Value ? passed : Job(JobStatuses.Failed) with { Kind = JobKinds.Drill };
+        new PlanProtection(plan, Job(JobStatuses.Succeeded), null, false)
+        {
+            LatestDrill = newest, LastPassedDrill = passed, Now = DateTimeOffset.Parse("2026-11-22T12:00:00Z"),
+        }.Verdict.ShouldBe(Enum.Parse<Verdict>(verdict));
+    }
+
     private static string? Stamp(string? time) => time is null ? null : DateTimeOffset.Parse(time).ToString("O");
 
     private static JobRecord Job(string status) => new("j1", JobKinds.Backup, "r1", "p1", "a1", "schedule", status, null,

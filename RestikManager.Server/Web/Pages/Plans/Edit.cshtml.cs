@@ -18,7 +18,7 @@ namespace RestikManager.Server.Web.Pages.Plans;
 [Authorize(Policy = Roles.CanView)]
 internal sealed class EditModel(
     PlanStore plans, PlanCommands commands, RepositoryStore repositories, AgentStore agents, PlanDistributor distributor,
-    ManualJobs manual, TimeProvider time) : PageModel
+    ManualJobs manual, PlanDrills drills, TimeProvider time) : PageModel
 {
     public const string New = "new";
 
@@ -97,6 +97,27 @@ internal sealed class EditModel(
         }
 
         var (jobs, refusal) = manual.RunPlan(Existing, string.IsNullOrEmpty(host) ? null : host, User.Actor());
+        if (refusal is not null)
+        {
+            RunRefusal = refusal.Message;
+            Form = PlanForm.From(Existing);
+            Response.StatusCode = refusal.Status;
+            return Page();
+        }
+
+        return Redirect(jobs.Count == 1 ? $"/jobs/{jobs[0].Id}" : $"/jobs?plan={id}");
+    }
+
+    /// <summary>Runs the plan's restore drill now; then shows the drill job(s).</summary>
+    [Requires(Roles.CanOperate)]
+    public IActionResult OnPostDrill(string id)
+    {
+        if (!Load(id) || Existing is null)
+        {
+            return NotFound();
+        }
+
+        var (jobs, refusal) = drills.Run(Existing, User.Actor());
         if (refusal is not null)
         {
             RunRefusal = refusal.Message;

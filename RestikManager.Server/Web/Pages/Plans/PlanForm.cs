@@ -48,6 +48,20 @@ internal sealed class PlanForm
 
     public string? CheckSchedule { get; set; }
 
+    public string? CheckReadData { get; set; }
+
+    public string? DrillSchedule { get; set; }
+
+    public string? DrillHost { get; set; }
+
+    public string? DrillFiles { get; set; } = JobSpec.DefaultDrillFiles.ToString(CultureInfo.InvariantCulture);
+
+    public string? DrillMaxMiB { get; set; } = (JobSpec.DefaultDrillMaxBytes / Mebi).ToString(CultureInfo.InvariantCulture);
+
+    public string? RequireDrillWithinDays { get; set; }
+
+    private const long Mebi = 1024 * 1024;
+
     public string? LimitUploadKiB { get; set; }
 
     public string? LimitDownloadKiB { get; set; }
@@ -63,6 +77,9 @@ internal sealed class PlanForm
         KeepWeekly = Text(plan.Retention.KeepWeekly), KeepMonthly = Text(plan.Retention.KeepMonthly), KeepYearly = Text(plan.Retention.KeepYearly),
         KeepWithin = plan.Retention.KeepWithin, ForgetSchedule = plan.ForgetSchedule?.Expression, CheckSchedule = plan.CheckSchedule?.Expression,
         LimitUploadKiB = Text(plan.LimitUploadKiB), LimitDownloadKiB = Text(plan.LimitDownloadKiB), Enabled = plan.Enabled,
+        CheckReadData = plan.CheckReadData, DrillSchedule = plan.DrillSchedule?.Expression, DrillHost = plan.DrillHost,
+        DrillFiles = Text(plan.DrillFiles), DrillMaxMiB = (plan.DrillMaxBytes / (double)Mebi).ToString("0.###", CultureInfo.InvariantCulture),
+        RequireDrillWithinDays = Text(plan.RequireDrillWithinDays),
     };
 
     /// <summary>The request this form makes, or the field whose text is not a number.</summary>
@@ -74,6 +91,7 @@ internal sealed class PlanForm
             ("keepLast", "retention", KeepLast), ("keepHourly", "retention", KeepHourly), ("keepDaily", "retention", KeepDaily),
             ("keepWeekly", "retention", KeepWeekly), ("keepMonthly", "retention", KeepMonthly), ("keepYearly", "retention", KeepYearly),
             ("limitUploadKiB", "limitUploadKiB", LimitUploadKiB), ("limitDownloadKiB", "limitDownloadKiB", LimitDownloadKiB),
+            ("drillFiles", "drillFiles", DrillFiles), ("requireDrillWithinDays", "requireDrillWithinDays", RequireDrillWithinDays),
         })
         {
             if (string.IsNullOrWhiteSpace(text))
@@ -90,12 +108,25 @@ internal sealed class PlanForm
             }
         }
 
+        long? drillMaxBytes = null;
+        if (!string.IsNullOrWhiteSpace(DrillMaxMiB))
+        {
+            if (!double.TryParse(DrillMaxMiB.Trim(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var mib) || mib > 1 << 20)
+            {
+                return (null, Refusal.Invalid("invalid_plan", "drillMaxBytes", $"drillMaxBytes: the drill's space is a number of MiB ('{DrillMaxMiB.Trim()}' is not)"));
+            }
+
+            drillMaxBytes = (long)Math.Round(mib * Mebi);
+        }
+
         var retention = new Retention(numbers["keepLast"], numbers["keepHourly"], numbers["keepDaily"], numbers["keepWeekly"],
             numbers["keepMonthly"], numbers["keepYearly"], FormValues.Blank(KeepWithin));
         return (new PlanRequest(Name, RepositoryId, Hosts, Labels, Lines(Paths), Lines(Excludes),
             [.. (Tags ?? "").Split([',', ' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries)],
             FormValues.Blank(Schedule), FormValues.Blank(TimeZone), retention, FormValues.Blank(ForgetSchedule), FormValues.Blank(CheckSchedule),
-            numbers["limitUploadKiB"], numbers["limitDownloadKiB"], Enabled), null);
+            numbers["limitUploadKiB"], numbers["limitDownloadKiB"], Enabled,
+            FormValues.Blank(DrillSchedule), FormValues.Blank(DrillHost), numbers["drillFiles"], drillMaxBytes, numbers["requireDrillWithinDays"],
+            FormValues.Blank(CheckReadData)), null);
     }
 
     private static List<string> Lines(string? text) =>
