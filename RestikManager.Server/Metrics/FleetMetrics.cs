@@ -30,6 +30,9 @@ internal sealed class FleetMetrics(
         ("restic_manager_backup_last_files", "Files the newest finished backup of the plan on the host processed."),
         ("restic_manager_backup_last_failed", "1 when the newest finished backup of the plan on the host failed, was interrupted or cancelled, else 0."),
         ("restic_manager_snapshots", "Snapshots of the plan from the host in the repository (as last listed)."),
+        ("restic_manager_drill_last_pass_timestamp_seconds", "When a restore drill last proved the host's data under the plan restorable (Unix time)."),
+        ("restic_manager_drill_last_failed", "1 when the newest restore drill of the host's data under the plan failed or was interrupted, else 0."),
+        ("restic_manager_drill_last_bytes", "Bytes the newest restore drill of the host's data under the plan restored and verified."),
         ("restic_manager_hosts", "Enrolled hosts by status (online, offline, revoked)."),
         ("restic_manager_alerts_firing", "Firing alert incidents by event."),
         ("restic_manager_alert_deliveries", "Alert deliveries by status (pending, delivered, failed)."),
@@ -65,6 +68,21 @@ internal sealed class FleetMetrics(
             if (latest.StartedAt is { } started && latest.FinishedAt is { } finished)
             {
                 samples["restic_manager_backup_last_duration_seconds"].Add(Sample(labels, (Time(finished) - Time(started)).TotalSeconds));
+            }
+
+            if (backup.LastPassedDrill?.FinishedAt is { } passed)
+            {
+                samples["restic_manager_drill_last_pass_timestamp_seconds"].Add(Sample(labels, Time(passed).ToUnixTimeMilliseconds() / 1000.0));
+            }
+
+            if (backup.LatestDrill is { } drill)
+            {
+                samples["restic_manager_drill_last_failed"].Add(Sample(labels,
+                    drill.Status is Contracts.Protocol.JobStatuses.Failed or Contracts.Protocol.JobStatuses.Interrupted ? 1 : 0));
+                if (JobStore.DrillOf(drill) is { } checkedSample)
+                {
+                    samples["restic_manager_drill_last_bytes"].Add(Sample(labels, checkedSample.Bytes));
+                }
             }
 
             if (JobStore.Summary(latest).Backup is { } summary)
