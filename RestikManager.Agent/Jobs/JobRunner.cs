@@ -18,15 +18,18 @@ internal sealed partial class JobRunner(ResticRunner restic, DrillRunner drills,
         JobSpec job, RepositoryAccess repository, DateTimeOffset startedAt, Action<JobProgress> progress, Func<StopReason> stopReason, CancellationToken stop)
     {
         JobResult Result(string status, int? exit = null, string? errorClass = null, string? error = null,
-            string? snapshot = null, BackupSummary? backup = null, ForgetSummary? forget = null, DrillSummary? drill = null) =>
+            string? snapshot = null, BackupSummary? backup = null, ForgetSummary? forget = null, DrillSummary? drill = null,
+            CopySummary? copy = null) =>
             new(job.JobId, job.Kind, job.RepositoryId, job.Trigger, job.PlanId, status, startedAt, time.GetUtcNow(),
-                exit, errorClass, error, snapshot, backup, forget, drill);
+                exit, errorClass, error, snapshot, backup, forget, drill, copy);
 
         LogRunning(logger, job.Kind, job.JobId, job.RepositoryId);
         var output = new JobOutput(job, time, progress);
         if (job.Kind == JobKinds.Drill)
         {
-            return await DrillAsync(job, repository, output, Result, stopReason, stop);
+            return await DrillAsync(job, repository, output,
+                (status, exit, errorClass, error, drill) => Result(status, exit, errorClass, error,
+                    WireValues.IsSnapshotId(job.SnapshotId) ? job.SnapshotId : null, drill: drill), stopReason, stop);
         }
 
         var contents = job is { Kind: JobKinds.Restore, ContentsOnly: true, IncludePath: { } include, Target: { } target } && include != "/"
@@ -35,6 +38,7 @@ internal sealed partial class JobRunner(ResticRunner restic, DrillRunner drills,
         {
             JobKinds.Backup => ResticArguments.Backup(job),
             JobKinds.Forget => ResticArguments.Forget(job),
+            JobKinds.Copy => ResticArguments.Copy(job),
             JobKinds.Restore => ResticArguments.Restore(contents is null ? job : job with { Target = contents }),
             _ => ResticArguments.Simple(job, job.Kind),
         };
@@ -85,6 +89,11 @@ internal sealed partial class JobRunner(ResticRunner restic, DrillRunner drills,
             }
         }
 
+        if (job.Kind == JobKinds.Copy)
+        {
+            return Result(JobStatuses.Succeeded, step.ExitCode, copy: new CopySummary(step.SnapshotsSaved, step.SnapshotsAlreadyCopied));
+        }
+
         if (job.Kind != JobKinds.Backup)
         {
             return Result(JobStatuses.Succeeded, step.ExitCode, forget: output.Forget);
@@ -106,12 +115,12 @@ internal sealed partial class JobRunner(ResticRunner restic, DrillRunner drills,
 
     private async Task<JobResult> DrillAsync(
         JobSpec job, RepositoryAccess repository, JobOutput output,
-        Func<string, int?, string?, string?, string?, BackupSummary?, ForgetSummary?, DrillSummary?, JobResult> result,
+        Func<string, int?, string?, string?, DrillSummary?, JobResult> result,
         Func<StopReason> stopReason, CancellationToken stop)
     {
         if (!WireValues.IsSnapshotId(job.SnapshotId))
         {
-            return result(JobStatuses.Failed, null, JobErrors.SnapshotMissing, "the drill names no snapshot", null, null, null, null);
+            return result(JobStatuses.Failed, null, JobErrors.SnapshotMissing, "the drill names no snapshot", null);
         }
 
         var run = await drills.RunAsync(job, repository, output.OnJson, stop);
@@ -121,29 +130,29 @@ internal sealed partial class JobRunner(ResticRunner restic, DrillRunner drills,
             await restic.UnlockAsync(repository);
             var cancelled = stopReason() == StopReason.Cancelled;
             return result(cancelled ? JobStatuses.Cancelled : JobStatuses.Interrupted, step.ExitCode, JobErrors.Interrupted,
-                cancelled ? "cancelled by an operator" : "interrupted: the agent stopped while restic ran", null, null, null, null);
+                cancelled ? "cancelled by an operator" : "interrupted: the agent stopped while restic ran", null);
         }
 
         if (run.Missing is { } missing)
         {
-            return result(JobStatuses.Failed, step.ExitCode, JobErrors.SnapshotMissing, missing, job.SnapshotId, null, null, null);
+            return result(JobStatuses.Failed, step.ExitCode, JobErrors.SnapshotMissing, missing, null);
         }
 
         if (summary is null)
         {
-            return result(JobStatuses.Failed, step.ExitCode, step.ErrorClass, step.ToString(), job.SnapshotId, null, null, null);
+            return result(JobStatuses.Failed, step.ExitCode, step.ErrorClass, step.ToString(), null);
         }
 
         if (summary.Mismatches.Count > 0)
         {
             var listed = string.Join("; ", summary.Mismatches.Take(5).Select(m => $"{m.Path}: {m.Problem}"));
             return result(JobStatuses.Failed, step.ExitCode, JobErrors.DrillMismatch,
-                $"{summary.Mismatches.Count} of {summary.Files} sampled files did not restore intact: {listed}", job.SnapshotId, null, null, summary);
+                $"{summary.Mismatches.Count} of {summary.Files} sampled files did not restore intact: {listed}", summary);
         }
 
         return step.ExitCode != 0
-            ? result(JobStatuses.Failed, step.ExitCode, step.ErrorClass, step.ToString(), job.SnapshotId, null, null, summary)
-            : result(JobStatuses.Succeeded, 0, null, null, job.SnapshotId, null, null, summary);
+            ? result(JobStatuses.Failed, step.ExitCode, step.ErrorClass, step.ToString(), summary)
+            : result(JobStatuses.Succeeded, 0, null, null, summary);
     }
 
     [LoggerMessage(30, LogLevel.Information, "Running {Kind} job {JobId} on repository {RepositoryId}")]

@@ -74,6 +74,19 @@ internal static class ResticArguments
         return args;
     }
 
+    /// <summary>restic copy of the plan's snapshots into the job's repository (the source is in RESTIC_FROM_*).</summary>
+    public static List<string> Copy(JobSpec job)
+    {
+        var args = new List<string> { "copy" };
+        if (job.PlanId is not null)
+        {
+            args.AddRange(["--tag", SnapshotTags.ForPlan(job.PlanId)]);
+        }
+
+        Limits(job, args);
+        return args;
+    }
+
     public static List<string> Simple(JobSpec job, string command)
     {
         var args = new List<string> { command };

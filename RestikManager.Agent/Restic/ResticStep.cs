@@ -32,6 +32,12 @@ internal sealed class ResticStep
     /// <summary>restic 0.14's "ignoring error for &lt;path&gt;: &lt;what&gt;" lines (a restore's files it could not write or verify), at most 1000.</summary>
     public List<string> ItemErrors { get; } = [];
 
+    /// <summary>restic copy's "snapshot … saved" lines: snapshots it copied.</summary>
+    public int SnapshotsSaved { get; private set; }
+
+    /// <summary>restic copy's "skipping source snapshot …, was already copied" lines.</summary>
+    public int SnapshotsAlreadyCopied { get; private set; }
+
     /// <summary>Why the command failed, as far as its exit code and output say (<see cref="JobErrors"/>).</summary>
     public string ErrorClass => ExitCode == -1 ? JobErrors.ResticMissing : ResticErrors.Classify(ExitCode, Text);
 
@@ -84,6 +90,15 @@ internal sealed class ResticStep
             {
                 Skipped.Add(line[..^" does not exist, skipping".Length]);
             }
+        }
+
+        if (line.StartsWith("snapshot ", StringComparison.Ordinal) && line.EndsWith(" saved", StringComparison.Ordinal))
+        {
+            SnapshotsSaved++;
+        }
+        else if (line.StartsWith("skipping source snapshot ", StringComparison.Ordinal))
+        {
+            SnapshotsAlreadyCopied++;
         }
 
         if (line.StartsWith("ignoring error for ", StringComparison.Ordinal))

@@ -17,10 +17,20 @@ public static class JobKinds
     /// </summary>
     public const string Drill = "drill";
 
-    public static readonly IReadOnlyList<string> All = [Backup, Forget, Prune, Check, Restore, Unlock, Init, Drill];
+    /// <summary>
+    /// A second copy: <c>restic copy</c> of a plan's snapshots from its repository into another (the job's repository),
+    /// copying only what the target lacks.
+    /// </summary>
+    public const string Copy = "copy";
 
-    /// <summary>Kinds that take restic's exclusive lock: at most one of them per repository, and never beside a backup.</summary>
-    public static bool IsExclusive(string kind) => kind is Forget or Prune or Check or Unlock or Init;
+    public static readonly IReadOnlyList<string> All = [Backup, Forget, Prune, Check, Restore, Unlock, Init, Drill, Copy];
+
+    /// <summary>
+    /// Kinds that run alone on their repository: at most one of them per repository, and never beside a backup. restic
+    /// takes its exclusive lock for all but <see cref="Copy"/>, which runs alone so that two copies into one target never
+    /// copy the same snapshot twice.
+    /// </summary>
+    public static bool IsExclusive(string kind) => kind is Forget or Prune or Check or Unlock or Init or Copy;
 }
 
 /// <summary>How a job ended.</summary>
@@ -101,7 +111,8 @@ public sealed record JobSpec(
     bool ContentsOnly = false,
     int? DrillFiles = null,
     long? DrillMaxBytes = null,
-    string? ReadDataSubset = null) : IJobIdentity
+    string? ReadDataSubset = null,
+    string? CopyFromRepositoryId = null) : IJobIdentity
 {
     /// <summary>A drill's sample when the plan does not say: 50 files, at most 256 MiB.</summary>
     public const int DefaultDrillFiles = 50;
@@ -138,6 +149,9 @@ public sealed record BackupSummary(
 
 /// <summary>What a drill checked: the snapshot, the files and bytes restored, and each file that did not come back intact.</summary>
 public sealed record DrillSummary(string SnapshotId, int Files, long Bytes, IReadOnlyList<DrillMismatch> Mismatches);
+
+/// <summary>What a copy did: snapshots it copied, and snapshots the target held already.</summary>
+public sealed record CopySummary(int Copied, int AlreadyThere);
 
 /// <summary>A file of a drill's sample that did not restore as the snapshot recorded it, and what differed.</summary>
 public sealed record DrillMismatch(string Path, string Problem);

@@ -49,6 +49,7 @@ public static class MessageRules
         : r.ErrorClass is { Length: > 64 } ? "error class too long"
         : r.Forget is { } forget && (forget.RemovedIds is null || !forget.RemovedIds.All(WireValues.IsSnapshotId)) ? "bad removed snapshot ids"
         : r.Drill is { } drill && !IsDrill(drill) ? "bad drill summary"
+        : r.Copy is { Copied: < 0 } or { AlreadyThere: < 0 } ? "bad copy summary"
         : null;
 
     /// <summary>The most mismatches a drill reports (the sample is at most <see cref="MaxDrillFiles"/> files).</summary>

@@ -60,7 +60,8 @@ public sealed record JobProgress(
 public sealed record JobResult(
     string JobId, string Kind, string RepositoryId, string Trigger, string? PlanId, string Status,
     DateTimeOffset StartedAt, DateTimeOffset FinishedAt, int? ExitCode = null, string? ErrorClass = null, string? Error = null,
-    string? SnapshotId = null, BackupSummary? Backup = null, ForgetSummary? Forget = null, DrillSummary? Drill = null)
+    string? SnapshotId = null, BackupSummary? Backup = null, ForgetSummary? Forget = null, DrillSummary? Drill = null,
+    CopySummary? Copy = null)
     : AgentMessage, IJobIdentity;
 
 /// <summary>After its outbox: the jobs the agent is running now. Any other unfinished job of this agent was lost.</summary>

@@ -43,6 +43,9 @@ internal sealed record PlanVerdictView(
     public string? LastDrillPassedAt { get; init; }
 
     public string? LastDrillSnapshotId { get; init; }
+
+    /// <summary>Whether every copy target holds the newest successful snapshot (null: no copy targets, or no success yet).</summary>
+    public bool? CopiesCurrent { get; init; }
 }
 
 /// <summary>The agent update last offered to a host: <c>sent</c>, <c>done</c> or <c>failed</c> (with why), and when.</summary>

@@ -24,6 +24,9 @@ internal sealed record FleetState(
     /// <summary>The channels, by id (none: channels are not watched).</summary>
     public IReadOnlyDictionary<string, WatchedChannel> Channels { get; init; } = new Dictionary<string, WatchedChannel>();
 
+    /// <summary>Each plan's newest copy per target (empty: copies are not watched).</summary>
+    public IReadOnlyDictionary<(string PlanId, string TargetId), LastCopy> LastCopies { get; init; } = new Dictionary<(string, string), LastCopy>();
+
     /// <summary>How many failed deliveries in a row make a channel failing.</summary>
     public int ChannelFailingAfter { get; init; } = 1;
 }
@@ -67,6 +70,14 @@ internal static class AlertConditions
             foreach (var repository in state.Repositories)
             {
                 RepositoryEvents(rule, events, repository, state, found, watched);
+            }
+
+            if (events.Contains(AlertEvents.CopyFailed))
+            {
+                foreach (var plan in enabledPlans.Where(p => rule.CoversPlan(p.Id)))
+                {
+                    CopyEvents(rule, plan, state, found, watched);
+                }
             }
 
             ChannelEvents(rule, state, found, watched);
@@ -195,6 +206,28 @@ internal static class AlertConditions
             {
                 found.Add(new Condition(rule, name, subject, agent, null, repository, job,
                     $"The {job.Kind} of repository '{repository.RepositoryName}'{(agent is null ? "" : $" on host '{agent.Hostname}'")} {job.Status}{Why(job)}"));
+            }
+        }
+    }
+
+    private static void CopyEvents(AlertRule rule, Plan plan, FleetState state, List<Condition> found, HashSet<(string, string, string)> watched)
+    {
+        foreach (var target in plan.CopyTo)
+        {
+            var subject = $"plan:{plan.Id}/copy:{target}";
+            var job = state.LastCopies.GetValueOrDefault((plan.Id, target))?.Latest;
+            var agent = job is null ? null : state.Hosts.FirstOrDefault(h => h.Agent.Id == job.AgentId)?.Agent;
+            if ((rule.Hosts.Count > 0 || rule.Labels.Count > 0) && (agent is null || !rule.CoversHost(agent.Id, agent.Label)))
+            {
+                continue;
+            }
+
+            watched.Add((rule.Id, AlertEvents.CopyFailed, subject));
+            if (job is { Status: JobStatuses.Failed or JobStatuses.Interrupted })
+            {
+                var name = state.Repositories.FirstOrDefault(r => r.RepositoryId == target)?.RepositoryName ?? target;
+                found.Add(new Condition(rule, AlertEvents.CopyFailed, subject, agent, plan, null, job,
+                    $"The copy of plan '{plan.Name}' to repository '{name}'{(agent is null ? "" : $" on host '{agent.Hostname}'")} {job.Status}{Why(job)}"));
             }
         }
     }

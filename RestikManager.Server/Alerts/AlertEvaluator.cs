@@ -141,7 +141,7 @@ internal sealed partial class AlertEvaluator(
         }
 
         var health = new List<RepositoryHealth>();
-        if (events.Any(AlertEvents.IsAboutRepository))
+        if (events.Any(AlertEvents.IsAboutRepository) || events.Contains(AlertEvents.CopyFailed))
         {
             var newest = jobs.NewestMaintenance().ToLookup(j => j.RepositoryId);
             health.AddRange(repositories.List().Select(r => new RepositoryHealth(r.Id, r.Name,
@@ -155,6 +155,9 @@ internal sealed partial class AlertEvaluator(
         {
             Channels = channels.List().ToDictionary(c => c.Id, c => new WatchedChannel(c.Id, c.Name, c.Kind, runs.GetValueOrDefault(c.Id))),
             ChannelFailingAfter = options.Value.ChannelFailingAfter,
+            LastCopies = events.Contains(AlertEvents.CopyFailed)
+                ? jobs.LastCopies(planList.Where(p => p.Enabled).SelectMany(p => p.CopyTo.Select(t => (p.Id, t))))
+                : new Dictionary<(string, string), LastCopy>(),
         };
     }
 

@@ -18,6 +18,9 @@ internal static class AlertEvents
     /// <summary>A plan requires drills and no drill of a host's data passed within its window.</summary>
     public const string Unproven = "unproven";
 
+    /// <summary>A plan's newest copy to one of its copy targets failed (subject: the plan and the target).</summary>
+    public const string CopyFailed = "copy_failed";
+
     /// <summary>A host has had no connection for longer than the rule's threshold (never for revoked hosts).</summary>
     public const string HostOffline = "host_offline";
 
@@ -39,7 +42,7 @@ internal static class AlertEvents
 
     /// <summary>The events a rule may name.</summary>
     public static readonly IReadOnlyList<string> All =
-        [BackupFailed, BackupPartial, BackupOverdue, HostOffline, CheckFailed, PruneFailed, AgentOutdated, DrillFailed, Unproven];
+        [BackupFailed, BackupPartial, BackupOverdue, HostOffline, CheckFailed, PruneFailed, AgentOutdated, DrillFailed, Unproven, CopyFailed];
 
     /// <summary>Every event an incident can be about (what <c>/metrics</c> counts).</summary>
     public static readonly IReadOnlyList<string> Reported = [.. All, ChannelFailing];
@@ -52,7 +55,7 @@ internal static class AlertEvents
 
     /// <summary>What the job an incident of <paramref name="name"/> points at is called in messages and views.</summary>
     public static string JobName(string name) =>
-        name is DrillFailed or Unproven ? "drill" : IsAboutBackups(name) ? "backup" : name == CheckFailed ? "check" : "prune";
+        name is DrillFailed or Unproven ? "drill" : name == CopyFailed ? "copy" : IsAboutBackups(name) ? "backup" : name == CheckFailed ? "check" : "prune";
 
     /// <summary>The channel a <see cref="ChannelFailing"/> incident is about, from its subject; otherwise null.</summary>
     public static string? ChannelOf(string eventName, string subject) =>

@@ -13,4 +13,5 @@ namespace RestikManager.Server.Data;
 [JsonSerializable(typeof(BackupSummary))]
 [JsonSerializable(typeof(ForgetSummary))]
 [JsonSerializable(typeof(DrillSummary))]
+[JsonSerializable(typeof(CopySummary))]
 internal sealed partial class StoredJson : JsonSerializerContext;

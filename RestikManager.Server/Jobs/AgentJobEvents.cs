@@ -80,7 +80,7 @@ internal sealed partial class AgentJobEvents(
 
         LogResult(logger, result.Kind, result.JobId, agentId, result.Status, result.ErrorClass ?? "-");
         telemetry.JobEnded(agentId, result);
-        if (result.Kind is JobKinds.Backup or JobKinds.Forget && result.Status is JobStatuses.Succeeded or JobStatuses.Partial)
+        if (result.Kind is JobKinds.Backup or JobKinds.Forget or JobKinds.Copy && result.Status is JobStatuses.Succeeded or JobStatuses.Partial)
         {
             snapshots.RefreshLater(repositoryId, agentId);
         }

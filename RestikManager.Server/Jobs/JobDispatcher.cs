@@ -58,6 +58,21 @@ internal sealed partial class JobDispatcher(
                     continue;
                 }
 
+                if (spec.CopyFromRepositoryId is { } from)
+                {
+                    // A copy opens its source too (restic's RESTIC_FROM_*); what cannot be given to one restic fails it here.
+                    var (merged, problem) = repositories.Access(from) is { } source
+                        ? Repositories.CopyAccess.Merge(access, source)
+                        : (null, "the plan's repository no longer exists");
+                    if (merged is null)
+                    {
+                        jobs.Finish(job.Id, JobStatuses.Failed, JobErrors.Failed, "not started: " + problem, [JobStatuses.Queued]);
+                        continue;
+                    }
+
+                    access = merged;
+                }
+
                 jobs.MarkDispatched(job);
                 if (!connections.TrySend(job.AgentId, new RunJob(spec, access)))
                 {

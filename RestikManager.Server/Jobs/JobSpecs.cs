@@ -14,6 +14,11 @@ internal static class JobSpecs
         return kind == JobKinds.Check ? job with { ReadDataSubset = plan.CheckReadData } : job;
     }
 
+    /// <summary>A copy of <paramref name="plan"/>'s snapshots into <paramref name="targetId"/> (the job's repository).</summary>
+    public static JobSpec Copy(Plan plan, string targetId, string trigger) =>
+        new(NewId(), JobKinds.Copy, targetId, trigger, plan.Id, LimitUploadKiB: plan.LimitUploadKiB, LimitDownloadKiB: plan.LimitDownloadKiB,
+            CopyFromRepositoryId: plan.RepositoryId);
+
     /// <summary>A drill of <paramref name="plan"/>: restore a sample of <paramref name="snapshotId"/> and verify it.</summary>
     public static JobSpec Drill(Plan plan, string snapshotId, string trigger) =>
         new(NewId(), JobKinds.Drill, plan.RepositoryId, trigger, plan.Id, SnapshotId: snapshotId, LimitDownloadKiB: plan.LimitDownloadKiB,

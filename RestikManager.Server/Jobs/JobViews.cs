@@ -13,6 +13,12 @@ internal sealed record JobView(
     /// <summary>A drill's findings: the snapshot, files and bytes checked, and the files that did not come back intact.</summary>
     public DrillSummary? Drill { get; init; }
 
+    /// <summary>A copy's figures: snapshots copied, and snapshots the target held already.</summary>
+    public CopySummary? Copy { get; init; }
+
+    /// <summary>A copy's source repository (the job's repository is its target).</summary>
+    public string? CopyFromRepositoryId { get; init; }
+
     /// <summary>The host whose data a drill restored, when another host ran it.</summary>
     public string? SubjectAgentId { get; init; }
 }
@@ -41,6 +47,8 @@ internal sealed class JobViews(JobStore jobs, DomainEvents events)
             job.Status == JobStatuses.Running && _progress.TryGetValue(job.Id, out var progress) ? progress : null)
         {
             Drill = JobStore.DrillOf(job),
+            Copy = JobStore.CopyOf(job),
+            CopyFromRepositoryId = job.Kind == JobKinds.Copy ? JobStore.Spec(job)?.CopyFromRepositoryId : null,
             SubjectAgentId = job.SubjectAgentId is { } subject && subject != job.AgentId ? subject : null,
         };
     }

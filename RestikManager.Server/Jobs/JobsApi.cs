@@ -20,6 +20,7 @@ internal static class JobsApi
         // Running a plan now is starting jobs: the route is the plan's, the work is this feature's.
         app.MapPost("/api/v1/plans/{id}/run", RunPlan).WithTags("Plans").RequireAuthorization(Roles.CanOperate);
         app.MapPost("/api/v1/plans/{id}/drill", DrillPlan).WithTags("Plans").RequireAuthorization(Roles.CanOperate);
+        app.MapPost("/api/v1/plans/{id}/copy", CopyPlan).WithTags("Plans").RequireAuthorization(Roles.CanOperate);
         return group;
     }
 
@@ -59,6 +60,21 @@ internal static class JobsApi
         }
 
         var (jobs, refusal) = manual.RunPlan(plan, host, user.Actor());
+        return refusal is not null
+            ? refusal.ToResult()
+            : TypedResults.Accepted("/api/v1/jobs", jobs.Select(views.View).ToList());
+    }
+
+    /// <summary>Copies the plan's snapshots to its copy targets now: one job per target.</summary>
+    private static Results<Accepted<List<JobView>>, JsonHttpResult<ErrorEnvelope>> CopyPlan(
+        string id, Plans.PlanStore plans, PlanCopies copies, JobViews views, ClaimsPrincipal user)
+    {
+        if (plans.Find(id) is not { } plan)
+        {
+            return ApiErrors.NotFound("not_found", $"No plan with id '{id}'.");
+        }
+
+        var (jobs, refusal) = copies.Run(plan, user.Actor());
         return refusal is not null
             ? refusal.ToResult()
             : TypedResults.Accepted("/api/v1/jobs", jobs.Select(views.View).ToList());

@@ -1,5 +1,6 @@
 using RestikManager.Server.Agents;
 using RestikManager.Server.Api;
+using RestikManager.Server.Events;
 
 namespace RestikManager.Server.Jobs;
 
@@ -15,6 +16,8 @@ internal static class JobsExtensions
         builder.Services.AddSingleton<JobViews>();
         builder.Services.AddSingleton<ManualJobs>();
         builder.Services.AddSingleton<PlanDrills>();
+        builder.Services.AddSingleton<PlanCopies>();
+        builder.Services.AddHandler<JobRecorded, PlanCopies>();
         builder.Services.AddSingleton<Repositories.IRepositoryInit, RepositoryInitJobs>();
         builder.Services.AddSingleton<AwayHostJobs>();
         builder.Services.AddSingleton<AgentJobEvents>();

@@ -13,7 +13,7 @@ internal sealed record PlanRequest(
     List<string>? Tags, string? Schedule, string? TimeZone, Retention? Retention, string? ForgetSchedule, string? CheckSchedule,
     int? LimitUploadKiB, int? LimitDownloadKiB, bool? Enabled,
     string? DrillSchedule = null, string? DrillHost = null, int? DrillFiles = null, long? DrillMaxBytes = null,
-    int? RequireDrillWithinDays = null, string? CheckReadData = null);
+    int? RequireDrillWithinDays = null, string? CheckReadData = null, List<string>? CopyTo = null, bool? RequireCopy = null);
 
 
 /// <summary>Checks a <see cref="PlanRequest"/> field by field and turns it into a <see cref="Plan"/>.</summary>
@@ -39,7 +39,7 @@ internal static partial class PlanValidation
         }
 
         // A null inside a list is an edge failure, named for its field (never a 500, never stored).
-        foreach (var (field, list) in new[] { ("hosts", request.Hosts), ("labels", request.Labels), ("paths", request.Paths), ("excludes", request.Excludes), ("tags", request.Tags) })
+        foreach (var (field, list) in new[] { ("hosts", request.Hosts), ("labels", request.Labels), ("paths", request.Paths), ("excludes", request.Excludes), ("tags", request.Tags), ("copyTo", request.CopyTo) })
         {
             if (list is not null && list.Contains(null!))
             {
@@ -167,11 +167,30 @@ internal static partial class PlanValidation
             return Fail("requireDrillWithinDays", "a passing drill is required within 1 to 3660 days (leave it out to not require one)");
         }
 
+        var copyTo = (request.CopyTo ?? []).Distinct().ToList();
+        foreach (var target in copyTo)
+        {
+            if (target == request.RepositoryId)
+            {
+                return Fail("copyTo", "a copy target is another repository than the one the plan backs up to");
+            }
+
+            if (repositories.Find(target) is null)
+            {
+                return Fail("copyTo", $"no repository with id '{Short(target)}'");
+            }
+        }
+
+        if (request.RequireCopy == true && copyTo.Count == 0)
+        {
+            return Fail("requireCopy", "requiring a copy needs at least one copy target (copyTo)");
+        }
+
         return (new Plan(id, name, request.RepositoryId, hosts.Distinct().ToList(), labels.Distinct().ToList(), paths, excludes, tags,
             schedules["schedule"], zone, retention, schedules["forgetSchedule"], schedules["checkSchedule"],
             request.LimitUploadKiB, request.LimitDownloadKiB, request.Enabled ?? true, "", "",
             schedules["drillSchedule"], drillHost, request.DrillFiles ?? JobSpec.DefaultDrillFiles, request.DrillMaxBytes ?? JobSpec.DefaultDrillMaxBytes,
-            request.RequireDrillWithinDays, request.CheckReadData), null);
+            request.RequireDrillWithinDays, request.CheckReadData, copyTo, request.RequireCopy == true), null);
     }
 
     private const long MaxDrillBytes = 1L << 40;

@@ -17,7 +17,12 @@ internal sealed record Plan(
     CronSchedule? Schedule, string TimeZone, Retention Retention, CronSchedule? ForgetSchedule, CronSchedule? CheckSchedule,
     int? LimitUploadKiB, int? LimitDownloadKiB, bool Enabled, string CreatedAt, string UpdatedAt,
     CronSchedule? DrillSchedule = null, string? DrillHost = null, int DrillFiles = JobSpec.DefaultDrillFiles,
-    long DrillMaxBytes = JobSpec.DefaultDrillMaxBytes, int? RequireDrillWithinDays = null, string? CheckReadData = null);
+    long DrillMaxBytes = JobSpec.DefaultDrillMaxBytes, int? RequireDrillWithinDays = null, string? CheckReadData = null,
+    IReadOnlyList<string>? CopyTo = null, bool RequireCopy = false)
+{
+    /// <summary>The repositories each new snapshot is copied to (second copies).</summary>
+    public IReadOnlyList<string> CopyTo { get; init; } = CopyTo ?? [];
+}
 
 /// <summary>The <c>plans</c> table; list-valued fields are JSON arrays; an on-demand plan's schedule column is ''.</summary>
 internal sealed class PlanStore(Database database, TimeProvider time)
@@ -26,14 +31,15 @@ internal sealed class PlanStore(Database database, TimeProvider time)
         string Id, string Name, string RepositoryId, string Hosts, string Labels, string Paths, string Excludes, string Tags,
         string Schedule, string TimeZone, string Retention, string? ForgetSchedule, string? CheckSchedule,
         long? LimitUpload, long? LimitDownload, long Enabled, string CreatedAt, string UpdatedAt,
-        string? DrillSchedule, string? DrillHost, long DrillFiles, long DrillMaxBytes, long? RequireDrillWithinDays, string? CheckReadData);
+        string? DrillSchedule, string? DrillHost, long DrillFiles, long DrillMaxBytes, long? RequireDrillWithinDays, string? CheckReadData,
+        string CopyTo, long RequireCopy);
 
     private const string Columns =
         "id, name, repository_id AS RepositoryId, hosts, labels, paths, excludes, tags, schedule, time_zone AS TimeZone, retention, " +
         "forget_schedule AS ForgetSchedule, check_schedule AS CheckSchedule, limit_upload AS LimitUpload, limit_download AS LimitDownload, " +
         "enabled, created_at AS CreatedAt, updated_at AS UpdatedAt, drill_schedule AS DrillSchedule, drill_host AS DrillHost, " +
         "drill_files AS DrillFiles, drill_max_bytes AS DrillMaxBytes, require_drill_within_days AS RequireDrillWithinDays, " +
-        "check_read_data AS CheckReadData";
+        "check_read_data AS CheckReadData, copy_to AS CopyTo, require_copy AS RequireCopy";
 
     public IReadOnlyList<Plan> List()
     {
@@ -41,11 +47,16 @@ internal sealed class PlanStore(Database database, TimeProvider time)
         return connection.Query<Row>($"SELECT {Columns} FROM plans ORDER BY name").Select(ToPlan).ToList();
     }
 
-    /// <summary>The plans that back up into <paramref name="repositoryId"/>, by name.</summary>
+    /// <summary>
+    /// The plans that back up into <paramref name="repositoryId"/> or copy their snapshots there, by name: their hosts
+    /// are the ones that can reach it (for maintenance, snapshot listings and browsing).
+    /// </summary>
     public IReadOnlyList<Plan> OfRepository(string repositoryId)
     {
         using var connection = database.Open();
-        return connection.Query<Row>($"SELECT {Columns} FROM plans WHERE repository_id = @repositoryId ORDER BY name", new { repositoryId })
+        return connection.Query<Row>(
+                $"SELECT {Columns} FROM plans WHERE repository_id = @repositoryId " +
+                "OR EXISTS (SELECT 1 FROM json_each(plans.copy_to) WHERE json_each.value = @repositoryId) ORDER BY name", new { repositoryId })
             .Select(ToPlan).ToList();
     }
 
@@ -68,10 +79,12 @@ internal sealed class PlanStore(Database database, TimeProvider time)
         connection.Execute("""
             INSERT INTO plans (id, name, repository_id, hosts, labels, paths, excludes, tags, schedule, time_zone, retention,
                                forget_schedule, check_schedule, limit_upload, limit_download, enabled, created_at, updated_at,
-                               drill_schedule, drill_host, drill_files, drill_max_bytes, require_drill_within_days, check_read_data)
+                               drill_schedule, drill_host, drill_files, drill_max_bytes, require_drill_within_days, check_read_data,
+                               copy_to, require_copy)
             VALUES (@Id, @Name, @RepositoryId, @Hosts, @Labels, @Paths, @Excludes, @Tags, @Schedule, @TimeZone, @Retention,
                     @ForgetSchedule, @CheckSchedule, @LimitUploadKiB, @LimitDownloadKiB, @Enabled, @now, @now,
-                    @DrillSchedule, @DrillHost, @DrillFiles, @DrillMaxBytes, @RequireDrillWithinDays, @CheckReadData)
+                    @DrillSchedule, @DrillHost, @DrillFiles, @DrillMaxBytes, @RequireDrillWithinDays, @CheckReadData,
+                    @CopyTo, @RequireCopy)
             ON CONFLICT (id) DO UPDATE SET name = excluded.name, repository_id = excluded.repository_id, hosts = excluded.hosts,
                 labels = excluded.labels, paths = excluded.paths, excludes = excluded.excludes, tags = excluded.tags,
                 schedule = excluded.schedule, time_zone = excluded.time_zone, retention = excluded.retention,
@@ -79,7 +92,8 @@ internal sealed class PlanStore(Database database, TimeProvider time)
                 limit_upload = excluded.limit_upload, limit_download = excluded.limit_download, enabled = excluded.enabled,
                 updated_at = excluded.updated_at, drill_schedule = excluded.drill_schedule, drill_host = excluded.drill_host,
                 drill_files = excluded.drill_files, drill_max_bytes = excluded.drill_max_bytes,
-                require_drill_within_days = excluded.require_drill_within_days, check_read_data = excluded.check_read_data
+                require_drill_within_days = excluded.require_drill_within_days, check_read_data = excluded.check_read_data,
+                copy_to = excluded.copy_to, require_copy = excluded.require_copy
             """,
             new
             {
@@ -89,7 +103,7 @@ internal sealed class PlanStore(Database database, TimeProvider time)
                 ForgetSchedule = plan.ForgetSchedule?.Expression, CheckSchedule = plan.CheckSchedule?.Expression,
                 plan.LimitUploadKiB, plan.LimitDownloadKiB, Enabled = plan.Enabled ? 1 : 0, now,
                 DrillSchedule = plan.DrillSchedule?.Expression, plan.DrillHost, plan.DrillFiles, plan.DrillMaxBytes,
-                plan.RequireDrillWithinDays, plan.CheckReadData,
+                plan.RequireDrillWithinDays, plan.CheckReadData, CopyTo = Write(plan.CopyTo), RequireCopy = plan.RequireCopy ? 1 : 0,
             });
         return Find(plan.Id)!;
     }
@@ -109,7 +123,7 @@ internal sealed class PlanStore(Database database, TimeProvider time)
         Schedule(r.Schedule, r.TimeZone), r.TimeZone, JsonSerializer.Deserialize(r.Retention, StoredJson.Default.Retention) ?? new Retention(),
         Schedule(r.ForgetSchedule, r.TimeZone), Schedule(r.CheckSchedule, r.TimeZone), (int?)r.LimitUpload, (int?)r.LimitDownload,
         r.Enabled != 0, r.CreatedAt, r.UpdatedAt, Schedule(r.DrillSchedule, r.TimeZone), r.DrillHost, (int)r.DrillFiles, r.DrillMaxBytes,
-        (int?)r.RequireDrillWithinDays, r.CheckReadData);
+        (int?)r.RequireDrillWithinDays, r.CheckReadData, Read(r.CopyTo), r.RequireCopy != 0);
 
     // Checked when it was written; one that no longer parses (its zone left the system's database) runs on demand only.
     private static CronSchedule? Schedule(string? expression, string timeZone) =>

@@ -19,6 +19,12 @@ internal enum Verdict
     Partial,
 
     /// <summary>
+    /// The plan requires its second copies and a copy target does not hold the newest successful snapshot yet (no copy
+    /// there succeeded since that backup).
+    /// </summary>
+    NoCopy,
+
+    /// <summary>
     /// The plan requires restore drills and none passed within its window (or the newest drill failed): the backups
     /// succeed, but nothing has shown lately that they come back.
     /// </summary>
@@ -41,13 +47,16 @@ internal sealed record PlanProtection(Plan Plan, JobRecord? Latest, string? Last
 
     public JobRecord? LastPassedDrill { get; init; }
 
+    /// <summary>Whether every copy target holds the newest successful snapshot (null: the plan has no copy targets, or no success yet).</summary>
+    public bool? CopiesCurrent { get; init; }
+
     /// <summary>When the verdict was taken (the drill window is counted back from it).</summary>
     public DateTimeOffset Now { get; init; } = DateTimeOffset.UtcNow;
 
     public Verdict Verdict => Overdue ? Verdict.Failing : Latest?.Status switch
     {
         null => Verdict.Pending,
-        JobStatuses.Succeeded => Unproven ? Verdict.Unproven : Verdict.Protected,
+        JobStatuses.Succeeded => Plan.RequireCopy && CopiesCurrent == false ? Verdict.NoCopy : Unproven ? Verdict.Unproven : Verdict.Protected,
         JobStatuses.Partial => Verdict.Partial,
         _ => Verdict.Failing,
     };
@@ -95,7 +104,24 @@ internal sealed record HostProtection(HostView Host, IReadOnlyList<PlanProtectio
         LastDrillJobId = p.LatestDrill?.Id,
         LastDrillPassedAt = p.LastPassedDrill?.FinishedAt,
         LastDrillSnapshotId = p.LastPassedDrill?.SnapshotId,
+        CopiesCurrent = p.CopiesCurrent,
     })]);
 
-    private static string Name(Verdict verdict) => verdict.ToString().ToLowerInvariant();
+    /// <summary>
+    /// Whether each of <paramref name="plan"/>'s copy targets got a successful copy that started after the host's newest
+    /// successful backup ended (so that snapshot was there to copy); null when there is nothing to say.
+    /// </summary>
+    public static bool? AreCopiesCurrent(Plan plan, string? lastSucceededAt, IReadOnlyDictionary<(string PlanId, string TargetId), LastCopy> copies)
+    {
+        if (plan.CopyTo.Count == 0 || lastSucceededAt is null)
+        {
+            return null;
+        }
+
+        var backedUp = DateTimeOffset.Parse(lastSucceededAt, CultureInfo.InvariantCulture);
+        return plan.CopyTo.All(target => copies.GetValueOrDefault((plan.Id, target))?.LastSucceededStartedAt is { } started
+            && DateTimeOffset.Parse(started, CultureInfo.InvariantCulture) >= backedUp);
+    }
+
+    private static string Name(Verdict verdict) => verdict == Verdict.NoCopy ? "no_copy" : verdict.ToString().ToLowerInvariant();
 }

@@ -15,6 +15,7 @@ internal sealed class ProtectionReport(AgentConnections connections, AgentPresen
         var pairs = live.SelectMany(a => enabled.Where(p => PlanDistributor.Targets(p, a)).Select(p => (Agent: a, Plan: p))).ToList();
         var last = jobs.LastBackups(pairs.Select(x => (x.Agent.Id, x.Plan.Id)));
         var now = time.GetUtcNow();
+        var copies = jobs.LastCopies(enabled.SelectMany(p => p.CopyTo.Select(t => (p.Id, t))));
         var byAgent = pairs.ToLookup(x => x.Agent.Id, x =>
         {
             var backup = last.GetValueOrDefault((x.Agent.Id, x.Plan.Id));
@@ -23,6 +24,7 @@ internal sealed class ProtectionReport(AgentConnections connections, AgentPresen
             {
                 LatestDrill = backup?.LatestDrill,
                 LastPassedDrill = backup?.LastPassedDrill,
+                CopiesCurrent = HostProtection.AreCopiesCurrent(x.Plan, backup?.LastSucceededAt, copies),
                 Now = now,
             };
         });

@@ -119,7 +119,7 @@ public sealed class AlertApiTests : IDisposable
         created.StatusCode.ShouldBe(HttpStatusCode.Created, saved.ToString());
         saved.GetProperty("hosts").EnumerateArray().Select(e => e.GetString()).ShouldBe([agentId]);
         saved.GetProperty("events").EnumerateArray().Select(e => e.GetString())
-            .ShouldBe(["backup_failed", "backup_partial", "backup_overdue", "host_offline", "check_failed", "prune_failed", "drill_failed", "unproven"]);
+            .ShouldBe(["backup_failed", "backup_partial", "backup_overdue", "host_offline", "check_failed", "prune_failed", "drill_failed", "unproven", "copy_failed"]);
         saved.GetProperty("offlineAfterMinutes").GetInt32().ShouldBe(15);
         saved.GetProperty("remindEveryMinutes").GetInt32().ShouldBe(0);
         saved.GetProperty("enabled").GetBoolean().ShouldBeTrue();

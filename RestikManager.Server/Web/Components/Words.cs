@@ -58,6 +58,7 @@ internal static class Words
         Protection.Verdict.Failing => "failing",
         Protection.Verdict.Partial => "partial",
         Protection.Verdict.Unproven => "unproven",
+        Protection.Verdict.NoCopy => "no second copy",
         Protection.Verdict.Pending => "no backup yet",
         _ => "protected",
     };
@@ -80,7 +81,8 @@ internal static class Words
         var drill = p.LastPassedDrill?.FinishedAt is { } proven ? $"; proven restorable {Utc(proven)}"
             : p.Plan.RequireDrillWithinDays is not null ? "; never proven restorable by a drill" : "";
         var failedDrill = p.LatestDrill is { Status: not JobStatuses.Succeeded } d ? $"; the newest drill {d.Status}" : "";
-        return $"{p.Plan.Name}: {latest}{lastGood}{(p.Overdue ? "; a scheduled run was missed" : "")}{drill}{failedDrill}";
+        var copies = p.CopiesCurrent switch { true => "; copies current", false => "; a copy target lacks the newest snapshot", _ => "" };
+        return $"{p.Plan.Name}: {latest}{lastGood}{(p.Overdue ? "; a scheduled run was missed" : "")}{drill}{failedDrill}{copies}";
     }
 
     /// <summary>What an error class means, for the operator.</summary>

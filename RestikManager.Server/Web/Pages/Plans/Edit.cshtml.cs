@@ -18,7 +18,7 @@ namespace RestikManager.Server.Web.Pages.Plans;
 [Authorize(Policy = Roles.CanView)]
 internal sealed class EditModel(
     PlanStore plans, PlanCommands commands, RepositoryStore repositories, AgentStore agents, PlanDistributor distributor,
-    ManualJobs manual, PlanDrills drills, TimeProvider time) : PageModel
+    ManualJobs manual, PlanDrills drills, PlanCopies copies, TimeProvider time) : PageModel
 {
     public const string New = "new";
 
@@ -89,35 +89,25 @@ internal sealed class EditModel(
 
     /// <summary>Backs the plan up now on all its online hosts, or on <paramref name="host"/>; then shows the job(s).</summary>
     [Requires(Roles.CanOperate)]
-    public IActionResult OnPostRun(string id, string? host)
-    {
-        if (!Load(id) || Existing is null)
-        {
-            return NotFound();
-        }
-
-        var (jobs, refusal) = manual.RunPlan(Existing, string.IsNullOrEmpty(host) ? null : host, User.Actor());
-        if (refusal is not null)
-        {
-            RunRefusal = refusal.Message;
-            Form = PlanForm.From(Existing);
-            Response.StatusCode = refusal.Status;
-            return Page();
-        }
-
-        return Redirect(jobs.Count == 1 ? $"/jobs/{jobs[0].Id}" : $"/jobs?plan={id}");
-    }
+    public IActionResult OnPostRun(string id, string? host) =>
+        StartJobs(id, plan => manual.RunPlan(plan, string.IsNullOrEmpty(host) ? null : host, User.Actor()));
 
     /// <summary>Runs the plan's restore drill now; then shows the drill job(s).</summary>
     [Requires(Roles.CanOperate)]
-    public IActionResult OnPostDrill(string id)
+    public IActionResult OnPostDrill(string id) => StartJobs(id, plan => drills.Run(plan, User.Actor()));
+
+    /// <summary>Copies the plan's snapshots to its copy targets now; then shows the copy job(s).</summary>
+    [Requires(Roles.CanOperate)]
+    public IActionResult OnPostCopy(string id) => StartJobs(id, plan => copies.Run(plan, User.Actor()));
+
+    private IActionResult StartJobs(string id, Func<Plan, (IReadOnlyList<JobRecord> Jobs, Refusal? Refusal)> start)
     {
         if (!Load(id) || Existing is null)
         {
             return NotFound();
         }
 
-        var (jobs, refusal) = drills.Run(Existing, User.Actor());
+        var (jobs, refusal) = start(Existing);
         if (refusal is not null)
         {
             RunRefusal = refusal.Message;

@@ -60,6 +60,10 @@ internal sealed class PlanForm
 
     public string? RequireDrillWithinDays { get; set; }
 
+    public List<string> CopyTo { get; set; } = [];
+
+    public bool RequireCopy { get; set; }
+
     private const long Mebi = 1024 * 1024;
 
     public string? LimitUploadKiB { get; set; }
@@ -79,7 +83,7 @@ internal sealed class PlanForm
         LimitUploadKiB = Text(plan.LimitUploadKiB), LimitDownloadKiB = Text(plan.LimitDownloadKiB), Enabled = plan.Enabled,
         CheckReadData = plan.CheckReadData, DrillSchedule = plan.DrillSchedule?.Expression, DrillHost = plan.DrillHost,
         DrillFiles = Text(plan.DrillFiles), DrillMaxMiB = (plan.DrillMaxBytes / (double)Mebi).ToString("0.###", CultureInfo.InvariantCulture),
-        RequireDrillWithinDays = Text(plan.RequireDrillWithinDays),
+        RequireDrillWithinDays = Text(plan.RequireDrillWithinDays), CopyTo = [.. plan.CopyTo], RequireCopy = plan.RequireCopy,
     };
 
     /// <summary>The request this form makes, or the field whose text is not a number.</summary>
@@ -126,7 +130,7 @@ internal sealed class PlanForm
             FormValues.Blank(Schedule), FormValues.Blank(TimeZone), retention, FormValues.Blank(ForgetSchedule), FormValues.Blank(CheckSchedule),
             numbers["limitUploadKiB"], numbers["limitDownloadKiB"], Enabled,
             FormValues.Blank(DrillSchedule), FormValues.Blank(DrillHost), numbers["drillFiles"], drillMaxBytes, numbers["requireDrillWithinDays"],
-            FormValues.Blank(CheckReadData)), null);
+            FormValues.Blank(CheckReadData), CopyTo, RequireCopy), null);
     }
 
     private static List<string> Lines(string? text) =>

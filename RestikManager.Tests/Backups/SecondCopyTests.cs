@@ -1,0 +1,134 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using RestikManager.Tests.Infrastructure;
+
+namespace RestikManager.Tests.Backups;
+
+/// <summary>
+/// Second copies with the published server, a real agent and real restic: a plan's snapshot reaches its copy target
+/// after the backup (listed there with the same tree), a second copy copies nothing new, a wrong password on the target
+/// fails the copy with <c>wrong_password</c> and writes nothing, and the verdict goes <c>no_copy</c> → <c>protected</c>
+/// as the copy lands. Bad copy targets are a 400 naming the field.
+/// </summary>
+[Collection(PublishedTreeGroup.Backups)]
+[Trait("Category", PublishedTreeGroup.Category)]
+public sealed class SecondCopyTests(PublishedTree tree)
+{
+    private const string OffsitePassword = "offsite-password-31337";
+
+    [Fact]
+    public async Task EachBackupIsCopiedToTheTargetOnceAndTheVerdictWaitsForTheCopy()
+    {
+        await using var backups = await BackupStack.StartAsync(tree, ["web1"]);
+        var admin = backups.Admin;
+        var offsitePath = backups.Stack.Root.Of("offsite");
+        using (var created = await admin.PostAsJsonAsync("/api/v1/repositories",
+                   new { name = "offsite", url = offsitePath, password = OffsitePassword, init = true, initHost = "web1" }))
+        {
+            var body = await created.JsonAsync();
+            created.StatusCode.ShouldBe(HttpStatusCode.Created, body.ToString());
+            (await BackupApi.WaitForJobAsync(admin, body.Str("initJob"), TimeSpan.FromSeconds(90))).Str("status").ShouldBe("succeeded");
+        }
+
+        var offsite = (await ArrayAsync(admin, "/api/v1/repositories")).Single(r => r.Str("name") == "offsite").Str("id");
+
+        // Bad targets first: the plan's own repository, one that does not exist, and a required copy with no target.
+        foreach (var (extra, field) in new (Dictionary<string, object?>, string)[]
+        {
+            (new() { ["copyTo"] = new[] { backups.RepositoryId } }, "copyTo"),
+            (new() { ["copyTo"] = new[] { "no-such-repository" } }, "copyTo"),
+            (new() { ["requireCopy"] = true }, "requireCopy"),
+        })
+        {
+            using var refused = await admin.PostAsJsonAsync("/api/v1/plans", PlanBody(backups, "refused", extra));
+            refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+            (await refused.JsonAsync()).GetProperty("error").Str("field").ShouldBe(field);
+        }
+
+        (await ArrayAsync(admin, "/api/v1/plans")).ShouldBeEmpty("a refused plan is not saved");
+
+        // The target's password is wrong: the copy after the backup fails as wrong_password, and nothing is written there.
+        await SetPasswordAsync(admin, offsite, "not-the-offsite-password");
+        var plan = await BackupApi.CreatePlanAsync(admin, PlanBody(backups, "web1 files", new() { ["copyTo"] = new[] { offsite }, ["requireCopy"] = true }));
+        var backup = await backups.BackupAsync(plan, "web1");
+        backup.Str("status").ShouldBe("succeeded", backup.ToString());
+        var failed = (await BackupApi.WaitForJobsAsync(admin, $"&plan={plan}", jobs => jobs.Any(j => j.Str("kind") == "copy" && j.Str("status") is "failed" or "succeeded"),
+            TimeSpan.FromSeconds(90), "the copy after the backup")).First(j => j.Str("kind") == "copy");
+        failed.Str("status").ShouldBe("failed", failed.ToString());
+        failed.Str("errorClass").ShouldBe("wrong_password");
+        failed.Str("repositoryId").ShouldBe(offsite);
+        failed.Str("copyFromRepositoryId").ShouldBe(backups.RepositoryId);
+        (await SnapshotsInAsync(offsitePath, OffsitePassword)).ShouldBeEmpty("a failed copy writes nothing");
+        (await PlanVerdictAsync(admin)).Str("verdict").ShouldBe("no_copy");
+
+        // With the right password the copy lands: the same tree in the target, and the verdict is protected.
+        await SetPasswordAsync(admin, offsite, OffsitePassword);
+        var copy = await CopyAsync(admin, plan);
+        copy.Str("status").ShouldBe("succeeded", copy.ToString());
+        copy.GetProperty("copy").GetProperty("copied").GetInt32().ShouldBe(1);
+        var copied = (await SnapshotsInAsync(offsitePath, OffsitePassword)).Single();
+        var source = (await SnapshotsInAsync(backups.RepositoryPath, BackupApi.RepoPassword)).Single();
+        copied.Str("original").ShouldBe(backup.Str("snapshotId"));
+        copied.Str("tree").ShouldBe(source.Str("tree"), "the copy holds the same tree");
+        var verdict = await PlanVerdictAsync(admin);
+        verdict.Str("verdict").ShouldBe("protected", verdict.ToString());
+        verdict.GetProperty("copiesCurrent").GetBoolean().ShouldBeTrue();
+
+        // Again: nothing new to copy.
+        var again = await CopyAsync(admin, plan);
+        again.Str("status").ShouldBe("succeeded", again.ToString());
+        (again.GetProperty("copy").GetProperty("copied").GetInt32(), again.GetProperty("copy").GetProperty("alreadyThere").GetInt32()).ShouldBe((0, 1));
+        (await SnapshotsInAsync(offsitePath, OffsitePassword)).Length.ShouldBe(1);
+
+        // The target is in use: it cannot be deleted while the plan copies to it.
+        using var delete = await admin.DeleteAsync($"/api/v1/repositories/{offsite}");
+        delete.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+
+        // The target's password never reaches the API, the logs or an agent's command line (it is in restic's environment only).
+        backups.Stack.AllOutput.ShouldNotContain(OffsitePassword);
+    }
+
+    private static async Task<JsonElement[]> ArrayAsync(HttpClient admin, string url) =>
+        [.. JsonDocument.Parse(await admin.GetStringAsync(url)).RootElement.EnumerateArray().Select(e => e.Clone())];
+
+    private static Dictionary<string, object?> PlanBody(BackupStack backups, string name, Dictionary<string, object?> extra)
+    {
+        var plan = new Dictionary<string, object?>
+        {
+            ["name"] = name, ["repositoryId"] = backups.RepositoryId, ["hosts"] = new[] { "web1" }, ["paths"] = new[] { backups.Source("web1") },
+        };
+        foreach (var (key, value) in extra)
+        {
+            plan[key] = value;
+        }
+
+        return plan;
+    }
+
+    private static async Task SetPasswordAsync(HttpClient admin, string repository, string password)
+    {
+        var current = JsonDocument.Parse(await admin.GetStringAsync($"/api/v1/repositories/{repository}")).RootElement;
+        using var response = await admin.PutAsJsonAsync($"/api/v1/repositories/{repository}", new { name = current.Str("name"), url = current.Str("url"), password });
+        response.IsSuccessStatusCode.ShouldBeTrue(await response.Content.ReadAsStringAsync());
+    }
+
+    private static async Task<JsonElement> CopyAsync(HttpClient admin, string plan)
+    {
+        using var response = await admin.PostAsync($"/api/v1/plans/{plan}/copy", null);
+        var body = await response.JsonAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, body.ToString());
+        return await BackupApi.WaitForJobAsync(admin, body[0].Str("id"), TimeSpan.FromSeconds(90));
+    }
+
+    private static async Task<JsonElement> PlanVerdictAsync(HttpClient admin) =>
+        (await Api.HostsAsync(admin)).Single(h => h.Str("hostname") == "web1").GetProperty("protection").GetProperty("plans")[0];
+
+    private static async Task<JsonElement[]> SnapshotsInAsync(string repository, string password)
+    {
+        var (code, output) = await ChildProcess.RunAsync("restic", ["snapshots", "--json", "--no-cache"],
+            new Dictionary<string, string?> { ["RESTIC_REPOSITORY"] = repository, ["RESTIC_PASSWORD"] = password });
+        code.ShouldBe(0, output);
+        return [.. JsonDocument.Parse(output[output.IndexOf('[')..]).RootElement.EnumerateArray().Select(e => e.Clone())];
+    }
+}
