@@ -38,10 +38,35 @@ internal sealed class QueryRunner(ResticRunner restic, SnapshotIndexer indexes)
         {
             await ListAsync(query, reply, cancellationToken);
         }
+        else if (query.Kind == QueryKinds.Stats)
+        {
+            await StatsAsync(query, reply, cancellationToken);
+        }
         else
         {
             reply(new QueryReply(query.QueryId, true, ErrorClass: JobErrors.Failed, Error: $"unknown query '{query.Kind}'"));
         }
+    }
+
+    private async Task StatsAsync(Query query, Action<QueryReply> reply, CancellationToken cancellationToken)
+    {
+        ResticLine? raw = null, restored = null;
+        var rawStep = await restic.RunAsync(ResticArguments.Stats("raw-data"), query.Repository, line => raw ??= line.TotalSize is null ? null : line, cancellationToken);
+        if (rawStep.ExitCode != 0 || raw is null)
+        {
+            reply(Failure(query, rawStep));
+            return;
+        }
+
+        var sizeStep = await restic.RunAsync(ResticArguments.Stats("restore-size"), query.Repository, line => restored ??= line.TotalSize is null ? null : line, cancellationToken);
+        if (sizeStep.ExitCode != 0 || restored is null)
+        {
+            reply(Failure(query, sizeStep));
+            return;
+        }
+
+        reply(new QueryReply(query.QueryId, true, Stats: new RepositoryStats(
+            (long)restored.TotalSize!.Value, (long)raw.TotalSize!.Value, raw.CompressionRatio, (int)(raw.SnapshotsCount ?? restored.SnapshotsCount ?? 0))));
     }
 
     private async Task SnapshotsAsync(Query query, Action<QueryReply> reply, CancellationToken cancellationToken)

@@ -104,6 +104,9 @@ internal static class ResticArguments
         return args;
     }
 
+    /// <summary>restic stats in one of its modes (<c>raw-data</c>, <c>restore-size</c>), as one JSON document.</summary>
+    public static List<string> Stats(string mode) => ["stats", "--json", "--mode", mode];
+
     public static List<string> Snapshots(string? id = null) => id is null ? ["snapshots", "--json"] : ["snapshots", "--json", id];
 
     public static List<string> Ls(string snapshotId, string path) => ["ls", "--json", snapshotId, path];

@@ -54,6 +54,12 @@ internal sealed record ResticLine
     public DateTimeOffset? Mtime { get; init; }
     public string? Permissions { get; init; }
 
+    // stats (one document)
+    public ulong? TotalSize { get; init; }
+    public ulong? TotalUncompressedSize { get; init; }
+    public double? CompressionRatio { get; init; }
+    public ulong? SnapshotsCount { get; init; }
+
     // 0.18+ exit_error
     public string? Message { get; init; }
     public int? Code { get; init; }

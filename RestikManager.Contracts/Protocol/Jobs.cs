@@ -150,6 +150,13 @@ public sealed record BackupSummary(
 /// <summary>What a drill checked: the snapshot, the files and bytes restored, and each file that did not come back intact.</summary>
 public sealed record DrillSummary(string SnapshotId, int Files, long Bytes, IReadOnlyList<DrillMismatch> Mismatches);
 
+/// <summary>
+/// A repository's size as restic reports it: <see cref="TotalSize"/>, what all its snapshots hold when restored
+/// (<c>stats --mode restore-size</c>); <see cref="RawSize"/>, what the repository stores after deduplication and
+/// compression (<c>--mode raw-data</c>); restic's compression ratio where the repository format has one (v2).
+/// </summary>
+public sealed record RepositoryStats(long TotalSize, long RawSize, double? CompressionRatio, int SnapshotCount);
+
 /// <summary>What a copy did: snapshots it copied, and snapshots the target held already.</summary>
 public sealed record CopySummary(int Copied, int AlreadyThere);
 
@@ -185,4 +192,7 @@ public static class QueryKinds
 {
     public const string Snapshots = "snapshots";
     public const string Ls = "ls";
+
+    /// <summary>The repository's size: <c>restic stats --mode raw-data</c> and <c>--mode restore-size</c>.</summary>
+    public const string Stats = "stats";
 }

@@ -65,6 +65,7 @@ public static class MessageRules
         : q.Snapshots is not null && !q.Snapshots.All(IsSnapshot) ? "bad snapshot in the answer"
         : q.Entries is not null && !q.Entries.All(IsEntry) ? "bad entry in the answer"
         : q.ErrorClass is { Length: > 64 } ? "error class too long"
+        : q.Stats is { TotalSize: < 0 } or { RawSize: < 0 } or { SnapshotCount: < 0 } or { CompressionRatio: < 0 } ? "bad repository stats"
         : null;
 
     private static bool IsSnapshot(SnapshotInfo? s) =>

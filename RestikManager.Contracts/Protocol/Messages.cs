@@ -73,7 +73,7 @@ public sealed record ActiveJobs(IReadOnlyList<string> JobIds) : AgentMessage;
 /// </summary>
 public sealed record QueryReply(
     string QueryId, bool Done, IReadOnlyList<SnapshotInfo>? Snapshots = null, IReadOnlyList<TreeEntry>? Entries = null,
-    bool More = false, string? ErrorClass = null, string? Error = null) : AgentMessage;
+    bool More = false, string? ErrorClass = null, string? Error = null, RepositoryStats? Stats = null) : AgentMessage;
 
 /// <summary>A message from server to agent; <c>type</c> says which.</summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]

@@ -17,6 +17,7 @@ using RestikManager.Server.Protection;
 using RestikManager.Server.Repositories;
 using RestikManager.Server.Secrets;
 using RestikManager.Server.Snapshots;
+using RestikManager.Server.Stats;
 using RestikManager.Server.Updates;
 using RestikManager.Server.Web;
 using RestikManager.Server.Web.Live;
@@ -51,6 +52,7 @@ internal static class ServerHost
         builder.AddPlans();
         builder.AddJobs();
         builder.AddSnapshots();
+        builder.AddStats();
         builder.AddAlerts();
         builder.AddDistribution(settings);
         builder.AddUpdates();
@@ -75,6 +77,7 @@ internal static class ServerHost
         app.MapPlansApi();
         app.MapJobsApi();
         app.MapSnapshotsApi();
+        app.MapStatsApi();
         app.MapAlertsApi();
         app.MapUpdatesApi();
         app.MapProtectionApi();

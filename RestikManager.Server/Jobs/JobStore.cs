@@ -93,8 +93,8 @@ internal sealed class JobStore(Database database, TimeProvider time, DomainEvent
         return connection.QuerySingleOrDefault<JobRecord>($"SELECT {Columns} FROM jobs WHERE id = @id", new { id });
     }
 
-    public IReadOnlyList<JobRecord> List(string? planId, string? agentId, string? repositoryId, string? status, int limit) =>
-        List(new JobFilter(planId, agentId, repositoryId, status), 0, limit);
+    public IReadOnlyList<JobRecord> List(string? planId, string? agentId, string? repositoryId, string? status, int limit, string? kind = null) =>
+        List(new JobFilter(planId, agentId, repositoryId, status, kind), 0, limit);
 
     /// <summary>Jobs matching <paramref name="filter"/>, newest first, <paramref name="limit"/> from <paramref name="offset"/>.</summary>
     public IReadOnlyList<JobRecord> List(JobFilter filter, int offset, int limit)

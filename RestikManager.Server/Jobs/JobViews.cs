@@ -36,8 +36,8 @@ internal sealed class JobViews(JobStore jobs, DomainEvents events)
 
     public JobView? Find(string id) => jobs.Find(id) is { } job ? View(job) : null;
 
-    public IReadOnlyList<JobView> List(string? planId, string? agentId, string? repositoryId, string? status, int limit) =>
-        [.. jobs.List(planId, agentId, repositoryId, status, limit).Select(View)];
+    public IReadOnlyList<JobView> List(string? planId, string? agentId, string? repositoryId, string? status, int limit, string? kind = null) =>
+        [.. jobs.List(planId, agentId, repositoryId, status, limit, kind).Select(View)];
 
     public JobView View(JobRecord job)
     {

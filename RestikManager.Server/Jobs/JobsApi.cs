@@ -25,14 +25,19 @@ internal static class JobsApi
     }
 
     private static Results<Ok<IReadOnlyList<JobView>>, JsonHttpResult<ErrorEnvelope>> List(
-        string? plan, string? host, string? repository, string? status, int? limit, JobViews views)
+        string? plan, string? host, string? repository, string? status, string? kind, int? limit, JobViews views)
     {
         if (limit is < 1 or > 1000)
         {
             return ApiErrors.Create(StatusCodes.Status400BadRequest, "invalid_request", "limit is 1 to 1000.", "limit");
         }
 
-        return TypedResults.Ok(views.List(plan, host, repository, status, limit ?? 100));
+        if (kind is not null && !JobKinds.All.Contains(kind))
+        {
+            return ApiErrors.Create(StatusCodes.Status400BadRequest, "invalid_request", $"kind is one of {string.Join(", ", JobKinds.All)}.", "kind");
+        }
+
+        return TypedResults.Ok(views.List(plan, host, repository, status, limit ?? 100, kind));
     }
 
     private static Results<Accepted<JobView>, JsonHttpResult<ErrorEnvelope>> Start(

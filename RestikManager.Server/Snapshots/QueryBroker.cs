@@ -5,7 +5,11 @@ using RestikManager.Server.Agents;
 namespace RestikManager.Server.Snapshots;
 
 /// <summary>The collected answer to a query: its parts joined, or the error the agent reported.</summary>
-internal sealed record QueryAnswer(List<SnapshotInfo> Snapshots, List<TreeEntry> Entries, bool More, string? ErrorClass, string? Error);
+internal sealed record QueryAnswer(List<SnapshotInfo> Snapshots, List<TreeEntry> Entries, bool More, string? ErrorClass, string? Error)
+{
+    /// <summary>The answer to a <c>stats</c> query.</summary>
+    public RepositoryStats? Stats { get; init; }
+}
 
 /// <summary>
 /// Asks an agent a read-only question and waits for the answer's parts. Only the agent that was asked can answer;
@@ -21,6 +25,7 @@ internal sealed class QueryBroker(AgentConnections connections) : IAgentEvents
         public int MaxItems { get; } = maxItems;
         public List<SnapshotInfo> Snapshots { get; } = [];
         public List<TreeEntry> Entries { get; } = [];
+        public RepositoryStats? Stats { get; set; }
         public TaskCompletionSource<QueryAnswer> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
@@ -72,13 +77,14 @@ internal sealed class QueryBroker(AgentConnections connections) : IAgentEvents
         {
             pending.Snapshots.AddRange(reply.Snapshots ?? []);
             pending.Entries.AddRange(reply.Entries ?? []);
+            pending.Stats ??= reply.Stats;
             if (pending.Snapshots.Count + pending.Entries.Count > pending.MaxItems)
             {
                 pending.Done.TrySetResult(new QueryAnswer([], [], false, "too_large", "the host's answer was larger than asked for"));
             }
             else if (reply.Done)
             {
-                pending.Done.TrySetResult(new QueryAnswer(pending.Snapshots, pending.Entries, reply.More, reply.ErrorClass, reply.Error));
+                pending.Done.TrySetResult(new QueryAnswer(pending.Snapshots, pending.Entries, reply.More, reply.ErrorClass, reply.Error) { Stats = pending.Stats });
             }
         }
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using RestikManager.Contracts.Protocol;
 using RestikManager.Contracts.Schedules;
 using RestikManager.Server.Accounts;
 using RestikManager.Server.Agents;
@@ -25,6 +26,9 @@ internal sealed class HostModel(
 
     public IReadOnlyList<JobRowModel> Jobs { get; private set; } = [];
 
+    /// <summary>Each plan's last successful backups on this host.</summary>
+    public IReadOnlyList<ChartModel> Charts { get; private set; } = [];
+
     public string? Refusal { get; private set; }
 
     public IActionResult OnGet(string id)
@@ -42,6 +46,9 @@ internal sealed class HostModel(
             p.Enabled && p.Schedule?.NextAfter(now) is { } next
                 ? next.ToUniversalTime().ToString("O") : null))];
         Jobs = [.. jobs.List(new JobFilter(AgentId: agent.Id), 0, RecentJobs).Select(views.View).Select(names.Row)];
+        Charts = [.. Plans.Select(p => ChartModel.Backups($"backups-{p.Plan.Id}", $"Last backups of plan {p.Plan.Name}",
+            $"/api/v1/jobs?plan={p.Plan.Id}&host={agent.Id}&kind=backup&status=succeeded&limit={ChartModel.BackupsShown}",
+            views.List(p.Plan.Id, agent.Id, null, JobStatuses.Succeeded, ChartModel.BackupsShown, JobKinds.Backup)))];
         return Page();
     }
 

@@ -18,7 +18,8 @@ namespace RestikManager.Server.Web.Pages.Repositories;
 /// </summary>
 [Authorize(Policy = Roles.CanView)]
 internal sealed class EditModel(
-    RepositoryStore store, RepositoryCommands commands, PlanStore plans, AgentStore agents, AgentConnections connections, ManualJobs manual)
+    RepositoryStore store, RepositoryCommands commands, PlanStore plans, AgentStore agents, AgentConnections connections, ManualJobs manual,
+    Stats.StatsStore stats, JobViews views)
     : PageModel
 {
     public const string New = "new";
@@ -47,6 +48,9 @@ internal sealed class EditModel(
     public IReadOnlyList<Plan> Plans { get; private set; } = [];
 
     public IReadOnlyList<AgentRecord> OnlineHosts { get; private set; } = [];
+
+    /// <summary>The repository's size over time, and each plan's last backups into it (existing repositories).</summary>
+    public IReadOnlyList<ChartModel> Charts { get; private set; } = [];
 
     public Refusal? Refusal { get; private set; }
 
@@ -174,6 +178,13 @@ internal sealed class EditModel(
         }
 
         Plans = Existing is null ? [] : plans.OfRepository(id);
+        Charts = Existing is null ? [] :
+        [
+            ChartModel.Size(id, Stats.StatsApi.View(stats.History(id))),
+            .. Plans.Where(p => p.RepositoryId == id).Select(p => ChartModel.Backups($"backups-{p.Id}", $"Last backups of plan {p.Name}",
+                $"/api/v1/jobs?plan={p.Id}&kind=backup&status=succeeded&limit={ChartModel.BackupsShown}",
+                views.List(p.Id, null, null, JobStatuses.Succeeded, ChartModel.BackupsShown, JobKinds.Backup))),
+        ];
         OnlineHosts = [.. agents.List().Where(a => a.RevokedAt is null && connections.IsOnline(a.Id)).OrderBy(a => a.Hostname, StringComparer.OrdinalIgnoreCase)];
         return true;
     }
