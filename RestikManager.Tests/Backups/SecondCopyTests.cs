@@ -20,7 +20,9 @@ public sealed class SecondCopyTests(PublishedTree tree)
     [Fact]
     public async Task EachBackupIsCopiedToTheTargetOnceAndTheVerdictWaitsForTheCopy()
     {
-        await using var backups = await BackupStack.StartAsync(tree, ["web1"]);
+        // Every change is followed by a size reading (the default is at most one an hour per repository).
+        await using var backups = await BackupStack.StartAsync(tree, ["web1"], repositoryUrl: null, init: true, agentOptions: [],
+            serverEnv: new Dictionary<string, string?> { ["Stats__Every"] = "00:00:00" });
         var admin = backups.Admin;
         var offsitePath = backups.Stack.Root.Of("offsite");
         using (var created = await admin.PostAsJsonAsync("/api/v1/repositories",
@@ -62,6 +64,12 @@ public sealed class SecondCopyTests(PublishedTree tree)
         (await SnapshotsInAsync(offsitePath, OffsitePassword)).ShouldBeEmpty("a failed copy writes nothing");
         (await PlanVerdictAsync(admin)).Str("verdict").ShouldBe("no_copy");
 
+        // The backup was followed by a reading of the repository's size (restic stats through the agent).
+        var stats = await StatsAsync(admin, backups.RepositoryId, s => s.ValueKind != JsonValueKind.Null && s.GetInt32() == 1);
+        stats.GetProperty("totalSize").GetInt64().ShouldBeGreaterThan(0);
+        stats.GetProperty("rawSize").GetInt64().ShouldBeGreaterThan(0);
+        stats.GetProperty("history").GetArrayLength().ShouldBeGreaterThanOrEqualTo(1);
+
         // With the right password the copy lands: the same tree in the target, and the verdict is protected.
         await SetPasswordAsync(admin, offsite, OffsitePassword);
         var copy = await CopyAsync(admin, plan);
@@ -80,6 +88,8 @@ public sealed class SecondCopyTests(PublishedTree tree)
         again.Str("status").ShouldBe("succeeded", again.ToString());
         (again.GetProperty("copy").GetProperty("copied").GetInt32(), again.GetProperty("copy").GetProperty("alreadyThere").GetInt32()).ShouldBe((0, 1));
         (await SnapshotsInAsync(offsitePath, OffsitePassword)).Length.ShouldBe(1);
+        (await StatsAsync(admin, offsite, s => s.ValueKind != JsonValueKind.Null && s.GetInt32() == 1)).GetProperty("totalSize").GetInt64()
+            .ShouldBe(stats.GetProperty("totalSize").GetInt64(), "the copy restores to the same size");
 
         // The target is in use: it cannot be deleted while the plan copies to it.
         using var delete = await admin.DeleteAsync($"/api/v1/repositories/{offsite}");
@@ -119,6 +129,17 @@ public sealed class SecondCopyTests(PublishedTree tree)
         var body = await response.JsonAsync();
         response.StatusCode.ShouldBe(HttpStatusCode.Accepted, body.ToString());
         return await BackupApi.WaitForJobAsync(admin, body[0].Str("id"), TimeSpan.FromSeconds(90));
+    }
+
+    private static async Task<JsonElement> StatsAsync(HttpClient admin, string repository, Func<JsonElement, bool> snapshotCount)
+    {
+        JsonElement stats = default;
+        await Eventually.TrueAsync(() =>
+        {
+            stats = JsonDocument.Parse(admin.GetStringAsync($"/api/v1/repositories/{repository}/stats").Result).RootElement.Clone();
+            return snapshotCount(stats.GetProperty("snapshotCount"));
+        }, TimeSpan.FromSeconds(60), $"a size reading of repository {repository}", () => stats.ToString());
+        return stats;
     }
 
     private static async Task<JsonElement> PlanVerdictAsync(HttpClient admin) =>

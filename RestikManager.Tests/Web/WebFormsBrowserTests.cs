@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using RestikManager.Contracts.Protocol;
 using RestikManager.Tests.Infrastructure;
 
 namespace RestikManager.Tests.Web;
@@ -35,6 +36,50 @@ public sealed class WebFormsBrowserTests(WebUiWorld world) : IClassFixture<WebUi
         await Assertions.Expect(page).ToHaveURLAsync($"{world.Url}/signin");
         await page.GotoAsync($"{world.Url}/");
         page.Url.ShouldStartWith($"{world.Url}/signin", customMessage: "signed out means the pages ask again");
+    }
+
+    [Fact]
+    public async Task TheRepositoryAndHostPagesChartTheNumbersTheApiGivesWithoutACspViolation()
+    {
+        // Readings and backups as the server records them (the agent's side is tested with real restic elsewhere).
+        var services = world.Server.Services;
+        var store = services.GetRequiredService<RestikManager.Server.Stats.StatsStore>();
+        store.Add(world.RepositoryId, new RepositoryStats(3_000_000, 1_200_000, null, 2), keep: 100);
+        await Task.Delay(20);
+        store.Add(world.RepositoryId, new RepositoryStats(5_000_000, 1_900_000, null, 3), keep: 100);
+        var web1 = (await Api.HostsAsync(world.Admin)).Single(h => h.Str("hostname") == "web1").Str("id");
+        var jobs = services.GetRequiredService<RestikManager.Server.Jobs.JobStore>();
+        var at = DateTimeOffset.UtcNow.AddHours(-3);
+        for (var i = 0; i < 3; i++)
+        {
+            var started = at.AddHours(i);
+            jobs.RecordResult(web1, new JobResult($"chartjob{i}0000000000000000000000000", "backup", world.RepositoryId, "schedule", world.PlanId,
+                "succeeded", started, started.AddSeconds(10 + i), 0, Backup: new BackupSummary(
+                    FilesNew: 5 + i, FilesChanged: i, 0, 0, 0, 0, DataAdded: 1000 * (i + 1), 10, 10_000, 10 + i, 0)));
+        }
+
+        var (context, page, console) = await world.SignInAsync();
+        await using var _ = context;
+        await page.GotoAsync($"{world.Url}/repositories/{world.RepositoryId}");
+        await Assertions.Expect(page.Locator($"#size-{world.RepositoryId} canvas")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator($"#backups-{world.PlanId} canvas")).ToBeVisibleAsync();
+
+        // The table under each chart says what the API says.
+        var stats = await (await world.Admin.GetAsync($"/api/v1/repositories/{world.RepositoryId}/stats")).JsonAsync();
+        (stats.GetProperty("totalSize").GetInt64(), stats.GetProperty("rawSize").GetInt64(), stats.GetProperty("snapshotCount").GetInt32())
+            .ShouldBe((5_000_000, 1_900_000, 3));
+        var sizes = await page.Locator($"#size-{world.RepositoryId} td[data-bytes]").EvaluateAllAsync<long[]>("cells => cells.map(c => Number(c.dataset.bytes))");
+        sizes.ShouldBe(stats.GetProperty("history").EnumerateArray().SelectMany(p => new[] { p.GetProperty("totalSize").GetInt64(), p.GetProperty("rawSize").GetInt64() }).ToArray());
+        var api = await BackupApi.JobsAsync(world.Admin, $"&plan={world.PlanId}&kind=backup&status=succeeded");
+        var added = await page.Locator($"#backups-{world.PlanId} td[data-bytes]").EvaluateAllAsync<long[]>("cells => cells.map(c => Number(c.dataset.bytes))");
+        added.ShouldBe(api.Select(j => j.GetProperty("backup").GetProperty("dataAdded").GetInt64()).ToArray());
+        added.ShouldBe([3000L, 2000L, 1000L]);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshots.Path("repository-charts.png"), FullPage = true });
+
+        await page.GotoAsync($"{world.Url}/hosts/{web1}");
+        await Assertions.Expect(page.Locator($"#backups-{world.PlanId} canvas")).ToBeVisibleAsync();
+        console.ShouldNotContain(m => m.Contains("Content Security Policy", StringComparison.Ordinal) || m.Contains("Refused", StringComparison.Ordinal),
+            string.Join('\n', console));
     }
 
     [Fact]
@@ -167,7 +212,7 @@ public sealed class WebFormsBrowserTests(WebUiWorld world) : IClassFixture<WebUi
         (await page.Locator("main button, main a.button").CountAsync()).ShouldBe(0, "no New plan, no Run now");
         await page.GotoAsync($"{world.Url}/plans/{world.PlanId}");
         (await page.Locator("main button").CountAsync()).ShouldBe(0, "no Save, Run now or Delete");
-        (await page.Locator("#plan-form fieldset[disabled]").CountAsync()).ShouldBe(5);
+        (await page.Locator("#plan-form fieldset[disabled]").CountAsync()).ShouldBe(7, "every fieldset of the form, drills and copies too");
         await page.GotoAsync($"{world.Url}/repositories/{world.RepositoryId}");
         (await page.Locator("main button").CountAsync()).ShouldBe(0);
 
@@ -193,7 +238,7 @@ public sealed class WebFormsBrowserTests(WebUiWorld world) : IClassFixture<WebUi
         var (operatorContext, operatorPage, _) = await world.SignInAsync("olivia");
         await using var ___ = operatorContext;
         await operatorPage.GotoAsync($"{world.Url}/plans/{world.PlanId}");
-        (await operatorPage.Locator("main button").AllInnerTextsAsync()).ShouldBe(["Run now"]);
+        (await operatorPage.Locator("main button").AllInnerTextsAsync()).ShouldBe(["Run now", "Run drill"]);
     }
 
     [Fact]
