@@ -17,7 +17,7 @@ namespace RestikManager.Server.Metrics;
 /// </summary>
 internal sealed class FleetMetrics(
     AgentStore agents, AgentConnections connections, PlanStore plans, JobStore jobs, SnapshotCache snapshots, IncidentStore incidents,
-    ServerTelemetry telemetry)
+    ServerTelemetry telemetry, Repositories.RepositoryStore repositories, Stats.StatsStore stats)
 {
     /// <summary>The counter of background faults (<see cref="ServerTelemetry.BackgroundFaults"/>).</summary>
     public const string BackgroundFaults = "restic_manager_background_faults_total";
@@ -33,6 +33,10 @@ internal sealed class FleetMetrics(
         ("restic_manager_drill_last_pass_timestamp_seconds", "When a restore drill last proved the host's data under the plan restorable (Unix time)."),
         ("restic_manager_drill_last_failed", "1 when the newest restore drill of the host's data under the plan failed or was interrupted, else 0."),
         ("restic_manager_drill_last_bytes", "Bytes the newest restore drill of the host's data under the plan restored and verified."),
+        ("restic_manager_copy_last_failed", "1 when the plan's newest copy to the target repository failed or was interrupted, else 0."),
+        ("restic_manager_copy_last_success_timestamp_seconds", "When the plan's newest successful copy to the target repository started (Unix time)."),
+        ("restic_manager_repository_size_bytes", "The repository's size at its newest reading: kind=\"total\" (what its snapshots restore to) or \"raw\" (what it stores)."),
+        ("restic_manager_repository_snapshots", "Snapshots in the repository at its newest reading."),
         ("restic_manager_hosts", "Enrolled hosts by status (online, offline, revoked)."),
         ("restic_manager_alerts_firing", "Firing alert incidents by event."),
         ("restic_manager_alert_deliveries", "Alert deliveries by status (pending, delivered, failed)."),
@@ -90,6 +94,26 @@ internal sealed class FleetMetrics(
                 samples["restic_manager_backup_last_added_bytes"].Add(Sample(labels, summary.DataAdded));
                 samples["restic_manager_backup_last_files"].Add(Sample(labels, summary.TotalFilesProcessed));
             }
+        }
+
+        var copies = jobs.LastCopies(enabled.SelectMany(p => p.CopyTo.Select(t => (p.Id, t))));
+        var names = repositories.List().ToDictionary(r => r.Id, r => r.Name);
+        foreach (var ((planId, target), copy) in copies)
+        {
+            var labels = $"plan=\"{Escape(enabled.First(p => p.Id == planId).Name)}\",plan_id=\"{planId}\",target=\"{Escape(names.GetValueOrDefault(target, target))}\",target_id=\"{target}\"";
+            samples["restic_manager_copy_last_failed"].Add(Sample(labels,
+                copy.Latest.Status is Contracts.Protocol.JobStatuses.Failed or Contracts.Protocol.JobStatuses.Interrupted ? 1 : 0));
+            if (copy.LastSucceededStartedAt is { } copied)
+            {
+                samples["restic_manager_copy_last_success_timestamp_seconds"].Add(Sample(labels, Time(copied).ToUnixTimeMilliseconds() / 1000.0));
+            }
+        }
+
+        foreach (var (repositoryId, reading) in stats.Newest())
+        {
+            var labels = $"repository=\"{Escape(names.GetValueOrDefault(repositoryId, repositoryId))}\",repository_id=\"{repositoryId}\"";
+            samples["restic_manager_repository_size_bytes"].AddRange([Sample(labels + ",kind=\"total\"", reading.TotalSize), Sample(labels + ",kind=\"raw\"", reading.RawSize)]);
+            samples["restic_manager_repository_snapshots"].Add(Sample(labels, reading.SnapshotCount));
         }
 
         var online = live.Count(a => connections.IsOnline(a.Id));

@@ -46,6 +46,19 @@ internal sealed class StatsStore(Database database, TimeProvider time)
             .Select(r => new StatsReading(r.TakenAt, r.TotalSize, r.RawSize, r.CompressionRatio, (int)r.SnapshotCount))];
     }
 
+    /// <summary>Each repository's newest reading (repositories never read are absent).</summary>
+    public IReadOnlyDictionary<string, StatsReading> Newest()
+    {
+        using var connection = database.Open();
+        return connection.Query<Row, string, (string Id, Row Row)>("""
+            SELECT s.taken_at AS TakenAt, s.total_size AS TotalSize, s.raw_size AS RawSize, s.compression_ratio AS CompressionRatio,
+                   s.snapshot_count AS SnapshotCount, s.repository_id AS RepositoryId
+            FROM repository_stats s
+            WHERE s.taken_at = (SELECT max(x.taken_at) FROM repository_stats x WHERE x.repository_id = s.repository_id)
+            """, (row, id) => (id, row), splitOn: "RepositoryId")
+            .ToDictionary(x => x.Id, x => new StatsReading(x.Row.TakenAt, x.Row.TotalSize, x.Row.RawSize, x.Row.CompressionRatio, (int)x.Row.SnapshotCount));
+    }
+
     /// <summary>When <paramref name="repositoryId"/> was last read (null: never).</summary>
     public DateTimeOffset? LastTakenAt(string repositoryId)
     {

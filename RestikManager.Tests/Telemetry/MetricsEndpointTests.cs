@@ -40,5 +40,11 @@ public sealed class MetricsEndpointTests(PublishedTree tree)
         var samples = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith('#')).ToList();
         samples.ShouldNotBeEmpty();
         samples.ShouldAllBe(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^[a-zA-Z_][a-zA-Z0-9_]*(\{([a-zA-Z_][a-zA-Z0-9_]*=""([^""\\]|\\.)*"",?)*\})? (-?[0-9.eE+-]+|\+Inf|-Inf|NaN)$"));
+
+        // The first backup into a repository is followed by a reading of its size.
+        var repository = $"{{repository=\"main\",repository_id=\"{backups.RepositoryId}\"";
+        await Eventually.TrueAsync(() => backups.Admin.GetStringAsync("/metrics").Result.Contains($"restic_manager_repository_snapshots{repository}}} 1", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30), "the repository's size in /metrics");
+        (await backups.Admin.GetStringAsync("/metrics")).ShouldMatch($@"restic_manager_repository_size_bytes{System.Text.RegularExpressions.Regex.Escape(repository)},kind=""raw""}} [1-9][0-9]*");
     }
 }
