@@ -91,7 +91,9 @@ internal sealed partial class JobRunner(ResticRunner restic, DrillRunner drills,
 
         if (job.Kind == JobKinds.Copy)
         {
-            return Result(JobStatuses.Succeeded, step.ExitCode, copy: new CopySummary(step.SnapshotsSaved, step.SnapshotsAlreadyCopied));
+            // Succeeded either way; the note (in the job's error text) says why the copy may take more space than it should.
+            var note = await CopyChunkers.NoteAsync(restic, repository, stop);
+            return Result(JobStatuses.Succeeded, step.ExitCode, error: note, copy: new CopySummary(step.SnapshotsSaved, step.SnapshotsAlreadyCopied));
         }
 
         if (job.Kind != JobKinds.Backup)

@@ -90,6 +90,12 @@ internal static class ResticArguments
     public static List<string> Simple(JobSpec job, string command)
     {
         var args = new List<string> { command };
+        // An init with a source repository takes its chunker parameters (restic 0.14+), so copies into it deduplicate well.
+        if (command == "init" && job.CopyFromRepositoryId is not null)
+        {
+            args.Add("--copy-chunker-params");
+        }
+
         if (command is "prune" or "check")
         {
             Limits(job, args);

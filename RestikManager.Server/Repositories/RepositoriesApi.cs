@@ -12,7 +12,8 @@ namespace RestikManager.Server.Repositories;
 /// the first online host), which must be online.
 /// </summary>
 internal sealed record RepositoryRequest(
-    string? Name, string? Url, string? Password, Dictionary<string, string?>? Credentials, bool? Init = null, string? InitHost = null);
+    string? Name, string? Url, string? Password, Dictionary<string, string?>? Credentials, bool? Init = null, string? InitHost = null,
+    string? ChunkerParamsFrom = null);
 
 /// <summary>A repository as the API shows it: secrets only by name; on create with init, the id of the init job.</summary>
 internal sealed record RepositoryView(

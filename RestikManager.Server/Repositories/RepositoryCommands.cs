@@ -25,6 +25,11 @@ internal sealed class RepositoryCommands(
             return (null, null, problem);
         }
 
+        if (request.ChunkerParamsFrom is { } from && store.Find(from) is null)
+        {
+            return (null, null, InvalidRepository("chunkerParamsFrom", $"chunkerParamsFrom: no repository with id '{(from.Length > 60 ? from[..60] + "…" : from)}'."));
+        }
+
         // The host for init is settled before anything is written: a refusal changes nothing.
         AgentRecord? initHost = null;
         if (request.Init == true)
@@ -44,9 +49,10 @@ internal sealed class RepositoryCommands(
                 return (null, null, new Refusal(StatusCodes.Status409Conflict, "host_offline", $"initHost: host '{initHost.Hostname}' is not online.", "initHost"));
             }
         }
-        else if (request.InitHost is not null)
+        else if (request.InitHost is not null || request.ChunkerParamsFrom is not null)
         {
-            return (null, null, InvalidRepository("initHost", "initHost: goes with \"init\": true."));
+            var field = request.InitHost is not null ? "initHost" : "chunkerParamsFrom";
+            return (null, null, InvalidRepository(field, $"{field}: goes with \"init\": true."));
         }
 
         var saved = store.Save(null, request.Name!.Trim(), request.Url!.Trim(), SecretChanges(request));
@@ -54,7 +60,7 @@ internal sealed class RepositoryCommands(
         string? initJob = null;
         if (initHost is not null)
         {
-            initJob = init.Enqueue(saved.Id, initHost.Id);
+            initJob = init.Enqueue(saved.Id, initHost.Id, request.ChunkerParamsFrom);
             audit.Append(actor, "job.init", $"host:{initHost.Hostname}", detail: initJob);
         }
 

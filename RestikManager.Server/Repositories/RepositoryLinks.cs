@@ -15,8 +15,8 @@ internal interface IRepositoryReferences
 /// <summary>Queues <c>restic init</c> of a new repository on a host; implemented by the jobs feature.</summary>
 internal interface IRepositoryInit
 {
-    /// <summary>The init job's id.</summary>
-    string Enqueue(string repositoryId, string agentId);
+    /// <summary>The init job's id; with <paramref name="chunkerParamsFrom"/>, the new repository takes that one's chunker parameters.</summary>
+    string Enqueue(string repositoryId, string agentId, string? chunkerParamsFrom = null);
 }
 
 /// <summary>A repository's URL or secrets changed: whoever carries them to hosts sends them again.</summary>

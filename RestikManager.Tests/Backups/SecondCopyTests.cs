@@ -75,6 +75,7 @@ public sealed class SecondCopyTests(PublishedTree tree)
         var copy = await CopyAsync(admin, plan);
         copy.Str("status").ShouldBe("succeeded", copy.ToString());
         copy.GetProperty("copy").GetProperty("copied").GetInt32().ShouldBe(1);
+        copy.Str("error").ShouldContain("chunker parameters", customMessage: "offsite was initialised with its own");
         var copied = (await SnapshotsInAsync(offsitePath, OffsitePassword)).Single();
         var source = (await SnapshotsInAsync(backups.RepositoryPath, BackupApi.RepoPassword)).Single();
         copied.Str("original").ShouldBe(backup.Str("snapshotId"));
@@ -90,6 +91,40 @@ public sealed class SecondCopyTests(PublishedTree tree)
         (await SnapshotsInAsync(offsitePath, OffsitePassword)).Length.ShouldBe(1);
         (await StatsAsync(admin, offsite, s => s.ValueKind != JsonValueKind.Null && s.GetInt32() == 1)).GetProperty("totalSize").GetInt64()
             .ShouldBe(stats.GetProperty("totalSize").GetInt64(), "the copy restores to the same size");
+
+        // A target initialised with the source's chunker parameters takes copies without the note.
+        string matched;
+        using (var created = await admin.PostAsJsonAsync("/api/v1/repositories", new
+               {
+                   name = "matched", url = backups.Stack.Root.Of("matched"), password = OffsitePassword, init = true, initHost = "web1",
+                   chunkerParamsFrom = backups.RepositoryId,
+               }))
+        {
+            var body = await created.JsonAsync();
+            created.StatusCode.ShouldBe(HttpStatusCode.Created, body.ToString());
+            matched = body.Str("id");
+            (await BackupApi.WaitForJobAsync(admin, body.Str("initJob"), TimeSpan.FromSeconds(90))).Str("status").ShouldBe("succeeded");
+        }
+
+        (await ConfigAsync(backups.Stack.Root.Of("matched"), OffsitePassword)).ShouldBe(await ConfigAsync(backups.RepositoryPath, BackupApi.RepoPassword));
+        var current = System.Text.Json.Nodes.JsonNode.Parse(await admin.GetStringAsync($"/api/v1/plans/{plan}"))!.AsObject();
+        current["copyTo"] = new System.Text.Json.Nodes.JsonArray(offsite, matched);
+        using (var updated = await admin.PutAsJsonAsync($"/api/v1/plans/{plan}", current))
+        {
+            updated.IsSuccessStatusCode.ShouldBeTrue(await updated.Content.ReadAsStringAsync());
+        }
+
+        using (var both = await admin.PostAsync($"/api/v1/plans/{plan}/copy", null))
+        {
+            var started = await both.JsonAsync();
+            started.GetArrayLength().ShouldBe(2, "one copy per target");
+            var intoMatched = started.EnumerateArray().Single(j => j.Str("repositoryId") == matched).Str("id");
+            var done = await BackupApi.WaitForJobAsync(admin, intoMatched, TimeSpan.FromSeconds(90));
+            done.Str("status").ShouldBe("succeeded", done.ToString());
+            done.GetProperty("copy").GetProperty("copied").GetInt32().ShouldBe(1);
+            done.TryGetProperty("error", out var error).ShouldBeTrue();
+            error.ValueKind.ShouldBe(JsonValueKind.Null, "the same chunker parameters: nothing to say");
+        }
 
         // The target is in use: it cannot be deleted while the plan copies to it.
         using var delete = await admin.DeleteAsync($"/api/v1/repositories/{offsite}");
@@ -144,6 +179,15 @@ public sealed class SecondCopyTests(PublishedTree tree)
 
     private static async Task<JsonElement> PlanVerdictAsync(HttpClient admin) =>
         (await Api.HostsAsync(admin)).Single(h => h.Str("hostname") == "web1").GetProperty("protection").GetProperty("plans")[0];
+
+    /// <summary>A repository's chunker polynomial (restic cat config).</summary>
+    private static async Task<string> ConfigAsync(string repository, string password)
+    {
+        var (code, output) = await ChildProcess.RunAsync("restic", ["cat", "config", "--no-cache"],
+            new Dictionary<string, string?> { ["RESTIC_REPOSITORY"] = repository, ["RESTIC_PASSWORD"] = password });
+        code.ShouldBe(0, output);
+        return JsonDocument.Parse(output[output.IndexOf('{')..]).RootElement.Str("chunker_polynomial");
+    }
 
     private static async Task<JsonElement[]> SnapshotsInAsync(string repository, string password)
     {

@@ -41,6 +41,14 @@ internal sealed class EditModel(
 
     [BindProperty] public string? InitHost { get; set; }
 
+    /// <summary>On create with init: the repository whose chunker parameters the new one takes (a copy target).</summary>
+    [BindProperty] public string? ChunkerParamsFrom { get; set; }
+
+    public IReadOnlyList<RepositoryRecord> AllRepositories { get; private set; } = [];
+
+    /// <summary>What the newest copy into this repository said about chunker parameters (null: nothing to say).</summary>
+    public string? ChunkerNote { get; private set; }
+
     public string Id { get; private set; } = New;
 
     public RepositoryView? Existing { get; private set; }
@@ -84,7 +92,8 @@ internal sealed class EditModel(
         if (IsNew)
         {
             var (saved, initJob, refusal) = commands.Create(
-                new RepositoryRequest(Name, RepositoryUrl, Password, credentials, Init ? true : null, Init ? FormValues.Blank(InitHost) : null), User.Actor());
+                new RepositoryRequest(Name, RepositoryUrl, Password, credentials, Init ? true : null, Init ? FormValues.Blank(InitHost) : null,
+                    Init ? FormValues.Blank(ChunkerParamsFrom) : null), User.Actor());
             return refusal is not null ? Refused(refusal) : Redirect(initJob is not null ? $"/jobs/{initJob}" : $"/repositories/{saved!.Id}");
         }
 
@@ -178,6 +187,9 @@ internal sealed class EditModel(
         }
 
         Plans = Existing is null ? [] : plans.OfRepository(id);
+        AllRepositories = store.List();
+        ChunkerNote = Existing is null ? null
+            : views.List(null, null, id, JobStatuses.Succeeded, 1, JobKinds.Copy) is [{ Error: { Length: > 0 } said }] ? said : null;
         Charts = Existing is null ? [] :
         [
             ChartModel.Size(id, Stats.StatsApi.View(stats.History(id))),
