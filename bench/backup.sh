@@ -39,55 +39,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bash deploy/publish.sh --out "$work/pub" --targets linux-amd64 --server linux-amd64 >/dev/null
-password="backup-benchmark-password"
-repo_password="backup-benchmark-repo-password"
-port=$((20000 + RANDOM % 20000))
-url="http://127.0.0.1:$port"
-RM_LISTEN="127.0.0.1:$port" RM_DATA_DIR="$work/data" RM_ADMIN_PASSWORD="$password" RM_BUNDLED_ASSETS_DIR="$work/pub/dist" \
-  "$work/pub/server/restic-manager-server" >"$work/server.log" 2>&1 &
-server_pid=$!
-until curl -fs "$url/health" >/dev/null 2>&1; do sleep 0.1; done
-
-api() { # api METHOD PATH [JSON]
-  curl -fsS -X "$1" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' ${3:+--data "$3"} "$url$2"
-}
-field() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-token=$(curl -fsS -H 'Content-Type: application/json' --data "{\"username\":\"admin\",\"password\":\"$password\",\"name\":\"bench\"}" "$url/api/v1/auth/tokens" | field "['token']")
-enroll=$(api POST /api/v1/enrollment-tokens '{}' | field "['token']")
-agent="$work/pub/dist/agent-binaries/restic-manager-agent-linux-amd64"
-"$agent" enroll --server "$url" --token "$enroll" --config "$work/agent/agent.json" --hostname bench >/dev/null
-"$agent" run --config "$work/agent/agent.json" --state-dir "$work/agent/state" >"$work/agent.log" 2>&1 &
-agent_pid=$!
-until api GET /api/v1/hosts | grep -q '"online"'; do sleep 0.1; done
-
-run_job() { # run_job JSON -> prints the job; waits for it to end
-  local id
-  id=$(api POST /api/v1/jobs "$1" | field "['id']")
-  until api GET "/api/v1/jobs/$id" | grep -q '"finishedAt":"'; do sleep 0.5; done
-  api GET "/api/v1/jobs/$id"
-}
-now() { date +%s.%N; }
-elapsed() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.3f", e - s }'; }
+# shellcheck source=bench/lib/stack.sh
+. bench/lib/stack.sh
+# shellcheck disable=SC2119  # no extra server environment here
+bench_stack_start
 
 echo "## Backup overhead (goal: agent job <= 5 % slower than plain restic)"
 echo
-python3 - "$work/tree" "$files" "$mib" <<'PY'
-import os, sys
-root, files, mib = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-size = mib * 1024 * 1024 // files
-for i in range(files):
-    d = os.path.join(root, f"d{i % 100:03d}")
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, f"f{i:06d}"), "wb") as f:
-        f.write(os.urandom(size))
-PY
-sync
+write_tree "$work/tree" "$files" "$mib"
 export RESTIC_PASSWORD="$repo_password"
-job_seconds() { # job_seconds JOB_JSON -> finishedAt - createdAt, from the server's record
-  python3 -c "import json,sys,datetime as d; j=json.load(sys.stdin); p=lambda s: d.datetime.fromisoformat(s.replace('Z','+00:00')); print((p(j['finishedAt'])-p(j['createdAt'])).total_seconds())"
-}
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 plain_times=()
 agent_times=()
 plain_round() { # plain_round N: the same backup with plain restic; appends its time to plain_times

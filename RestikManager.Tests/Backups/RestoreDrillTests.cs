@@ -10,7 +10,7 @@ namespace RestikManager.Tests.Backups;
 /// Restore drills with the published server, real agents and real restic: a drill restores and verifies a sample and
 /// proves the host restorable (the verdict goes unproven → protected); a drill on the other host passes too; a flipped
 /// byte in the repository's data packs fails the next drill naming the files, and <c>drill_failed</c> is delivered once;
-/// a drill stays within its byte budget, and scratch left by a killed drill is gone after the agent's restart.
+/// a drill stays within its byte budget, and an agent killed mid-drill leaves no scratch once it starts again.
 /// </summary>
 [Collection(PublishedTreeGroup.Backups)]
 [Trait("Category", PublishedTreeGroup.Category)]
@@ -60,6 +60,26 @@ public sealed class RestoreDrillTests(PublishedTree tree)
         elsewhere.Str("subjectAgentId").ShouldBe(drill.Str("agentId"));
         elsewhere.GetProperty("drill").GetProperty("bytes").GetInt64().ShouldBeInRange(1, 3000);
 
+        // An agent killed mid-drill (restic restoring, throttled by the plan's download limit): its scratch directory is
+        // gone once it starts again, and the drill ends interrupted.
+        await File.WriteAllBytesAsync(Path.Join(backups.Source("web1"), "large.bin"), System.Security.Cryptography.RandomNumberGenerator.GetBytes(1 << 20));
+        (await backups.BackupAsync(plan, "web1")).Str("status").ShouldBe("succeeded");
+        await UpdatePlanAsync(admin, plan, new() { ["drillMaxBytes"] = 64 << 20, ["limitDownloadKiB"] = 100 });
+        using (var started = await admin.PostAsync($"/api/v1/plans/{plan}/drill", null))
+        {
+            var slow = (await started.JsonAsync())[0].Str("id");
+            var scratch = Path.Join(backups.StateDir("web2"), "drills", slow);
+            await Eventually.TrueAsync(() => Directory.Exists(scratch), TimeSpan.FromSeconds(30), "the drill restoring into its scratch directory");
+            await Task.Delay(500);
+            backups.Agent("web2").KillTree();
+            Directory.Exists(scratch).ShouldBeTrue("killed mid-restore, the scratch directory is left behind");
+            await backups.RestartAgentAsync("web2");
+            Directory.Exists(scratch).ShouldBeFalse("the agent removes drill scratch at its start");
+            (await BackupApi.WaitForJobAsync(admin, slow, TimeSpan.FromSeconds(60))).Str("status").ShouldBe("interrupted");
+        }
+
+        await UpdatePlanAsync(admin, plan, new() { ["limitDownloadKiB"] = null });
+
         // A flipped byte in every data blob: the next drill fails, names its files, and drill_failed is told once.
         await CorruptDataBlobsAsync(backups.RepositoryPath);
         var failed = await DrillAsync(admin, plan);
@@ -75,12 +95,6 @@ public sealed class RestoreDrillTests(PublishedTree tree)
         (await Eventually.HoldsAsync(() => receiver.Requests.Count(r => r.Json.Str("event") == "drill_failed") > 1, TimeSpan.FromSeconds(2)))
             .ShouldBeFalse("one incident, one message");
 
-        // What a killed drill left is removed when the agent starts again.
-        var leftover = Path.Join(backups.StateDir("web2"), "drills", "0123456789abcdef0123456789abcdef");
-        Directory.CreateDirectory(Path.Join(leftover, "srv", "deep"));
-        await File.WriteAllTextAsync(Path.Join(leftover, "srv", "deep", "file"), "half a restore");
-        await backups.RestartAgentAsync("web2");
-        Directory.Exists(leftover).ShouldBeFalse("the agent removes drill scratch at its start");
     }
 
     [Fact]
