@@ -148,7 +148,7 @@ internal static class AlertConditions
         if (events.Contains(AlertEvents.DrillFailed))
         {
             watched.Add((rule.Id, AlertEvents.DrillFailed, subject));
-            if (drill is { Status: JobStatuses.Failed or JobStatuses.Interrupted })
+            if (drill is { Status: JobStatuses.Failed })
             {
                 var mismatches = JobStore.DrillOf(drill)?.Mismatches ?? [];
                 var named = mismatches.Count == 0 ? "" : $" ({string.Join("; ", mismatches.Take(3).Select(m => $"{m.Path}: {m.Problem}"))})";

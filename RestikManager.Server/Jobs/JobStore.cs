@@ -42,7 +42,10 @@ internal sealed record JobFilter(
 /// </summary>
 internal sealed record LastBackup(JobRecord Latest, string? LastSucceededAt)
 {
-    /// <summary>The newest finished drill of this host's data under the plan (null: none yet).</summary>
+    /// <summary>
+    /// The newest drill of this host's data under the plan that passed or failed (null: none yet). A drill that was
+    /// interrupted or cancelled proved nothing either way and is not counted.
+    /// </summary>
     public JobRecord? LatestDrill { get; init; }
 
     /// <summary>The newest drill that passed (null: none yet).</summary>
@@ -188,7 +191,7 @@ internal sealed class JobStore(Database database, TimeProvider time, DomainEvent
                         ORDER BY s.finished_at DESC LIMIT 1) AS LastSucceededAt,
                        (SELECT d.id FROM jobs d
                         WHERE d.subject_agent_id = j.agent_id AND d.plan_id = j.plan_id AND d.kind = '{JobKinds.Drill}'
-                          AND d.finished_at IS NOT NULL
+                          AND d.finished_at IS NOT NULL AND d.status IN ('{JobStatuses.Succeeded}', '{JobStatuses.Failed}')
                         ORDER BY d.finished_at DESC LIMIT 1) AS LatestDrillId,
                        (SELECT d.id FROM jobs d
                         WHERE d.subject_agent_id = j.agent_id AND d.plan_id = j.plan_id AND d.kind = '{JobKinds.Drill}'

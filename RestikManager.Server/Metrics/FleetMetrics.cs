@@ -31,7 +31,7 @@ internal sealed class FleetMetrics(
         ("restic_manager_backup_last_failed", "1 when the newest finished backup of the plan on the host failed, was interrupted or cancelled, else 0."),
         ("restic_manager_snapshots", "Snapshots of the plan from the host in the repository (as last listed)."),
         ("restic_manager_drill_last_pass_timestamp_seconds", "When a restore drill last proved the host's data under the plan restorable (Unix time)."),
-        ("restic_manager_drill_last_failed", "1 when the newest restore drill of the host's data under the plan failed or was interrupted, else 0."),
+        ("restic_manager_drill_last_failed", "1 when the newest restore drill of the host's data under the plan failed, else 0 (an interrupted drill is not counted)."),
         ("restic_manager_drill_last_bytes", "Bytes the newest restore drill of the host's data under the plan restored and verified."),
         ("restic_manager_copy_last_failed", "1 when the plan's newest copy to the target repository failed or was interrupted, else 0."),
         ("restic_manager_copy_last_success_timestamp_seconds", "When the plan's newest successful copy to the target repository started (Unix time)."),
@@ -81,8 +81,7 @@ internal sealed class FleetMetrics(
 
             if (backup.LatestDrill is { } drill)
             {
-                samples["restic_manager_drill_last_failed"].Add(Sample(labels,
-                    drill.Status is Contracts.Protocol.JobStatuses.Failed or Contracts.Protocol.JobStatuses.Interrupted ? 1 : 0));
+                samples["restic_manager_drill_last_failed"].Add(Sample(labels, drill.Status == Contracts.Protocol.JobStatuses.Failed ? 1 : 0));
                 if (JobStore.DrillOf(drill) is { } checkedSample)
                 {
                     samples["restic_manager_drill_last_bytes"].Add(Sample(labels, checkedSample.Bytes));
