@@ -20,7 +20,7 @@ namespace RestikManager.Server.Alerts;
 /// </summary>
 internal sealed partial class AlertEvaluator(
     RuleStore rules, ChannelStore channels, IncidentStore incidents, AgentStore agents, AgentConnections connections,
-    AgentPresence presence, PlanStore plans, RepositoryStore repositories, JobStore jobs, AlertSignal signal, DeliveryWorker worker,
+    AgentPresence presence, PlanStore plans, RepositoryStore repositories, JobStore jobs, CopyHistory copies, AlertSignal signal, DeliveryWorker worker,
     AlertLinks links, Distribution.AgentReleases releases, ServerTelemetry telemetry, WorkerIterations iterations, IOptions<AlertOptions> options, TimeProvider time, ILogger<AlertEvaluator> logger)
     : BackgroundService
 {
@@ -156,7 +156,7 @@ internal sealed partial class AlertEvaluator(
             Channels = channels.List().ToDictionary(c => c.Id, c => new WatchedChannel(c.Id, c.Name, c.Kind, runs.GetValueOrDefault(c.Id))),
             ChannelFailingAfter = options.Value.ChannelFailingAfter,
             LastCopies = events.Contains(AlertEvents.CopyFailed)
-                ? jobs.LastCopies(planList.Where(p => p.Enabled).SelectMany(p => p.CopyTo.Select(t => (p.Id, t))))
+                ? copies.LastCopies(planList.Where(p => p.Enabled).SelectMany(p => p.CopyTo.Select(t => (p.Id, t))))
                 : new Dictionary<(string, string), LastCopy>(),
         };
     }

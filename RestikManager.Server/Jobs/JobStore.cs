@@ -52,16 +52,13 @@ internal sealed record LastBackup(JobRecord Latest, string? LastSucceededAt)
     public JobRecord? LastPassedDrill { get; init; }
 }
 
-/// <summary>A plan's newest finished copy to one target, and when its newest successful copy there started (null: never).</summary>
-internal sealed record LastCopy(JobRecord Latest, string? LastSucceededStartedAt);
-
 /// <summary>
 /// The <c>jobs</c> table. A result is recorded once per job id: the first final result wins and any repeat (an
 /// agent resending after a lost acknowledgement) changes nothing.
 /// </summary>
 internal sealed class JobStore(Database database, TimeProvider time, DomainEvents events)
 {
-    private const string Columns =
+    internal const string Columns =
         "id, kind, repository_id AS RepositoryId, plan_id AS PlanId, agent_id AS AgentId, trigger, status, spec, created_at AS CreatedAt, " +
         "dispatched_at AS DispatchedAt, started_at AS StartedAt, finished_at AS FinishedAt, exit_code AS ExitCode, " +
         "error_class AS ErrorClass, error, snapshot_id AS SnapshotId, summary, subject_agent_id AS SubjectAgentId";
@@ -406,43 +403,6 @@ internal sealed class JobStore(Database database, TimeProvider time, DomainEvent
     /// <summary>What a copy copied (null for other kinds, and for a copy that failed).</summary>
     public static CopySummary? CopyOf(JobRecord job) =>
         job is { Kind: JobKinds.Copy, Summary: { } json } ? JsonSerializer.Deserialize(json, StoredJson.Default.CopySummary) : null;
-
-    /// <summary>
-    /// For each (plan, copy target): the newest finished copy, and when the newest successful one started (a snapshot
-    /// that existed then is in the target). One query, an index seek per pair (jobs_by_plan_target_finished_copy).
-    /// </summary>
-    public IReadOnlyDictionary<(string PlanId, string TargetId), LastCopy> LastCopies(IEnumerable<(string PlanId, string TargetId)> pairs)
-    {
-        var wanted = pairs.Distinct().Select(p => new[] { p.PlanId, p.TargetId }).ToList();
-        if (wanted.Count == 0)
-        {
-            return new Dictionary<(string, string), LastCopy>();
-        }
-
-        using var connection = database.Open();
-        var rows = connection.Query<JobRecord, LastCopyStart?, (JobRecord Job, LastCopyStart? Start)>($"""
-            SELECT {Columns}, LastSucceededStartedAt FROM (
-                SELECT j.*,
-                       (SELECT s.started_at FROM jobs s
-                        WHERE s.plan_id = j.plan_id AND s.repository_id = j.repository_id AND s.kind = '{JobKinds.Copy}'
-                          AND s.finished_at IS NOT NULL AND s.status = '{JobStatuses.Succeeded}'
-                        ORDER BY s.finished_at DESC LIMIT 1) AS LastSucceededStartedAt
-                FROM json_each(@pairs) AS pair
-                JOIN jobs j ON j.id = (
-                    SELECT x.id FROM jobs x
-                    WHERE x.plan_id = json_extract(pair.value, '$[0]') AND x.repository_id = json_extract(pair.value, '$[1]')
-                      AND x.kind = '{JobKinds.Copy}' AND x.finished_at IS NOT NULL
-                    ORDER BY x.finished_at DESC LIMIT 1))
-            """, (job, start) => (job, start), new { pairs = JsonSerializer.Serialize(wanted, StoredJson.Default.ListStringArray) },
-            splitOn: "LastSucceededStartedAt");
-        return rows.ToDictionary(x => (x.Job.PlanId!, x.Job.RepositoryId), x => new LastCopy(x.Job, x.Start?.LastSucceededStartedAt));
-    }
-
-    // Settable (not positional): Dapper hands over null when the column is NULL.
-    private sealed class LastCopyStart
-    {
-        public string? LastSucceededStartedAt { get; set; }
-    }
 
     /// <summary>What a drill checked (null for other kinds, and for a drill that ended before its restore).</summary>
     public static DrillSummary? DrillOf(JobRecord job) =>

@@ -57,44 +57,29 @@ internal static class JobsApi
 
     /// <summary>Backs the plan up now on each of its hosts (or one, with <c>?host=</c>).</summary>
     private static Results<Accepted<List<JobView>>, JsonHttpResult<ErrorEnvelope>> RunPlan(
-        string id, string? host, Plans.PlanStore plans, ManualJobs manual, JobViews views, ClaimsPrincipal user)
-    {
-        if (plans.Find(id) is not { } plan)
-        {
-            return ApiErrors.NotFound("not_found", $"No plan with id '{id}'.");
-        }
-
-        var (jobs, refusal) = manual.RunPlan(plan, host, user.Actor());
-        return refusal is not null
-            ? refusal.ToResult()
-            : TypedResults.Accepted("/api/v1/jobs", jobs.Select(views.View).ToList());
-    }
+        string id, string? host, Plans.PlanStore plans, ManualJobs manual, JobViews views, ClaimsPrincipal user) =>
+        StartForPlan(id, plans, views, plan => manual.RunPlan(plan, host, user.Actor()));
 
     /// <summary>Copies the plan's snapshots to its copy targets now: one job per target.</summary>
     private static Results<Accepted<List<JobView>>, JsonHttpResult<ErrorEnvelope>> CopyPlan(
-        string id, Plans.PlanStore plans, PlanCopies copies, JobViews views, ClaimsPrincipal user)
-    {
-        if (plans.Find(id) is not { } plan)
-        {
-            return ApiErrors.NotFound("not_found", $"No plan with id '{id}'.");
-        }
-
-        var (jobs, refusal) = copies.Run(plan, user.Actor());
-        return refusal is not null
-            ? refusal.ToResult()
-            : TypedResults.Accepted("/api/v1/jobs", jobs.Select(views.View).ToList());
-    }
+        string id, Plans.PlanStore plans, PlanCopies copies, JobViews views, ClaimsPrincipal user) =>
+        StartForPlan(id, plans, views, plan => copies.Run(plan, user.Actor()));
 
     /// <summary>Runs the plan's restore drill now: one job per host of the plan with a successful backup.</summary>
     private static Results<Accepted<List<JobView>>, JsonHttpResult<ErrorEnvelope>> DrillPlan(
-        string id, Plans.PlanStore plans, PlanDrills drills, JobViews views, ClaimsPrincipal user)
+        string id, Plans.PlanStore plans, PlanDrills drills, JobViews views, ClaimsPrincipal user) =>
+        StartForPlan(id, plans, views, plan => drills.Run(plan, user.Actor()));
+
+    /// <summary>The plan's jobs that <paramref name="start"/> queued (202), or why not (404 for an unknown plan).</summary>
+    private static Results<Accepted<List<JobView>>, JsonHttpResult<ErrorEnvelope>> StartForPlan(
+        string id, Plans.PlanStore plans, JobViews views, Func<Plans.Plan, (IReadOnlyList<JobRecord> Jobs, Refusal? Refusal)> start)
     {
         if (plans.Find(id) is not { } plan)
         {
             return ApiErrors.NotFound("not_found", $"No plan with id '{id}'.");
         }
 
-        var (jobs, refusal) = drills.Run(plan, user.Actor());
+        var (jobs, refusal) = start(plan);
         return refusal is not null
             ? refusal.ToResult()
             : TypedResults.Accepted("/api/v1/jobs", jobs.Select(views.View).ToList());

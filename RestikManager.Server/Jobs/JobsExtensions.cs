@@ -17,6 +17,7 @@ internal static class JobsExtensions
         builder.Services.AddSingleton<ManualJobs>();
         builder.Services.AddSingleton<PlanDrills>();
         builder.Services.AddSingleton<PlanCopies>();
+        builder.Services.AddSingleton<CopyHistory>();
         builder.Services.AddHandler<JobRecorded, PlanCopies>();
         builder.Services.AddSingleton<Repositories.IRepositoryInit, RepositoryInitJobs>();
         builder.Services.AddSingleton<AwayHostJobs>();

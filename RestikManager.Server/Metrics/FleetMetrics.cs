@@ -17,7 +17,7 @@ namespace RestikManager.Server.Metrics;
 /// </summary>
 internal sealed class FleetMetrics(
     AgentStore agents, AgentConnections connections, PlanStore plans, JobStore jobs, SnapshotCache snapshots, IncidentStore incidents,
-    ServerTelemetry telemetry, Repositories.RepositoryStore repositories, Stats.StatsStore stats)
+    ServerTelemetry telemetry, Repositories.RepositoryStore repositories, Stats.StatsStore stats, CopyHistory copyHistory)
 {
     /// <summary>The counter of background faults (<see cref="ServerTelemetry.BackgroundFaults"/>).</summary>
     public const string BackgroundFaults = "restic_manager_background_faults_total";
@@ -95,7 +95,7 @@ internal sealed class FleetMetrics(
             }
         }
 
-        var copies = jobs.LastCopies(enabled.SelectMany(p => p.CopyTo.Select(t => (p.Id, t))));
+        var copies = copyHistory.LastCopies(enabled.SelectMany(p => p.CopyTo.Select(t => (p.Id, t))));
         var names = repositories.List().ToDictionary(r => r.Id, r => r.Name);
         foreach (var ((planId, target), copy) in copies)
         {

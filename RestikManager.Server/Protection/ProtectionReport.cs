@@ -5,7 +5,7 @@ using RestikManager.Server.Plans;
 namespace RestikManager.Server.Protection;
 
 /// <summary>Builds the dashboard's view of the fleet: every live host and how each enabled plan protects it.</summary>
-internal sealed class ProtectionReport(AgentConnections connections, AgentPresence presence, Distribution.AgentReleases releases, JobStore jobs, TimeProvider time)
+internal sealed class ProtectionReport(AgentConnections connections, AgentPresence presence, Distribution.AgentReleases releases, JobStore jobs, CopyHistory copyHistory, TimeProvider time)
 {
     /// <summary>The live hosts among <paramref name="agents"/> and how the enabled ones of <paramref name="plans"/> protect each.</summary>
     public IReadOnlyList<HostProtection> Hosts(IReadOnlyList<AgentRecord> agents, IReadOnlyList<Plan> plans)
@@ -15,7 +15,7 @@ internal sealed class ProtectionReport(AgentConnections connections, AgentPresen
         var pairs = live.SelectMany(a => enabled.Where(p => PlanDistributor.Targets(p, a)).Select(p => (Agent: a, Plan: p))).ToList();
         var last = jobs.LastBackups(pairs.Select(x => (x.Agent.Id, x.Plan.Id)));
         var now = time.GetUtcNow();
-        var copies = jobs.LastCopies(enabled.SelectMany(p => p.CopyTo.Select(t => (p.Id, t))));
+        var copies = copyHistory.LastCopies(enabled.SelectMany(p => p.CopyTo.Select(t => (p.Id, t))));
         var byAgent = pairs.ToLookup(x => x.Agent.Id, x =>
         {
             var backup = last.GetValueOrDefault((x.Agent.Id, x.Plan.Id));
