@@ -64,8 +64,10 @@ public sealed class BackupFaultTests(PublishedTree tree)
         var plan = await backups.PlanAsync("p", ["web1"]);
         (await backups.BackupAsync(plan, "web1")).Str("status").ShouldBe("succeeded");
 
-        // The refresh of the snapshot list after that backup takes a lock of its own: let it finish first.
+        // The refresh of the snapshot list and the size reading after that backup take locks of their own: let them finish first.
         await BackupApi.SnapshotsAsync(backups.Admin, backups.RepositoryId);
+        await Eventually.TrueAsync(() => backups.Admin.GetStringAsync($"/api/v1/repositories/{backups.RepositoryId}/stats").Result.Contains("\"snapshotCount\":1", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60), "the size reading after the first backup");
         var locks = Path.Join(backups.RepositoryPath, "locks");
         await Eventually.HoldsAsync(() => Directory.GetFiles(locks).Length == 0, TimeSpan.FromSeconds(30));
 
