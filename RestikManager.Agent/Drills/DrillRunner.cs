@@ -35,15 +35,15 @@ internal sealed partial class DrillRunner(ResticRunner restic, string drillsDir,
                     break;
             }
         }, stop);
+        // restic 0.14 exits 0 for an unknown id ("no matching ID found"), later versions fail with the same words.
+        if (!list.Cancelled && (list.ExitCode == 0 ? !listed : list.Text.Contains("no matching ID found", StringComparison.Ordinal)))
+        {
+            return new DrillRun(list, null, $"snapshot {job.SnapshotId} is not in the repository: {list}");
+        }
+
         if (list.Cancelled || list.ExitCode != 0)
         {
             return new DrillRun(list, null, null);
-        }
-
-        if (!listed)
-        {
-            // restic 0.14 exits 0 for an unknown id ("no matching ID found"), later versions 1 or 10.
-            return new DrillRun(list, null, $"snapshot {job.SnapshotId} is not in the repository: {list}");
         }
 
         var chosen = sample.Choose();
