@@ -28,17 +28,6 @@ while [ $# -gt 0 ]; do
 done
 command -v restic >/dev/null || { echo "backup.sh: restic is not installed (sudo apt-get install restic)" >&2; exit 1; }
 
-work=$(mktemp -d)
-server_pid=""
-agent_pid=""
-cleanup() {
-  [ -z "$agent_pid" ] || kill "$agent_pid" 2>/dev/null || true
-  [ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
 # shellcheck source=bench/lib/stack.sh
 . bench/lib/stack.sh
 # shellcheck disable=SC2119  # no extra server environment here

@@ -1,9 +1,21 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2154,SC2034  # $work comes from the caller; the variables set here are the caller's to use
+# shellcheck disable=SC2034  # the variables set here are the caller's to use
 # Sourced by the backup benchmarks: publishes the server and the linux-amd64 agent into $work/pub, starts the server on a
 # free loopback port with an admin password and one agent "bench" enrolled and online, and defines the helpers the
-# scripts share. Needs $work (a temporary directory the caller removes) and sets server_pid and agent_pid for cleanup.
+# scripts share.
 #   bench_stack_start [SERVER_ENV=VALUE ...]
+# Sourcing it makes $work and removes it, with the server and the agent, when the script exits.
+work=$(mktemp -d)
+server_pid=""
+agent_pid=""
+bench_cleanup() {
+  [ -z "$agent_pid" ] || kill "$agent_pid" 2>/dev/null || true
+  [ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap bench_cleanup EXIT
+
 bench_stack_start() {
   bash deploy/publish.sh --out "$work/pub" --targets linux-amd64 --server linux-amd64 >/dev/null
   password="backup-benchmark-password"
