@@ -55,12 +55,16 @@ internal static class AgentCommandLine
         {
             Description = "Connect once and exit: 0 when the server welcomed this agent (what a self-update runs before it installs a new agent).",
         };
+        var hooksDir = new Option<string?>("--hooks-dir")
+        {
+            Description = "The host's allowlist of hooks and database sources (default /etc/restic-manager/hooks.d, or the config's hooksDir).",
+        };
         var service = new Option<bool>("--service") { Description = "Run as a Windows service (the command line install.ps1 registers)." };
-        var run = new Command("run", "Run the agent: stay connected to the server and do its work.") { config, restic, stateDir, lockWait, trial, service };
+        var run = new Command("run", "Run the agent: stay connected to the server and do its work.") { config, restic, stateDir, lockWait, trial, service, hooksDir };
         run.SetAction((result, ct) =>
         {
             Func<CancellationToken, Task<int>> agent = token => RunCommand.RunAsync(result.GetValue(config)!, result.GetValue(restic),
-                result.GetValue(stateDir)!, TimeSpan.FromSeconds(result.GetValue(lockWait)), token);
+                result.GetValue(stateDir)!, TimeSpan.FromSeconds(result.GetValue(lockWait)), result.GetValue(hooksDir), token);
             return result.GetValue(trial) ? RunCommand.TrialAsync(result.GetValue(config)!, result.GetValue(restic), result.GetValue(stateDir)!, ct)
                 : result.GetValue(service) ? RunCommand.AsServiceAsync(agent)
                 : agent(ct);

@@ -1,6 +1,8 @@
 using RestikManager.Agent.Browse;
 using RestikManager.Agent.Config;
+using RestikManager.Agent.Databases;
 using RestikManager.Agent.Drills;
+using RestikManager.Agent.Hooks;
 using RestikManager.Agent.Connection;
 using RestikManager.Agent.Jobs;
 using RestikManager.Agent.Queries;
@@ -17,7 +19,8 @@ namespace RestikManager.Agent;
 /// <summary><c>run</c>: the service. Stays connected to the server until SIGINT/SIGTERM (or service stop).</summary>
 internal static partial class RunCommand
 {
-    public static async Task<int> RunAsync(string configPath, string? restic, string stateDir, TimeSpan lockWait, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(
+        string configPath, string? restic, string stateDir, TimeSpan lockWait, string? hooksDir, CancellationToken cancellationToken)
     {
         using var telemetry = ServiceTelemetry.Start(AgentCommandLine.ProgramName, TelemetryNames.Agent);
         using var loggers = LoggerFactory.Create(b => b.AddServiceLogging(AgentCommandLine.ProgramName));
@@ -55,7 +58,13 @@ internal static partial class RunCommand
         var resticLocator = new ResticLocator(restic, state.Root, logger);
         var resticRunner = new ResticRunner(resticLocator, state.CacheDir, lockWait, time, logger);
         using var indexes = new SnapshotIndexer(resticRunner, state.IndexDir, logger);
-        var jobs = new JobHost(state, new JobRunner(resticRunner, new DrillRunner(resticRunner, state.DrillsDir, logger), time, logger), resticRunner, indexes, config.Hostname, time, logger);
+        var allowlist = new Allowlist(hooksDir ?? config.HooksDir ?? Allowlist.DefaultDirectory);
+        var runner = new JobRunner(resticRunner, new DrillRunner(resticRunner, state.DrillsDir, logger),
+            new HookedBackup(allowlist, new HookRunner(allowlist), new DumpRunner(resticRunner, state.DumpsDir, time), time),
+            new DumpRestore(resticRunner, allowlist),
+            new RestoreGuard([allowlist.Directory, configPath, state.Root]), time, logger);
+        DumpRunner.RemoveLeftovers(state.DumpsDir);
+        var jobs = new JobHost(state, runner, resticRunner, indexes, config.Hostname, time, logger);
         await jobs.RecoverAsync();
         var plans = new PlanScheduler(state, jobs, time, logger);
         var updates = new SelfUpdater(config, state, jobs, time, logger);
@@ -70,7 +79,7 @@ internal static partial class RunCommand
         var reconnect = new ReconnectLoop(config, async ct =>
         {
             await resticLocator.RefreshAsync(config.Server, HostFacts.Os, HostFacts.Arch, ct);
-            return await HostFacts.HelloAsync(config.Hostname, resticLocator, state.LastUpdateFailure(), ct);
+            return await HostFacts.HelloAsync(config.Hostname, resticLocator, state.LastUpdateFailure(), ct) with { Allowlist = allowlist.Report() };
         }, work, Backoff.Default(), time, logger);
         string[] trial = ["run", "--trial", "--config", configPath, "--state-dir", stateDir, .. restic is null ? Array.Empty<string>() : ["--restic", restic]];
         var staged = updates.NextAsync(shutdown.Token);

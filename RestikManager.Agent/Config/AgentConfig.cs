@@ -5,7 +5,8 @@ using RestikManager.Contracts.Files;
 namespace RestikManager.Agent.Config;
 
 /// <summary>What enrollment leaves on the host: where the server is and this agent's credential.</summary>
-internal sealed record AgentConfig(string Server, string AgentId, string Hostname, string Credential);
+/// <see cref="HooksDir"/> (optional, written by hand) moves the host's allowlist from its default folder.
+internal sealed record AgentConfig(string Server, string AgentId, string Hostname, string Credential, string? HooksDir = null);
 
 /// <summary>
 /// The agent's config file (Linux <c>/etc/restic-manager/agent.json</c>, Windows

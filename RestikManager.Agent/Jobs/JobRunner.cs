@@ -1,3 +1,4 @@
+using RestikManager.Agent.Databases;
 using RestikManager.Agent.Drills;
 using RestikManager.Agent.Restic;
 using RestikManager.Contracts.Protocol;
@@ -9,13 +10,15 @@ namespace RestikManager.Agent.Jobs;
 /// restore's staging into the target, and maps restic's exit and output to a result. A cancelled or interrupted job
 /// is followed by <c>restic unlock</c>, which removes only locks whose process is gone.
 /// </summary>
-internal sealed partial class JobRunner(ResticRunner restic, DrillRunner drills, TimeProvider time, ILogger logger)
+internal sealed partial class JobRunner(
+    ResticRunner restic, DrillRunner drills, HookedBackup hooked, DumpRestore dumpRestore, RestoreGuard guard, TimeProvider time, ILogger logger)
 {
     /// <summary>Why a run was stopped: the server cancelled it, or the agent is stopping.</summary>
     public enum StopReason { None, Cancelled, AgentStopping }
 
     public async Task<JobResult> RunAsync(
-        JobSpec job, RepositoryAccess repository, DateTimeOffset startedAt, Action<JobProgress> progress, Func<StopReason> stopReason, CancellationToken stop)
+        JobSpec job, RepositoryAccess repository, DateTimeOffset startedAt, Action<JobProgress> progress, Func<StopReason> stopReason, CancellationToken stop,
+        bool pathsOnly = false)
     {
         JobResult Result(string status, int? exit = null, string? errorClass = null, string? error = null,
             string? snapshot = null, BackupSummary? backup = null, ForgetSummary? forget = null, DrillSummary? drill = null,
@@ -24,6 +27,31 @@ internal sealed partial class JobRunner(ResticRunner restic, DrillRunner drills,
                 exit, errorClass, error, snapshot, backup, forget, drill, copy);
 
         LogRunning(logger, job.Kind, job.JobId, job.RepositoryId);
+        if (HookedBackup.Applies(job) && !pathsOnly)
+        {
+            return await hooked.RunAsync(job, repository, startedAt, progress,
+                ct => RunAsync(job, repository, startedAt, progress, stopReason, ct, pathsOnly: true), stopReason, stop);
+        }
+
+        if (job.Kind == JobKinds.Restore && job.RestoreCommand is null && guard.Problem(job) is { } forbidden)
+        {
+            return Result(JobStatuses.Failed, errorClass: JobErrors.Failed, error: forbidden);
+        }
+
+        if (job is { Kind: JobKinds.Restore, RestoreCommand: not null })
+        {
+            var restored = await dumpRestore.RunAsync(job, repository, stop);
+            if (restored.Status == JobStatuses.Cancelled && stopReason() != StopReason.Cancelled)
+            {
+                restored = restored with { Status = JobStatuses.Interrupted };
+            }
+
+            return Result(restored.Status, errorClass: restored.ErrorClass, error: restored.Error) with
+            {
+                Hooks = restored.Run is { } run ? [run] : null,
+            };
+        }
+
         var output = new JobOutput(job, time, progress);
         if (job.Kind == JobKinds.Drill)
         {

@@ -27,6 +27,12 @@ internal static class ResticArguments
             args.AddRange(["--tag", tag]);
         }
 
+        // Windows' volume shadow copy: the files as they were at one instant (the agent refuses it elsewhere).
+        if (job.UseFsSnapshot)
+        {
+            args.Add("--use-fs-snapshot");
+        }
+
         foreach (var exclude in job.Excludes ?? [])
         {
             args.AddRange(["--exclude", exclude]);
@@ -37,6 +43,36 @@ internal static class ResticArguments
         args.AddRange(job.Paths ?? []);
         return args;
     }
+
+    /// <summary>
+    /// A database source's dump, read from stdin into a snapshot of its own holding one file, <paramref name="filename"/>,
+    /// tagged like the plan's backups and with <paramref name="sourceTag"/>.
+    /// </summary>
+    public static List<string> StdinBackup(JobSpec job, string filename, string sourceTag)
+    {
+        var args = new List<string> { "backup", "--json", "--stdin", "--stdin-filename", filename };
+        if (job.Hostname is not null)
+        {
+            args.AddRange(["--host", job.Hostname]);
+        }
+
+        if (job.PlanId is not null)
+        {
+            args.AddRange(["--tag", SnapshotTags.ForPlan(job.PlanId)]);
+        }
+
+        args.AddRange(["--tag", sourceTag]);
+        foreach (var tag in job.Tags ?? [])
+        {
+            args.AddRange(["--tag", tag]);
+        }
+
+        Limits(job, args);
+        return args;
+    }
+
+    /// <summary>A file of a snapshot, to stdout (a dump streamed into a restore command).</summary>
+    public static List<string> Dump(string snapshotId, string path) => ["dump", snapshotId, path];
 
     public static List<string> Forget(JobSpec job)
     {

@@ -49,20 +49,35 @@ internal sealed partial class ResticProcess
         return info;
     }
 
-    /// <summary>Runs restic to its end, handing each line to <paramref name="onStdout"/> / <paramref name="onStderr"/>.</summary>
+    /// <summary>
+    /// Runs restic to its end, handing each line to <paramref name="onStdout"/> / <paramref name="onStderr"/>.
+    /// <paramref name="stdin"/>, when given, feeds restic's stdin (<c>backup --stdin</c>) and says whether what it fed is
+    /// whole: true closes stdin (restic then saves its snapshot), false interrupts restic first, so that nothing it read is
+    /// kept. <paramref name="rawStdout"/>, when given, takes restic's stdout as bytes (<c>restic dump</c>) instead of lines.
+    /// </summary>
     public static async Task<Outcome> RunAsync(
-        ProcessStartInfo info, Action<string> onStdout, Action<string> onStderr, CancellationToken cancellationToken)
+        ProcessStartInfo info, Action<string> onStdout, Action<string> onStderr, CancellationToken cancellationToken,
+        Func<Stream, Task<bool>>? stdin = null, Func<Stream, Task>? rawStdout = null)
     {
         using var process = new Process { StartInfo = info };
         process.Start();
-        process.StandardInput.Close();
-        var stdout = PumpAsync(process.StandardOutput, onStdout);
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (stdin is null)
+        {
+            process.StandardInput.Close();
+        }
+        else
+        {
+            _ = FeedAsync(process, stdin, abandon);
+        }
+
+        var stdout = rawStdout is null ? PumpAsync(process.StandardOutput, onStdout) : rawStdout(process.StandardOutput.BaseStream);
         var stderr = PumpAsync(process.StandardError, onStderr);
         var cancelled = false;
         var killed = false;
         try
         {
-            await process.WaitForExitAsync(cancellationToken);
+            await process.WaitForExitAsync(abandon.Token);
         }
         catch (OperationCanceledException)
         {
@@ -103,6 +118,36 @@ internal sealed partial class ResticProcess
             {
                 return start == 0 ? line : line[start..];
             }
+        }
+    }
+
+    // The feed's verdict decides how restic's stdin ends: closed (a whole input) or never (restic is interrupted instead).
+    private static async Task FeedAsync(Process process, Func<Stream, Task<bool>> feed, CancellationTokenSource abandon)
+    {
+        bool whole;
+        try
+        {
+            whole = await feed(process.StandardInput.BaseStream);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            whole = false;
+        }
+
+        if (whole)
+        {
+            try
+            {
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // restic is gone already; its exit code says why.
+            }
+        }
+        else
+        {
+            await abandon.CancelAsync();
         }
     }
 

@@ -17,6 +17,12 @@ internal sealed partial class ResticRunner(ResticLocator restic, string cacheDir
         IReadOnlyList<string> args, RepositoryAccess repository, Action<ResticLine>? onJson, CancellationToken stop) =>
         ResticStep.RunAsync(restic.Path, args, Environment(repository), cacheDir, onJson, stop);
 
+    /// <summary>A run whose stdin is fed (<c>backup --stdin</c>) or whose stdout is taken as bytes (<c>dump</c>), see <see cref="ResticProcess.RunAsync"/>.</summary>
+    public Task<ResticStep> RunPipedAsync(
+        IReadOnlyList<string> args, RepositoryAccess repository, Action<ResticLine>? onJson, CancellationToken stop,
+        Func<Stream, Task<bool>>? stdin = null, Func<Stream, Task>? rawStdout = null) =>
+        ResticStep.RunAsync(restic.Path, args, Environment(repository), cacheDir, onJson, stop, stdin, rawStdout);
+
     /// <summary>Like <see cref="RunAsync"/>, but a repository locked by another restic is tried again every 10 s until the lock wait is over.</summary>
     public async Task<ResticStep> RunWaitingOutLocksAsync(
         IReadOnlyList<string> args, RepositoryAccess repository, Action<ResticLine>? onJson, CancellationToken stop)

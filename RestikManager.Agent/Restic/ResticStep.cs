@@ -43,7 +43,8 @@ internal sealed class ResticStep
 
     public static async Task<ResticStep> RunAsync(
         string restic, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment, string cacheDir,
-        Action<ResticLine>? onJson, CancellationToken cancellationToken)
+        Action<ResticLine>? onJson, CancellationToken cancellationToken,
+        Func<Stream, Task<bool>>? stdin = null, Func<Stream, Task>? rawStdout = null)
     {
         var step = new ResticStep();
         var info = ResticProcess.StartInfo(restic, args, environment, cacheDir);
@@ -65,7 +66,7 @@ internal sealed class ResticStep
 
         try
         {
-            var outcome = await ResticProcess.RunAsync(info, OnLine, OnLine, cancellationToken);
+            var outcome = await ResticProcess.RunAsync(info, OnLine, OnLine, cancellationToken, stdin, rawStdout);
             (step.ExitCode, step.Cancelled, step.Killed) = (outcome.ExitCode, outcome.Cancelled, outcome.Killed);
         }
         catch (System.ComponentModel.Win32Exception e)

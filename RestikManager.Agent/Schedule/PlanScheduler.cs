@@ -135,8 +135,7 @@ internal sealed partial class PlanScheduler(AgentState state, IScheduledJobs job
                 continue;
             }
 
-            jobs.Start(JobSpec.OfPlan(JobKinds.Backup, JobTriggers.Schedule, plan.Repository.Id, plan.Id, plan.Paths, plan.Excludes, plan.Tags,
-                retention: null, plan.LimitUploadKiB, plan.LimitDownloadKiB), plan.Repository);
+            jobs.Start(JobSpec.BackupOf(plan, JobTriggers.Schedule), plan.Repository);
         }
     }
 

@@ -36,6 +36,7 @@ internal sealed class AgentState
         CacheDir = Path.Join(Root, "cache");
         IndexDir = Path.Join(Root, "index");
         DrillsDir = Path.Join(Root, "drills");
+        DumpsDir = Path.Join(Root, "dumps");
         foreach (var dir in new[] { Root, _outbox, _running, _deferred, CacheDir, IndexDir })
         {
             OwnerOnlyFile.CreateDirectory(dir);
@@ -55,6 +56,9 @@ internal sealed class AgentState
 
     /// <summary>Where drills restore their samples (one directory per drill, removed after it; leftovers at the next start).</summary>
     public string DrillsDir { get; }
+
+    /// <summary>Where a SQLite source's online backup is written before it is streamed into restic (removed at once).</summary>
+    public string DumpsDir { get; }
 
     public void AddToOutbox(JobResult result) =>
         OwnerOnlyFile.Write(Path.Join(_outbox, result.JobId + ".json"),

@@ -70,6 +70,18 @@ public static class JobErrors
 
     /// <summary>A drill restored files that differ from the snapshot, or could not restore them (an unreadable pack).</summary>
     public const string DrillMismatch = "drill_mismatch";
+
+    /// <summary>A plan named a hook or database source that this host's allowlist does not hold, or holds in an unsafe file.</summary>
+    public const string HookNotAllowed = "hook_not_allowed";
+
+    /// <summary>A <c>before</c> hook failed (so the backup did not run), or a restore command did.</summary>
+    public const string HookFailed = "hook_failed";
+
+    /// <summary>A database source's dump command failed: no snapshot of it is kept.</summary>
+    public const string DumpFailed = "dump_failed";
+
+    /// <summary>The plan asks for a file-system snapshot (Windows VSS), which this host's platform does not have.</summary>
+    public const string FsSnapshotUnsupported = "fs_snapshot_unsupported";
 }
 
 /// <summary>
@@ -112,7 +124,12 @@ public sealed record JobSpec(
     int? DrillFiles = null,
     long? DrillMaxBytes = null,
     string? ReadDataSubset = null,
-    string? CopyFromRepositoryId = null) : IJobIdentity
+    string? CopyFromRepositoryId = null,
+    PlanHooks? Hooks = null,
+    bool ContinueOnError = false,
+    IReadOnlyList<string>? Databases = null,
+    bool UseFsSnapshot = false,
+    string? RestoreCommand = null) : IJobIdentity
 {
     /// <summary>A drill's sample when the plan does not say: 50 files, at most 256 MiB.</summary>
     public const int DefaultDrillFiles = 50;
@@ -127,6 +144,14 @@ public sealed record JobSpec(
         string kind, string trigger, string repositoryId, string planId, IReadOnlyList<string> paths, IReadOnlyList<string> excludes,
         IReadOnlyList<string> tags, Retention? retention, int? limitUploadKiB, int? limitDownloadKiB) =>
         new(Guid.NewGuid().ToString("N"), kind, repositoryId, trigger, planId, paths, excludes, tags, retention, limitUploadKiB, limitDownloadKiB);
+
+    /// <summary>A backup of <paramref name="plan"/> as the agent runs it: its paths, hooks and database sources.</summary>
+    public static JobSpec BackupOf(AgentPlan plan, string trigger) =>
+        OfPlan(JobKinds.Backup, trigger, plan.Repository.Id, plan.Id, plan.Paths, plan.Excludes, plan.Tags, null,
+            plan.LimitUploadKiB, plan.LimitDownloadKiB) with
+        {
+            Hooks = plan.Hooks, ContinueOnError = plan.ContinueOnError, Databases = plan.Databases, UseFsSnapshot = plan.UseFsSnapshot,
+        };
 }
 
 /// <summary>A plan as its agent runs it: the backup schedule keeps running while the server is away.</summary>
@@ -140,7 +165,11 @@ public sealed record AgentPlan(
     IReadOnlyList<string> Excludes,
     IReadOnlyList<string> Tags,
     int? LimitUploadKiB,
-    int? LimitDownloadKiB);
+    int? LimitDownloadKiB,
+    PlanHooks? Hooks = null,
+    bool ContinueOnError = false,
+    IReadOnlyList<string>? Databases = null,
+    bool UseFsSnapshot = false);
 
 /// <summary>Backup figures from restic's summary line.</summary>
 public sealed record BackupSummary(

@@ -31,6 +31,7 @@ public static class MessageRules
         JobResult r => Job(r.JobId, r.Kind, r.RepositoryId, r.Trigger, r.PlanId) ?? Result(r),
         ActiveJobs a => a.JobIds is null || a.JobIds.Count > MaxActiveJobs || !a.JobIds.All(WireValues.IsId) ? "bad job ids" : null,
         QueryReply q => Reply(q),
+        Hello h => h.Allowlist is { } list && !IsAllowlist(list) ? "bad allowlist" : null,
         UpdateFailed f => f.Failure is not { Version.Length: > 0 and <= 64, Reason.Length: > 0 and <= 2000 } ? "bad update failure" : null,
         _ => null,
     };
@@ -50,7 +51,30 @@ public static class MessageRules
         : r.Forget is { } forget && (forget.RemovedIds is null || !forget.RemovedIds.All(WireValues.IsSnapshotId)) ? "bad removed snapshot ids"
         : r.Drill is { } drill && !IsDrill(drill) ? "bad drill summary"
         : r.Copy is { Copied: < 0 } or { AlreadyThere: < 0 } ? "bad copy summary"
+        : r.Hooks is { } hooks && (hooks.Count > MaxHookRuns || !hooks.All(IsHookRun)) ? "bad hook runs"
+        : r.Dumps is { } dumps && (dumps.Count > MaxHookRuns || !dumps.All(IsDump)) ? "bad dumps"
         : null;
+
+    /// <summary>The most hook runs (or dumps) one result carries, and the most entries one allowlist reports.</summary>
+    public const int MaxHookRuns = 200;
+
+    public const int MaxAllowlist = 1000;
+
+    /// <summary>The most characters of a hook's output a result carries (its tail).</summary>
+    public const int MaxOutputTail = 4000;
+
+    private static bool IsHookRun(HookRun? h) =>
+        h is not null && WireValues.IsAllowName(h.Name) && h.Phase is HookPhases.Before or HookPhases.After or HookPhases.OnFailure
+            or HookPhases.Finally or HookPhases.Restore or HookPhases.Dump
+        && h.DurationMs >= 0 && h.OutputTail is null or { Length: <= MaxOutputTail + 100 };
+
+    private static bool IsDump(DumpResult? d) =>
+        d is { Filename.Length: > 0 and <= 255 } && WireValues.IsAllowName(d.Name) && d.Bytes >= 0
+        && (d.SnapshotId is null || WireValues.IsSnapshotId(d.SnapshotId));
+
+    private static bool IsAllowlist(IReadOnlyList<AllowedEntry> list) =>
+        list.Count <= MaxAllowlist && list.All(e => e is not null && WireValues.IsAllowName(e.Name) && e.Kind is not null
+            && AllowlistKinds.All.Contains(e.Kind) && e.Problem is null or { Length: <= 1000 });
 
     /// <summary>The most mismatches a drill reports (the sample is at most <see cref="MaxDrillFiles"/> files).</summary>
     public const int MaxDrillFiles = 1000;

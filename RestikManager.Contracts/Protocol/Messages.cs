@@ -17,11 +17,13 @@ public abstract record AgentMessage;
 /// <summary>
 /// The agent's first message on every connection. <see cref="FailedUpdate"/> says that the last update this agent was
 /// offered did not happen, and why (it is repeated on every connection until another update is offered).
-/// <see cref="ResticSource"/> says where the restic it runs comes from (<see cref="ResticSources"/>).
+/// <see cref="ResticSource"/> says where the restic it runs comes from (<see cref="ResticSources"/>). <see cref="Allowlist"/>
+/// names what the host's own allowlist lets plans run there (null: an agent older than hooks, which runs none).
 /// </summary>
 public sealed record Hello(
     int ProtocolVersion, string AgentVersion, string Commit, string BuildDate,
-    string Os, string Arch, string Hostname, string? ResticVersion, UpdateFailure? FailedUpdate = null, string? ResticSource = null) : AgentMessage;
+    string Os, string Arch, string Hostname, string? ResticVersion, UpdateFailure? FailedUpdate = null, string? ResticSource = null,
+    IReadOnlyList<AllowedEntry>? Allowlist = null) : AgentMessage;
 
 /// <summary>Where an agent's restic comes from, in the order the agent looks.</summary>
 public static class ResticSources
@@ -61,7 +63,7 @@ public sealed record JobResult(
     string JobId, string Kind, string RepositoryId, string Trigger, string? PlanId, string Status,
     DateTimeOffset StartedAt, DateTimeOffset FinishedAt, int? ExitCode = null, string? ErrorClass = null, string? Error = null,
     string? SnapshotId = null, BackupSummary? Backup = null, ForgetSummary? Forget = null, DrillSummary? Drill = null,
-    CopySummary? Copy = null)
+    CopySummary? Copy = null, IReadOnlyList<HookRun>? Hooks = null, IReadOnlyList<DumpResult>? Dumps = null)
     : AgentMessage, IJobIdentity;
 
 /// <summary>After its outbox: the jobs the agent is running now. Any other unfinished job of this agent was lost.</summary>

@@ -16,6 +16,12 @@ public static partial class WireValues
     /// <summary>Job and repository ids: 1 to 64 letters, digits or '-' (they become file names on the agent).</summary>
     public static bool IsId([NotNullWhen(true)] string? id) => id is { Length: > 0 and <= 64 } && id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
 
+    /// <summary>
+    /// The name of a host allowlist entry (<c>hooks.d/&lt;name&gt;.json</c>): 1 to 64 letters, digits, '.', '_' or '-', not
+    /// starting with '.' or '-', so it can never name another folder or read as a flag.
+    /// </summary>
+    public static bool IsAllowName([NotNullWhen(true)] string? name) => name is not null && AllowName().IsMatch(name);
+
     /// <summary>A restic snapshot id: full (64) or short (at least 8) lowercase hex.</summary>
     public static bool IsSnapshotId([NotNullWhen(true)] string? id) => id is not null && SnapshotId().IsMatch(id);
 
@@ -79,6 +85,9 @@ public static partial class WireValues
     // "/" → 1; "C:\" or "C:/" → 3; anything else (relative, "C:foo", UNC) → 0.
     private static int RootLength(string path) =>
         path.StartsWith('/') ? 1 : WindowsAbsolute().IsMatch(path) ? 3 : 0;
+
+    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$")]
+    private static partial Regex AllowName();
 
     [GeneratedRegex("^[0-9a-f]{8,64}$")]
     private static partial Regex SnapshotId();

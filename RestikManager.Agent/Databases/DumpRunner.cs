@@ -1,0 +1,165 @@
+using RestikManager.Agent.Hooks;
+using RestikManager.Agent.Restic;
+using RestikManager.Contracts.Protocol;
+
+namespace RestikManager.Agent.Databases;
+
+/// <summary>
+/// Backs up one database source as its own snapshot: the dump's stdout streamed into <c>restic backup --stdin</c>, tagged
+/// with the plan and <c>rm-db:&lt;name&gt;</c>. A dump that exits non-zero (or is killed) never becomes a snapshot: restic's
+/// stdin is not closed but restic is interrupted, so it saves nothing of what it read (restic 0.14 would otherwise keep
+/// a truncated dump). SQLite is copied with its online backup (<c>sqlite3 .backup</c>) into the agent's state directory,
+/// then streamed and removed: the backup API writes a database file, not a stream.
+/// </summary>
+internal sealed class DumpRunner(ResticRunner restic, string dumpsDir, TimeProvider time)
+{
+    public const string TagPrefix = "rm-db:";
+
+    /// <summary>How one source's dump went. <see cref="Failure"/> set: it failed (<see cref="ErrorClass"/> says how).</summary>
+    public sealed record Outcome(DumpResult Dump, HookRun Run, string? ErrorClass, string? Failure, bool Stopped);
+
+    public async Task<Outcome> RunAsync(
+        JobSpec job, Allowlist.Resolved source, RepositoryAccess repository, IReadOnlyCollection<string> secrets,
+        Action<JobProgress> progress, CancellationToken stop)
+    {
+        var (name, entry) = (source.Name, source.Entry);
+        var filename = entry.DumpFilename(name);
+        DumpCommand.Command command;
+        string? staged = null;
+        try
+        {
+            if (entry.Kind == AllowlistKinds.Sqlite)
+            {
+                Directory.CreateDirectory(dumpsDir);
+                staged = Path.Join(dumpsDir, $"{job.JobId}-{name}.sqlite3");
+                command = new DumpCommand.Command(["sqlite3", "-bail", "-cmd", ".timeout 60000", entry.Path!, $".backup '{staged}'"], [], []);
+            }
+            else
+            {
+                command = DumpCommand.For(entry);
+            }
+        }
+        catch (IOException e)
+        {
+            return Failed(name, filename, $"cannot read {entry.PasswordFile}: {e.Message}");
+        }
+
+        var tail = new OutputTail([.. secrets, .. command.Secrets]);
+        var info = HookProcess.StartInfo(command.Argv, entry with { Env = Merge(entry.Env, command.Environment) }, new Dictionary<string, string>
+        {
+            ["RM_JOB_ID"] = job.JobId, ["RM_PLAN"] = job.PlanId ?? "", ["RM_PHASE"] = HookPhases.Dump,
+        });
+        var timeout = entry.TimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+        long bytes = 0;
+        HookProcess.Outcome? dumped = null;
+        var output = new JobOutput(job, time, progress);
+        try
+        {
+            var step = await restic.RunPipedAsync(ResticArguments.StdinBackup(job, filename, TagPrefix + name), repository, output.OnJson, stop,
+                stdin: async resticInput =>
+                {
+                    if (staged is null)
+                    {
+                        dumped = await HookProcess.RunAsync(info, timeout, tail, stop, stdout: async dump => bytes = await Pipe.CopyAsync(dump, resticInput));
+                        return dumped.Succeeded && bytes >= 0;
+                    }
+
+                    dumped = await HookProcess.RunAsync(info, timeout, tail, stop);
+                    if (!dumped.Succeeded)
+                    {
+                        return false;
+                    }
+
+                    await using var copy = File.OpenRead(staged);
+                    bytes = await Pipe.CopyAsync(copy, resticInput);
+                    return bytes >= 0;
+                });
+            var run = new HookRun(name, HookPhases.Dump, dumped?.ExitCode, (long)(dumped?.Duration.TotalMilliseconds ?? 0), tail.ToString(), dumped?.TimedOut ?? false);
+            var result = new DumpResult(name, filename, null, Math.Max(bytes, 0));
+            if (dumped is not { Succeeded: true } || bytes < 0)
+            {
+                var why = dumped is null ? "it did not start"
+                    : dumped.TimedOut ? "it was killed at its timeout"
+                    : dumped.Stopped ? "the job was stopped"
+                    : bytes < 0 ? "restic stopped reading it"
+                    : dumped.ExitCode is { } code ? $"it exited with {code}" : "it could not start";
+                var restics = bytes < 0 ? $": {step}" : "";
+                return new Outcome(result, run, bytes < 0 ? step.ErrorClass : JobErrors.DumpFailed,
+                    $"the dump of '{name}' failed ({why}){restics}; no snapshot of it was kept", dumped?.Stopped == true || step.Cancelled && stop.IsCancellationRequested);
+            }
+
+            if (step.ExitCode != 0)
+            {
+                return new Outcome(result, run, step.ErrorClass, $"restic could not store the dump of '{name}': {step}", step.Cancelled);
+            }
+
+            var snapshot = output.SnapshotId is { } printed ? await restic.FullSnapshotIdAsync(repository, printed, stop) : null;
+            return new Outcome(result with { SnapshotId = snapshot }, run, null, null, false);
+        }
+        finally
+        {
+            if (staged is not null)
+            {
+                File.Delete(staged);
+            }
+        }
+    }
+
+    private static Outcome Failed(string name, string filename, string why) =>
+        new(new DumpResult(name, filename, null, 0), new HookRun(name, HookPhases.Dump, null, 0, why), JobErrors.DumpFailed,
+            $"the dump of '{name}' failed: {why}; no snapshot of it was kept", false);
+
+    private static Dictionary<string, string> Merge(Dictionary<string, string>? first, Dictionary<string, string> second)
+    {
+        var merged = new Dictionary<string, string>(first ?? [], StringComparer.Ordinal);
+        foreach (var (key, value) in second)
+        {
+            merged[key] = value;
+        }
+
+        return merged;
+    }
+
+    /// <summary>Removes SQLite copies an agent killed mid-backup left behind.</summary>
+    public static void RemoveLeftovers(string dumpsDir)
+    {
+        if (Directory.Exists(dumpsDir))
+        {
+            foreach (var file in Directory.EnumerateFiles(dumpsDir))
+            {
+                File.Delete(file);
+            }
+        }
+    }
+}
+
+/// <summary>Copying a stream into a pipe, counting bytes.</summary>
+internal static class Pipe
+{
+    /// <summary>
+    /// Copies everything; the bytes copied, or -1 when the reader went away (its exit says why). The rest of the source is
+    /// then drained, so that the writing command is not left blocked on a full pipe.
+    /// </summary>
+    public static async Task<long> CopyAsync(Stream from, Stream to)
+    {
+        var buffer = new byte[81920];
+        long total = 0;
+        int read;
+        while ((read = await from.ReadAsync(buffer)) > 0)
+        {
+            try
+            {
+                await to.WriteAsync(buffer.AsMemory(0, read));
+                total += read;
+            }
+            catch (IOException)
+            {
+                await from.CopyToAsync(Stream.Null);
+                return -1;
+            }
+        }
+
+        await to.FlushAsync();
+        return total;
+    }
+}
