@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace RestikManager.Contracts.Protocol;
 
 /// <summary>
@@ -9,14 +11,17 @@ public sealed record PlanHooks(
     IReadOnlyList<string>? Before = null, IReadOnlyList<string>? After = null,
     IReadOnlyList<string>? OnFailure = null, IReadOnlyList<string>? Finally = null)
 {
+    [JsonIgnore]
     public IEnumerable<(string Phase, IReadOnlyList<string> Names)> Phases =>
     [
         (HookPhases.Before, Before ?? []), (HookPhases.After, After ?? []),
         (HookPhases.OnFailure, OnFailure ?? []), (HookPhases.Finally, Finally ?? []),
     ];
 
+    [JsonIgnore]
     public IEnumerable<string> Names => Phases.SelectMany(p => p.Names);
 
+    [JsonIgnore]
     public bool IsEmpty => !Names.Any();
 }
 

@@ -137,8 +137,8 @@ internal sealed partial class AgentConnection(
                 HasSaidHello = true;
                 var now = time.GetUtcNow();
                 // A reconnect storm must not be a write storm: only changed details are written.
-                if ((agent.AgentVersion, agent.AgentCommit, agent.Os, agent.Arch, agent.ResticVersion, agent.ResticSource)
-                    != (hello.AgentVersion, hello.Commit, hello.Os, hello.Arch, hello.ResticVersion, hello.ResticSource))
+                if ((agent.AgentVersion, agent.AgentCommit, agent.Os, agent.Arch, agent.ResticVersion, agent.ResticSource, agent.Allowlist)
+                    != (hello.AgentVersion, hello.Commit, hello.Os, hello.Arch, hello.ResticVersion, hello.ResticSource, AgentRecord.Stored(hello)))
                 {
                     agents.RecordHello(agent.Id, hello, now);
                 }

@@ -11,7 +11,24 @@ namespace RestikManager.Server.Agents;
 internal sealed record AgentRecord(
     string Id, string Hostname, string? Label, string EnrolledAt, string? RevokedAt, string? LastSeenAt,
     string? AgentVersion, string? AgentCommit, string? Os, string? Arch, string? ResticVersion,
-    string? UpdateVersion = null, string? UpdateState = null, string? UpdateError = null, string? UpdateAt = null, string? ResticSource = null);
+    string? UpdateVersion = null, string? UpdateState = null, string? UpdateError = null, string? UpdateAt = null, string? ResticSource = null,
+    string? Allowlist = null)
+{
+    /// <summary>
+    /// What the host's allowlist lets plans run there, as its agent last said (null: an agent older than hooks, which runs
+    /// none of them).
+    /// </summary>
+    public IReadOnlyList<AllowedEntry>? Allowed => Allowlist is null ? null
+        : System.Text.Json.JsonSerializer.Deserialize(Allowlist, StoredJson.Default.ListAllowedEntry);
+
+    /// <summary>Whether the host allows <paramref name="name"/> as one of <paramref name="kinds"/>, usable (no problem reported).</summary>
+    public bool Allows(string name, Func<string, bool> kinds) =>
+        Allowed?.Any(e => e.Name == name && kinds(e.Kind) && e.Problem is null) == true;
+
+    /// <summary>The allowlist as it is stored: null for an agent that did not report one.</summary>
+    public static string? Stored(Hello hello) =>
+        hello.Allowlist is { } list ? System.Text.Json.JsonSerializer.Serialize([.. list], StoredJson.Default.ListAllowedEntry) : null;
+}
 
 /// <summary>Why an enrollment was refused.</summary>
 internal enum EnrollRefusal
@@ -35,7 +52,7 @@ internal sealed class AgentStore(Database database, TimeProvider time, DomainEve
 
     private const string Columns =
         "id, hostname, label, enrolled_at AS EnrolledAt, revoked_at AS RevokedAt, last_seen_at AS LastSeenAt, agent_version AS AgentVersion, agent_commit AS AgentCommit, os, arch, restic_version AS ResticVersion, " +
-        "update_version AS UpdateVersion, update_state AS UpdateState, update_error AS UpdateError, update_at AS UpdateAt, restic_source AS ResticSource";
+        "update_version AS UpdateVersion, update_state AS UpdateState, update_error AS UpdateError, update_at AS UpdateAt, restic_source AS ResticSource, allowlist";
 
     /// <summary>
     /// Redeems <paramref name="request"/>'s token and issues a credential, in one transaction. A live agent with
@@ -190,7 +207,7 @@ internal sealed class AgentStore(Database database, TimeProvider time, DomainEve
             _byCredentialHash.TryUpdate(hash, known with
             {
                 AgentVersion = hello.AgentVersion, AgentCommit = hello.Commit, Os = hello.Os, Arch = hello.Arch, ResticVersion = hello.ResticVersion,
-                ResticSource = hello.ResticSource,
+                ResticSource = hello.ResticSource, Allowlist = AgentRecord.Stored(hello),
             }, known);
         }
 
@@ -198,9 +215,9 @@ internal sealed class AgentStore(Database database, TimeProvider time, DomainEve
         connection.Execute(
             """
             UPDATE agents SET agent_version = @AgentVersion, agent_commit = @Commit, os = @Os, arch = @Arch,
-                restic_version = @ResticVersion, restic_source = @ResticSource, last_seen_at = @at WHERE id = @id
+                restic_version = @ResticVersion, restic_source = @ResticSource, allowlist = @allowlist, last_seen_at = @at WHERE id = @id
             """,
-            new { id, hello.AgentVersion, hello.Commit, hello.Os, hello.Arch, hello.ResticVersion, hello.ResticSource, at });
+            new { id, hello.AgentVersion, hello.Commit, hello.Os, hello.Arch, hello.ResticVersion, hello.ResticSource, allowlist = AgentRecord.Stored(hello), at });
     }
 
     /// <summary>Records how the agent update offered to this host stands (sent, done or failed, with why).</summary>

@@ -21,7 +21,14 @@ internal sealed record CreatedEnrollmentToken(long Id, string Token, string? Lab
 internal sealed record HostView(
     string Id, string Hostname, string? Label, string Status, string? LastSeenAt, string EnrolledAt, bool Revoked,
     string? AgentVersion, string? AgentCommit, string? Os, string? Arch, string? ResticVersion, bool AgentOutdated,
-    string? AvailableAgentVersion = null, HostUpdateView? Update = null, string? ResticSource = null, HostVerdictView? Protection = null);
+    string? AvailableAgentVersion = null, HostUpdateView? Update = null, string? ResticSource = null, HostVerdictView? Protection = null)
+{
+    /// <summary>
+    /// What the host's allowlist (hooks.d) lets plans run there: names and kinds, and why an entry will not run (null: an
+    /// agent older than hooks). Never a command line: the server does not get one.
+    /// </summary>
+    public IReadOnlyList<AllowedEntry>? Allowlist { get; init; }
+}
 
 /// <summary>
 /// How well the host is protected, as the dashboard says it (<c>protected</c>, <c>pending</c>, <c>partial</c>,

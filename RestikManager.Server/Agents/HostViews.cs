@@ -16,5 +16,8 @@ internal static class HostViews
         agent.RevokedAt is null && releases.IsOutdated(agent.Os, agent.Arch, agent.AgentVersion),
         releases.Version(agent.Os, agent.Arch),
         agent.UpdateState is { } state ? new HostUpdateView(agent.UpdateVersion!, state, agent.UpdateError, agent.UpdateAt) : null,
-        agent.ResticSource);
+        agent.ResticSource)
+    {
+        Allowlist = agent.Allowed,
+    };
 }

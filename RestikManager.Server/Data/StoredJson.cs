@@ -14,4 +14,8 @@ namespace RestikManager.Server.Data;
 [JsonSerializable(typeof(ForgetSummary))]
 [JsonSerializable(typeof(DrillSummary))]
 [JsonSerializable(typeof(CopySummary))]
+[JsonSerializable(typeof(PlanHooks))]
+[JsonSerializable(typeof(List<AllowedEntry>))]
+[JsonSerializable(typeof(List<HookRun>))]
+[JsonSerializable(typeof(List<DumpResult>))]
 internal sealed partial class StoredJson : JsonSerializerContext;

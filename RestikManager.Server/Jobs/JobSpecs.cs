@@ -11,7 +11,16 @@ internal static class JobSpecs
     {
         var job = JobSpec.OfPlan(
             kind, trigger, plan.RepositoryId, plan.Id, plan.Paths, plan.Excludes, plan.Tags, plan.Retention, plan.LimitUploadKiB, plan.LimitDownloadKiB);
-        return kind == JobKinds.Check ? job with { ReadDataSubset = plan.CheckReadData } : job;
+        return kind switch
+        {
+            JobKinds.Check => job with { ReadDataSubset = plan.CheckReadData },
+            JobKinds.Backup => job with
+            {
+                Hooks = plan.Hooks.IsEmpty ? null : plan.Hooks, ContinueOnError = plan.ContinueOnError,
+                Databases = plan.Databases.Count > 0 ? plan.Databases : null, UseFsSnapshot = plan.UseFsSnapshot,
+            },
+            _ => job,
+        };
     }
 
     /// <summary>A copy of <paramref name="plan"/>'s snapshots into <paramref name="targetId"/> (the job's repository).</summary>

@@ -9,7 +9,7 @@ namespace RestikManager.Server.Jobs;
 internal sealed record JobRecord(
     string Id, string Kind, string RepositoryId, string? PlanId, string AgentId, string Trigger, string Status, string? Spec,
     string CreatedAt, string? DispatchedAt, string? StartedAt, string? FinishedAt, long? ExitCode, string? ErrorClass, string? Error,
-    string? SnapshotId, string? Summary, string? SubjectAgentId = null) : IJobIdentity
+    string? SnapshotId, string? Summary, string? SubjectAgentId = null, string? Hooks = null, string? Dumps = null) : IJobIdentity
 {
     /// <summary>The host whose data the job is about: a drill's source host; otherwise the host that runs it.</summary>
     public string Subject => SubjectAgentId ?? AgentId;
@@ -61,7 +61,7 @@ internal sealed class JobStore(Database database, TimeProvider time, DomainEvent
     internal const string Columns =
         "id, kind, repository_id AS RepositoryId, plan_id AS PlanId, agent_id AS AgentId, trigger, status, spec, created_at AS CreatedAt, " +
         "dispatched_at AS DispatchedAt, started_at AS StartedAt, finished_at AS FinishedAt, exit_code AS ExitCode, " +
-        "error_class AS ErrorClass, error, snapshot_id AS SnapshotId, summary, subject_agent_id AS SubjectAgentId";
+        "error_class AS ErrorClass, error, snapshot_id AS SnapshotId, summary, subject_agent_id AS SubjectAgentId, hooks, dumps";
 
     private static readonly string[] UnfinishedStatuses = [JobStatuses.Queued, JobStatuses.Running];
 
@@ -326,12 +326,13 @@ internal sealed class JobStore(Database database, TimeProvider time, DomainEvent
         using var connection = database.Open();
         var recorded = connection.Execute($"""
             INSERT INTO jobs (id, kind, repository_id, plan_id, agent_id, trigger, status, created_at, dispatched_at, started_at,
-                              finished_at, exit_code, error_class, error, snapshot_id, summary)
+                              finished_at, exit_code, error_class, error, snapshot_id, summary, hooks, dumps)
             VALUES (@JobId, @Kind, @RepositoryId, @PlanId, @agentId, @Trigger, @Status, @startedAt, @startedAt, @startedAt,
-                    @finishedAt, @ExitCode, @ErrorClass, @Error, @SnapshotId, @summary)
+                    @finishedAt, @ExitCode, @ErrorClass, @Error, @SnapshotId, @summary, @hooks, @dumps)
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, started_at = coalesce(jobs.started_at, excluded.started_at),
                 finished_at = excluded.finished_at, exit_code = excluded.exit_code, error_class = excluded.error_class,
-                error = excluded.error, snapshot_id = excluded.snapshot_id, summary = excluded.summary
+                error = excluded.error, snapshot_id = excluded.snapshot_id, summary = excluded.summary, hooks = excluded.hooks,
+                dumps = excluded.dumps
                 WHERE jobs.agent_id = @agentId AND (jobs.finished_at IS NULL OR jobs.error_class = '{JobErrors.HostAway}')
             """, new
         {
@@ -342,6 +343,8 @@ internal sealed class JobStore(Database database, TimeProvider time, DomainEvent
                 : result.Forget is { } forget ? JsonSerializer.Serialize(forget, StoredJson.Default.ForgetSummary)
                 : result.Drill is { } drill && result.Kind == JobKinds.Drill ? JsonSerializer.Serialize(drill, StoredJson.Default.DrillSummary)
                 : result.Copy is { } copy && result.Kind == JobKinds.Copy ? JsonSerializer.Serialize(copy, StoredJson.Default.CopySummary) : null,
+            hooks = result.Hooks is { Count: > 0 } hooks ? JsonSerializer.Serialize([.. hooks], StoredJson.Default.ListHookRun) : null,
+            dumps = result.Dumps is { Count: > 0 } dumps ? JsonSerializer.Serialize([.. dumps], StoredJson.Default.ListDumpResult) : null,
         }) > 0;
         if (recorded)
         {
@@ -399,6 +402,14 @@ internal sealed class JobStore(Database database, TimeProvider time, DomainEvent
         : job.Kind == JobKinds.Backup ? (JsonSerializer.Deserialize(job.Summary, StoredJson.Default.BackupSummary), null)
         : job.Kind is JobKinds.Drill or JobKinds.Copy ? (null, null)
         : (null, JsonSerializer.Deserialize(job.Summary, StoredJson.Default.ForgetSummary));
+
+    /// <summary>The hooks a job ran (and its dumps' commands), in order; empty when none.</summary>
+    public static IReadOnlyList<HookRun> HooksOf(JobRecord job) =>
+        job.Hooks is { } json ? JsonSerializer.Deserialize(json, StoredJson.Default.ListHookRun) ?? [] : [];
+
+    /// <summary>A backup's database dumps, each with the snapshot it became; empty when none.</summary>
+    public static IReadOnlyList<DumpResult> DumpsOf(JobRecord job) =>
+        job.Dumps is { } json ? JsonSerializer.Deserialize(json, StoredJson.Default.ListDumpResult) ?? [] : [];
 
     /// <summary>What a copy copied (null for other kinds, and for a copy that failed).</summary>
     public static CopySummary? CopyOf(JobRecord job) =>

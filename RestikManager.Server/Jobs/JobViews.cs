@@ -21,6 +21,18 @@ internal sealed record JobView(
 
     /// <summary>The host whose data a drill restored, when another host ran it.</summary>
     public string? SubjectAgentId { get; init; }
+
+    /// <summary>The hooks the job ran (and its database dumps' commands), in order, each with its exit code and output's tail.</summary>
+    public IReadOnlyList<HookRun> Hooks { get; init; } = [];
+
+    /// <summary>A backup's database sources, each dumped into its own snapshot.</summary>
+    public IReadOnlyList<DumpResult> Dumps { get; init; } = [];
+
+    /// <summary>A restore into a restore command (instead of a target directory): the command's allowlist name.</summary>
+    public string? RestoreCommand { get; init; }
+
+    /// <summary>A restore's target directory.</summary>
+    public string? Target { get; init; }
 }
 
 /// <summary>
@@ -50,6 +62,10 @@ internal sealed class JobViews(JobStore jobs, DomainEvents events)
             Copy = JobStore.CopyOf(job),
             CopyFromRepositoryId = job.Kind == JobKinds.Copy ? JobStore.Spec(job)?.CopyFromRepositoryId : null,
             SubjectAgentId = job.SubjectAgentId is { } subject && subject != job.AgentId ? subject : null,
+            Hooks = JobStore.HooksOf(job),
+            Dumps = JobStore.DumpsOf(job),
+            RestoreCommand = job.Kind == JobKinds.Restore ? JobStore.Spec(job)?.RestoreCommand : null,
+            Target = job.Kind == JobKinds.Restore ? JobStore.Spec(job)?.Target : null,
         };
     }
 

@@ -13,10 +13,12 @@ namespace RestikManager.Server.Jobs;
 /// <c>unlock</c> and <c>init</c> a repository; <c>restore</c> a repository, a snapshot, the host to restore on and an
 /// absolute target directory (and optionally the path inside the snapshot to restore). restic puts files under
 /// <c>target</c> + their original absolute path; <see cref="ContentsOnly"/> puts the contents of <c>path</c> straight into
-/// <c>target</c> instead.
+/// <c>target</c> instead. <see cref="RestoreCommand"/>, instead of a target, streams the snapshot's file (a database dump)
+/// into the command of that name in the host's allowlist.
 /// </summary>
 internal sealed record StartJobRequest(
-    string? Kind, string? PlanId, string? RepositoryId, string? Host, string? SnapshotId, string? Path, string? Target, bool? ContentsOnly = null);
+    string? Kind, string? PlanId, string? RepositoryId, string? Host, string? SnapshotId, string? Path, string? Target, bool? ContentsOnly = null,
+    string? RestoreCommand = null);
 
 
 /// <summary>
@@ -39,7 +41,7 @@ internal sealed class ManualJobs(
         }
 
         audit.Append(actor, $"job.{job!.Kind}", $"host:{host!.Hostname}", detail: job.Kind == JobKinds.Restore
-            ? $"{job.Id} snapshot {spec!.SnapshotId} {spec.IncludePath ?? "/"}{(spec.ContentsOnly ? "/*" : "")} -> {spec.Target}" : job.Id);
+            ? $"{job.Id} snapshot {spec!.SnapshotId} {spec.IncludePath ?? "/"}{(spec.ContentsOnly ? "/*" : "")} -> {spec.Target ?? "restore command " + spec.RestoreCommand}" : job.Id);
         return (job, null);
     }
 
@@ -60,6 +62,11 @@ internal sealed class ManualJobs(
         {
             return ([], new Refusal(StatusCodes.Status409Conflict, "host_offline",
                 host is null ? $"No host of plan '{plan.Name}' is online." : $"Host '{hosts[0].Hostname}' is not online."));
+        }
+
+        if (plan.NeedsAllowlist && online.FirstOrDefault(a => a.Allowlist is null) is { } old)
+        {
+            return ([], TooOld(old));
         }
 
         var jobs = online.Select(a => dispatcher.Enqueue(JobSpecs.ForPlan(JobKinds.Backup, plan, JobTriggers.Manual), a.Id)).ToList();
@@ -136,11 +143,26 @@ internal sealed class ManualJobs(
             return (null, null, null, new Refusal(StatusCodes.Status409Conflict, "host_offline", $"Host '{host.Hostname}' is not online."));
         }
 
+        if (kind == JobKinds.Backup && plan!.NeedsAllowlist && host.Allowlist is null)
+        {
+            return (null, null, null, TooOld(host));
+        }
+
+        if (request.RestoreCommand is { } command && !host.Allows(command, k => k == AllowlistKinds.RestoreCommand))
+        {
+            return Refuse("restoreCommand", $"restoreCommand: host '{host.Hostname}' does not allow a restore command '{command}' " +
+                $"(its allowlist holds {Allowed(host, AllowlistKinds.RestoreCommand)})");
+        }
+
         var job = plan is not null ? JobSpecs.ForPlan(kind, plan, JobTriggers.Manual) : JobSpecs.ForRepository(kind, repositoryId!, JobTriggers.Manual);
         if (kind == JobKinds.Restore)
         {
             var snapshot = snapshots.Find(repositoryId!, request.SnapshotId!)?.Id ?? request.SnapshotId;
-            job = job with { SnapshotId = snapshot, Target = request.Target, IncludePath = request.Path, ContentsOnly = request.ContentsOnly == true };
+            job = job with
+            {
+                SnapshotId = snapshot, Target = request.Target, IncludePath = request.Path, ContentsOnly = request.ContentsOnly == true,
+                RestoreCommand = request.RestoreCommand,
+            };
         }
 
         return (dispatcher.Enqueue(job, host.Id), job, host, null);
@@ -151,6 +173,15 @@ internal sealed class ManualJobs(
         if (!WireValues.IsSnapshotId(request.SnapshotId))
         {
             return InvalidJob("snapshotId", "snapshotId: a snapshot id is 8 to 64 hex digits");
+        }
+
+        if (request.RestoreCommand is { } command)
+        {
+            return !WireValues.IsAllowName(command) ? InvalidJob("restoreCommand", "restoreCommand: the name of a restore-command entry in the host's allowlist")
+                : request.Target is not null ? InvalidJob("target", "target: a restore into a restore command has no target directory; give one or the other")
+                : request.ContentsOnly is not null ? InvalidJob("contentsOnly", "contentsOnly: goes with a target directory, not a restore command")
+                : request.Path is not null && !WireValues.IsAbsolutePath(request.Path) ? InvalidJob("path", "path: " + WireValues.PathProblem(request.Path))
+                : null;
         }
 
         if (!WireValues.IsAbsolutePath(request.Target))
@@ -189,6 +220,14 @@ internal sealed class ManualJobs(
             ? (null, InvalidJob("host", "host: no plan uses this repository; name the host to run the job on"))
             : (candidates.FirstOrDefault(a => connections.IsOnline(a.Id)) ?? candidates[0], null);
     }
+
+    private static string Allowed(AgentRecord host, string kind) =>
+        host.Allowed is not { } list ? "nothing: its agent is older than hooks"
+        : list.Where(e => e.Kind == kind && e.Problem is null).Select(e => e.Name).ToList() is { Count: > 0 } names ? string.Join(", ", names)
+        : "none";
+
+    private static Refusal TooOld(AgentRecord host) => new(StatusCodes.Status409Conflict, "agent_too_old",
+        $"Host '{host.Hostname}' runs an agent older than hooks and database sources, which would skip them; update its agent first.");
 
     private static (JobRecord?, JobSpec?, AgentRecord?, Refusal?) Refuse(string field, string message) =>
         (null, null, null, InvalidJob(field, message));

@@ -36,7 +36,8 @@ internal sealed class PlanDistributor(PlanStore plans, RepositoryStore repositor
     public IReadOnlyCollection<Type> Handles => [];
 
     /// <summary>Sends <paramref name="agent"/> its plan set (it has just come online).</summary>
-    public void Online(AgentRecord agent, Hello hello, DateTimeOffset connectedAt) => Push(agent, _plans ??= plans.List());
+    public void Online(AgentRecord agent, Hello hello, DateTimeOffset connectedAt) =>
+        Push(agent with { Allowlist = AgentRecord.Stored(hello) }, _plans ??= plans.List());
 
     /// <summary>A host's label changed: plans by label may now target it or not.</summary>
     public void Handle(HostLabelChanged domainEvent) => PushAll();
@@ -61,12 +62,15 @@ internal sealed class PlanDistributor(PlanStore plans, RepositoryStore repositor
     {
         var set = new List<AgentPlan>();
         // An on-demand plan (no schedule) gives the agent nothing to run by itself, so it is not sent.
-        foreach (var plan in all.Where(p => p.Enabled && p.Schedule is not null && Targets(p, agent)))
+        // An agent older than hooks would back a hooked plan's paths up without its hooks and sources: it is not sent one.
+        foreach (var plan in all.Where(p => p.Enabled && p.Schedule is not null && Targets(p, agent)
+                     && (agent.Allowlist is not null || !p.NeedsAllowlist)))
         {
             if (repositories.Access(plan.RepositoryId) is { } access)
             {
                 set.Add(new AgentPlan(plan.Id, plan.Name, plan.Schedule!.Expression, plan.TimeZone, access, plan.Paths, plan.Excludes, plan.Tags,
-                    plan.LimitUploadKiB, plan.LimitDownloadKiB));
+                    plan.LimitUploadKiB, plan.LimitDownloadKiB, plan.Hooks.IsEmpty ? null : plan.Hooks, plan.ContinueOnError,
+                    plan.Databases.Count > 0 ? plan.Databases : null, plan.UseFsSnapshot));
             }
         }
 

@@ -13,7 +13,8 @@ internal sealed record PlanRequest(
     List<string>? Tags, string? Schedule, string? TimeZone, Retention? Retention, string? ForgetSchedule, string? CheckSchedule,
     int? LimitUploadKiB, int? LimitDownloadKiB, bool? Enabled,
     string? DrillSchedule = null, string? DrillHost = null, int? DrillFiles = null, long? DrillMaxBytes = null,
-    int? RequireDrillWithinDays = null, string? CheckReadData = null, List<string>? CopyTo = null, bool? RequireCopy = null);
+    int? RequireDrillWithinDays = null, string? CheckReadData = null, List<string>? CopyTo = null, bool? RequireCopy = null,
+    PlanHooks? Hooks = null, bool? ContinueOnError = null, List<string>? Databases = null, bool? UseFsSnapshot = null);
 
 
 /// <summary>Checks a <see cref="PlanRequest"/> field by field and turns it into a <see cref="Plan"/>.</summary>
@@ -39,7 +40,9 @@ internal static partial class PlanValidation
         }
 
         // A null inside a list is an edge failure, named for its field (never a 500, never stored).
-        foreach (var (field, list) in new[] { ("hosts", request.Hosts), ("labels", request.Labels), ("paths", request.Paths), ("excludes", request.Excludes), ("tags", request.Tags), ("copyTo", request.CopyTo) })
+        foreach (var (field, list) in new[] { ("hosts", request.Hosts), ("labels", request.Labels), ("paths", request.Paths), ("excludes", request.Excludes),
+                     ("tags", request.Tags), ("copyTo", request.CopyTo), ("databases", request.Databases),
+                     ("hooks", request.Hooks?.Before), ("hooks", request.Hooks?.After), ("hooks", request.Hooks?.OnFailure), ("hooks", request.Hooks?.Finally) })
         {
             if (list is not null && list.Contains(null!))
             {
@@ -69,9 +72,11 @@ internal static partial class PlanValidation
             return Fail("hosts", "give at least one host (id or hostname) or host label");
         }
 
-        if (request.Paths is not { Count: > 0 } paths)
+        var databases = (request.Databases ?? []).Distinct().ToList();
+        var paths = request.Paths ?? [];
+        if (paths.Count == 0 && databases.Count == 0)
         {
-            return Fail("paths", "give at least one path to back up");
+            return Fail("paths", "give at least one path to back up (or a database source)");
         }
 
         if (paths.FirstOrDefault(p => !WireValues.IsAbsolutePath(p)) is { } bad)
@@ -186,11 +191,62 @@ internal static partial class PlanValidation
             return Fail("requireCopy", "requiring a copy needs at least one copy target (copyTo)");
         }
 
+        var targeted = agents.List().Where(a => a.RevokedAt is null && (hosts.Contains(a.Id)
+            || a.Label is not null && labels.Contains(a.Label, StringComparer.OrdinalIgnoreCase))).ToList();
+        var hooks = PlanHooksValues.Whole(request.Hooks);
+        if (HookProblem(hooks, databases, targeted) is { } hookProblem)
+        {
+            return Fail(hookProblem.Field, hookProblem.Message);
+        }
+
+        if (request.UseFsSnapshot == true && targeted.Where(a => a.Os is not null && a.Os != "windows").Select(a => a.Hostname).ToList() is { Count: > 0 } unix)
+        {
+            return Fail("useFsSnapshot", $"file-system snapshots (VSS) are made on Windows hosts only; {string.Join(", ", unix)} run {targeted.First(a => unix.Contains(a.Hostname)).Os}");
+        }
+
         return (new Plan(id, name, request.RepositoryId, hosts.Distinct().ToList(), labels.Distinct().ToList(), paths, excludes, tags,
             schedules["schedule"], zone, retention, schedules["forgetSchedule"], schedules["checkSchedule"],
             request.LimitUploadKiB, request.LimitDownloadKiB, request.Enabled ?? true, "", "",
             schedules["drillSchedule"], drillHost, request.DrillFiles ?? JobSpec.DefaultDrillFiles, request.DrillMaxBytes ?? JobSpec.DefaultDrillMaxBytes,
-            request.RequireDrillWithinDays, request.CheckReadData, copyTo, request.RequireCopy == true), null);
+            request.RequireDrillWithinDays, request.CheckReadData, copyTo, request.RequireCopy == true)
+        {
+            Hooks = hooks, ContinueOnError = request.ContinueOnError == true, Databases = databases, UseFsSnapshot = request.UseFsSnapshot == true,
+        }, null);
+    }
+
+    /// <summary>The most names one hook phase, or the database sources, may list.</summary>
+    private const int MaxNames = 20;
+
+    /// <summary>
+    /// A hook or database name that is not a name, or that no host of the plan allows (as its agent last reported): the host
+    /// would refuse it (<c>hook_not_allowed</c>), so the plan is refused now, with the name and the kind it must be.
+    /// </summary>
+    private static (string Field, string Message)? HookProblem(PlanHooks hooks, List<string> databases, List<AgentRecord> targeted)
+    {
+        foreach (var (field, names, kinds, what) in hooks.Phases.Select(p => ("hooks", p.Names, (Func<string, bool>)(k => k == AllowlistKinds.Hook), $"{p.Phase} hook"))
+                     .Append(("databases", databases, AllowlistKinds.IsDatabase, "database source")))
+        {
+            if (names.Count > MaxNames)
+            {
+                return (field, $"at most {MaxNames} names per list");
+            }
+
+            foreach (var name in names)
+            {
+                if (!WireValues.IsAllowName(name))
+                {
+                    return (field, $"'{Short(name)}' is not an allowlist name (1 to 64 of A-Z a-z 0-9 . _ -, the file hooks.d/<name>.json on the host)");
+                }
+
+                if (!targeted.Any(a => a.Allows(name, kinds)))
+                {
+                    return (field, $"no host of this plan allows the {what} '{name}': add hooks.d/{name}.json on the host " +
+                        "(owned by root, not writable by others) and restart its agent, which reports its allowlist when it connects");
+                }
+            }
+        }
+
+        return null;
     }
 
     private const long MaxDrillBytes = 1L << 40;

@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace RestikManager.Tests.Infrastructure;
+
+/// <summary>
+/// Throwaway database servers from the machine's own packages, for the database-source tests: a PostgreSQL cluster
+/// (initdb and pg_ctl, as the postgres user, on a socket folder and a loopback port) and a MariaDB server (on a socket
+/// only), each in its own folder, removed on dispose. test.sh installs postgresql and mariadb-server.
+/// </summary>
+internal static class DatabaseServers
+{
+    /// <summary>Runs a command to its end; its output, or an exception naming the command and what it printed.</summary>
+    public static string Run(string file, params string[] args) => RunAs(null, file, args);
+
+    /// <summary>As <see cref="Run"/>, as <paramref name="user"/> (through setpriv) when given.</summary>
+    public static string RunAs(string? user, string file, params string[] args)
+    {
+        var info = new ProcessStartInfo(user is null ? file : "setpriv")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
+        };
+        foreach (var arg in user is null ? args : ["--reuid=" + user, "--regid=" + user, "--init-groups", file, .. args])
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(120)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} did not end");
+        }
+
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited with {process.ExitCode}: {stdout.Result}{stderr.Result}");
+        }
+
+        return stdout.Result;
+    }
+
+    /// <summary>A folder the database's user may write and everyone may enter (the test's own temp folders are root's).</summary>
+    public static string Folder(string prefix, string owner)
+    {
+        var root = Path.Join(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(root);
+        File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
+        Run("chown", owner, root);
+        return root;
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>A PostgreSQL cluster: superuser <c>postgres</c> by trust on its socket, <see cref="User"/> by password on loopback.</summary>
+internal sealed class PostgresCluster : IDisposable
+{
+    public const string User = "backup";
+
+    private PostgresCluster(string root, string bin, int port, string password) => (Root, Bin, Port, Password) = (root, bin, port, password);
+
+    public string Root { get; }
+
+    public string Bin { get; }
+
+    public int Port { get; }
+
+    public string Password { get; }
+
+    public string SocketDir => Path.Join(Root, "socket");
+
+    public static string? FindBin() =>
+        Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql").Select(v => Path.Join(v, "bin")).Where(b => File.Exists(Path.Join(b, "initdb")))
+                .OrderByDescending(b => b, StringComparer.Ordinal).FirstOrDefault()
+            : null;
+
+    public static PostgresCluster Start()
+    {
+        var bin = FindBin() ?? throw new InvalidOperationException("PostgreSQL's server is not installed (apt-get install postgresql; test.sh does)");
+        var root = DatabaseServers.Folder("rm-pg", "postgres");
+        var cluster = new PostgresCluster(root, bin, DatabaseServers.FreePort(), "pg-" + Guid.NewGuid().ToString("N")[..12]);
+        DatabaseServers.RunAs("postgres", "mkdir", cluster.SocketDir);
+        DatabaseServers.RunAs("postgres", Path.Join(bin, "initdb"), "-D", Path.Join(root, "data"), "-U", "postgres",
+            "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync");
+        DatabaseServers.RunAs("postgres", Path.Join(bin, "pg_ctl"), "-D", Path.Join(root, "data"), "-l", Path.Join(root, "log"), "-w", "-t", "60",
+            "-o", $"-k {cluster.SocketDir} -c listen_addresses=127.0.0.1 -p {cluster.Port} -c fsync=off", "start");
+        cluster.Sql("postgres", $"CREATE ROLE {User} LOGIN SUPERUSER PASSWORD '{cluster.Password}'");
+        return cluster;
+    }
+
+    /// <summary>Runs SQL as the superuser over the socket; what psql printed (unaligned, tuples only).</summary>
+    public string Sql(string database, string sql) =>
+        DatabaseServers.Run("psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", SocketDir, "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-U", "postgres", "-d", database, "-c", sql).Trim();
+
+    public void Dispose()
+    {
+        try
+        {
+            DatabaseServers.RunAs("postgres", Path.Join(Bin, "pg_ctl"), "-D", Path.Join(Root, "data"), "-m", "immediate", "-w", "stop");
+        }
+        finally
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+    }
+}
+
+/// <summary>A MariaDB server on a socket only; <c>root</c> without a password on it.</summary>
+internal sealed class MariaDbServer : IDisposable
+{
+    private readonly ChildProcess _server;
+
+    private MariaDbServer(string root, ChildProcess server) => (Root, _server) = (root, server);
+
+    public string Root { get; }
+
+    public string Socket => Path.Join(Root, "mysqld.sock");
+
+    public static MariaDbServer Start()
+    {
+        if (!File.Exists("/usr/sbin/mariadbd"))
+        {
+            throw new InvalidOperationException("MariaDB's server is not installed (apt-get install mariadb-server; test.sh does)");
+        }
+
+        var root = DatabaseServers.Folder("rm-maria", "mysql");
+        DatabaseServers.Run("mariadb-install-db", "--no-defaults", "--datadir=" + Path.Join(root, "data"), "--user=mysql",
+            "--auth-root-authentication-method=normal", "--skip-test-db");
+        var server = ChildProcess.Start("/usr/sbin/mariadbd", ["--no-defaults", "--datadir=" + Path.Join(root, "data"), "--socket=" + Path.Join(root, "mysqld.sock"),
+            "--skip-networking", "--user=mysql", "--pid-file=" + Path.Join(root, "mysqld.pid"), "--innodb-flush-log-at-trx-commit=0"]);
+        var maria = new MariaDbServer(root, server);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                maria.Sql("SELECT 1");
+                return maria;
+            }
+            catch (InvalidOperationException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(200);
+            }
+        }
+    }
+
+    public string Sql(string sql) => DatabaseServers.Run("mariadb", "--no-defaults", "--socket=" + Socket, "-u", "root", "-N", "-B", "-e", sql).Trim();
+
+    public void Dispose()
+    {
+        try
+        {
+            _server.Dispose();
+        }
+        finally
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+    }
+}
