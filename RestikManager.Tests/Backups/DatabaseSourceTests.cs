@@ -346,6 +346,47 @@ public sealed class DatabaseSourceTests(PublishedTree tree, DatabaseSourceTests.
             "restic was interrupted before the dump's end, so nothing of it became a snapshot");
     }
 
+    [Fact]
+    public async Task ThePlanFormOffersWhatTheHostAllowsAndTheJobPageShowsItsHooks()
+    {
+        var backups = await world.StartAsync(tree);
+        using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        await using var browser = await Chromium.LaunchAsync(playwright);
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 } });
+        await page.GotoAsync($"{backups.Stack.Url}/");
+        await Chromium.SignInAsync(page, backups.Stack.Url);
+
+        await page.GotoAsync($"{backups.Stack.Url}/plans/new");
+        var allowed = await page.InnerTextAsync("#allowed");
+        allowed.ShouldContain("pg-app\tpostgres\tdb1");
+        allowed.ShouldContain("shop-restore\trestore-command\tdb1");
+        allowed.ShouldNotContain("loose", Case.Sensitive, "an entry the host will not run is not offered");
+        await page.FillAsync("input[name='Form.Name']", "hooked from the page");
+        await page.FillAsync("textarea[name='Form.Paths']", backups.Source(Host));
+        await page.SelectOptionAsync("select[name='Form.Hosts']", new[] { (await Api.HostsAsync(backups.Admin)).Single(h => h.Str("hostname") == Host).Str("id") });
+        await page.FillAsync("input[name='Form.BeforeHooks']", "note");
+        await page.FillAsync("input[name='Form.FinallyHooks']", "note, no-such-hook");
+        await page.ClickAsync("#plan-form button[type=submit]");
+        (await page.InnerTextAsync("#hooks-error")).ShouldContain("no host of this plan allows the finally hook 'no-such-hook'");
+        await page.FillAsync("input[name='Form.FinallyHooks']", "note");
+        await page.ClickAsync("#plan-form button[type=submit]");
+        await page.WaitForSelectorAsync("#run-now");
+        (await page.InnerTextAsync("#allowed")).ShouldContain("pg-app\tpostgres\tdb1\t—", Case.Sensitive, "the plan's host allows it");
+        await page.ScreenshotAsync(new() { Path = Screenshots.Path("plan-hooks.png"), FullPage = true });
+
+        await page.ClickAsync("#run-now button[type=submit]");
+        await page.WaitForURLAsync("**/jobs/*");
+        var id = page.Url.Split('/').Last();
+        (await BackupApi.WaitForJobAsync(backups.Admin, id, TimeSpan.FromSeconds(60))).Str("status").ShouldBe("succeeded");
+        await page.WaitForSelectorAsync("#job-hooks");
+        var hooks = await page.InnerTextAsync("#job-hooks");
+        hooks.ShouldContain("note\tbefore\t0");
+        hooks.ShouldContain("my password is [redacted]");
+        hooks.ShouldContain("note\tfinally\t0");
+        (await page.ContentAsync()).ShouldNotContain(BackupApi.RepoPassword);
+        await page.ScreenshotAsync(new() { Path = Screenshots.Path("job-hooks.png"), FullPage = true });
+    }
+
     private static async Task SetAsync(HttpClient admin, string planId, Dictionary<string, object?> changes)
     {
         var plan = System.Text.Json.Nodes.JsonNode.Parse(await admin.GetStringAsync($"/api/v1/plans/{planId}"))!.AsObject();

@@ -98,6 +98,12 @@ internal static class Words
         JobErrors.Interrupted => "The job was interrupted (the agent stopped while it ran).",
         JobErrors.HostAway => "The host went away while the job ran; its own result replaces this one when it comes back.",
         JobErrors.ResticMissing => "restic is not installed on the host.",
+        JobErrors.SnapshotMissing => "The snapshot is not in the repository.",
+        JobErrors.DrillMismatch => "Files of the drill's sample did not restore as the snapshot recorded them.",
+        JobErrors.HookNotAllowed => "The host's allowlist (hooks.d) does not allow what the plan names, or holds it in an unsafe file; nothing ran.",
+        JobErrors.HookFailed => "A hook failed, so the backup did not run (or the restore command failed).",
+        JobErrors.DumpFailed => "A database dump failed; no snapshot of it was kept.",
+        JobErrors.FsSnapshotUnsupported => "File-system snapshots (VSS) are made on Windows hosts only.",
         _ => "restic failed.",
     };
 

@@ -46,6 +46,22 @@ internal sealed class EditModel(
 
     public bool IsNew => Existing is null;
 
+    /// <summary>An allowlist entry some host reported usable: where it is allowed, and which of this plan's hosts lack it.</summary>
+    public sealed record AllowedName(string Name, string Kind, IReadOnlyList<string> AllowedOn, IReadOnlyList<string> LackingHere);
+
+    /// <summary>Every usable allowlist entry of the fleet, by name and kind.</summary>
+    public IReadOnlyList<AllowedName> Allowed
+    {
+        get
+        {
+            var mine = Hosts.Where(h => Form.Hosts.Contains(h.Id) || h.Label is not null && Form.Labels.Contains(h.Label, StringComparer.OrdinalIgnoreCase)).ToList();
+            return [.. Hosts.SelectMany(h => (h.Allowed ?? []).Where(e => e.Problem is null).Select(e => (e.Name, e.Kind, h.Hostname)))
+                .GroupBy(e => (e.Name, e.Kind)).OrderBy(g => g.Key.Name, StringComparer.Ordinal)
+                .Select(g => new AllowedName(g.Key.Name, g.Key.Kind, [.. g.Select(e => e.Hostname)],
+                    [.. mine.Where(h => !h.Allows(g.Key.Name, k => k == g.Key.Kind)).Select(h => h.Hostname)]))];
+        }
+    }
+
     /// <summary>The schedule as the form holds it, read out.</summary>
     public SchedulePreview Preview => new(Form.Schedule, string.IsNullOrWhiteSpace(Form.TimeZone) ? "UTC" : Form.TimeZone.Trim(), time.GetUtcNow());
 

@@ -66,6 +66,22 @@ internal sealed class PlanForm
 
     private const long Mebi = 1024 * 1024;
 
+    /// <summary>Hook names per phase, separated by commas, in the order they run.</summary>
+    public string? BeforeHooks { get; set; }
+
+    public string? AfterHooks { get; set; }
+
+    public string? OnFailureHooks { get; set; }
+
+    public string? FinallyHooks { get; set; }
+
+    public bool ContinueOnError { get; set; }
+
+    /// <summary>Database source names, separated by commas.</summary>
+    public string? Databases { get; set; }
+
+    public bool UseFsSnapshot { get; set; }
+
     public string? LimitUploadKiB { get; set; }
 
     public string? LimitDownloadKiB { get; set; }
@@ -84,6 +100,9 @@ internal sealed class PlanForm
         CheckReadData = plan.CheckReadData, DrillSchedule = plan.DrillSchedule?.Expression, DrillHost = plan.DrillHost,
         DrillFiles = Text(plan.DrillFiles), DrillMaxMiB = (plan.DrillMaxBytes / (double)Mebi).ToString("0.###", CultureInfo.InvariantCulture),
         RequireDrillWithinDays = Text(plan.RequireDrillWithinDays), CopyTo = [.. plan.CopyTo], RequireCopy = plan.RequireCopy,
+        BeforeHooks = string.Join(", ", plan.Hooks.Before!), AfterHooks = string.Join(", ", plan.Hooks.After!),
+        OnFailureHooks = string.Join(", ", plan.Hooks.OnFailure!), FinallyHooks = string.Join(", ", plan.Hooks.Finally!),
+        ContinueOnError = plan.ContinueOnError, Databases = string.Join(", ", plan.Databases), UseFsSnapshot = plan.UseFsSnapshot,
     };
 
     /// <summary>The request this form makes, or the field whose text is not a number.</summary>
@@ -130,8 +149,13 @@ internal sealed class PlanForm
             FormValues.Blank(Schedule), FormValues.Blank(TimeZone), retention, FormValues.Blank(ForgetSchedule), FormValues.Blank(CheckSchedule),
             numbers["limitUploadKiB"], numbers["limitDownloadKiB"], Enabled,
             FormValues.Blank(DrillSchedule), FormValues.Blank(DrillHost), numbers["drillFiles"], drillMaxBytes, numbers["requireDrillWithinDays"],
-            FormValues.Blank(CheckReadData), CopyTo, RequireCopy), null);
+            FormValues.Blank(CheckReadData), CopyTo, RequireCopy,
+            new PlanHooks(Names(BeforeHooks), Names(AfterHooks), Names(OnFailureHooks), Names(FinallyHooks)), ContinueOnError,
+            Names(Databases), UseFsSnapshot), null);
     }
+
+    private static List<string> Names(string? text) =>
+        [.. (text ?? "").Split([',', ' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries)];
 
     private static List<string> Lines(string? text) =>
         [.. (text ?? "").Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0)];

@@ -29,6 +29,14 @@ internal sealed class RestoreModel(
     /// <summary>Put the folder's contents straight into the target, instead of under its original path.</summary>
     [BindProperty] public bool ContentsOnly { get; set; }
 
+    /// <summary>Instead of a target: the restore command (an allowlist name on the host) the dump is streamed into.</summary>
+    [BindProperty] public string? RestoreCommand { get; set; }
+
+    /// <summary>The restore commands online hosts allow, each with the hosts that allow it.</summary>
+    public IReadOnlyList<(string Name, string Hosts)> RestoreCommands =>
+        [.. OnlineHosts.SelectMany(h => (h.Allowed ?? []).Where(e => e.Kind == AllowlistKinds.RestoreCommand && e.Problem is null).Select(e => (e.Name, h.Hostname)))
+            .GroupBy(e => e.Name).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, string.Join(", ", g.Select(e => e.Hostname))))];
+
     public RepositoryRecord Repository { get; private set; } = null!;
 
     public SnapshotView Snapshot { get; private set; } = null!;
@@ -58,8 +66,10 @@ internal sealed class RestoreModel(
         }
 
         var path = string.IsNullOrWhiteSpace(Path) || Path.Trim() == "/" ? null : Path.Trim();
+        var command = string.IsNullOrWhiteSpace(RestoreCommand) ? null : RestoreCommand.Trim();
         var (job, refusal) = manual.Start(new StartJobRequest(JobKinds.Restore, null, repositoryId, string.IsNullOrEmpty(Host) ? null : Host,
-            Snapshot.Id, path, string.IsNullOrWhiteSpace(Target) ? null : Target.Trim(), path is not null && ContentsOnly ? true : null), User.Actor());
+            Snapshot.Id, path, command is not null || string.IsNullOrWhiteSpace(Target) ? null : Target.Trim(),
+            command is null && path is not null && ContentsOnly ? true : null, command), User.Actor());
         if (refusal is not null)
         {
             Refusal = refusal;
