@@ -14,6 +14,12 @@ command -v rclone >/dev/null 2>&1 || need_packages+=(rclone)
 command -v setpriv >/dev/null 2>&1 || need_packages+=(util-linux)
 command -v sha256sum >/dev/null 2>&1 || need_packages+=(coreutils)
 command -v git >/dev/null 2>&1 || need_packages+=(git)
+# Database sources are tested against real servers the tests start themselves in temp folders (initdb/pg_ctl as the
+# postgres user, mariadbd as mysql), and SQLite's own shell.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need_packages+=(postgresql)
+command -v psql >/dev/null 2>&1 || need_packages+=(postgresql-client)
+[ -x /usr/sbin/mariadbd ] || need_packages+=(mariadb-server)
+command -v sqlite3 >/dev/null 2>&1 || need_packages+=(sqlite3)
 # A real SMTP server for the alert emails (Debian's python3, whatever python3 is first on PATH).
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need_packages+=(python3-aiosmtpd)
 # The linux-arm64 agent is smoke-tested under emulation, with the arm64 C/C++ runtime as its sysroot.

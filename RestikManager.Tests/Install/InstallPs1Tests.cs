@@ -83,6 +83,7 @@ public sealed class InstallPs1Tests(PublishedTree tree) : IAsyncLifetime, IDispo
         output.ShouldContain($"install.ps1: restic-manager-agent {PublishedTree.Version}");
         File.ReadAllBytes(Binary).ShouldBe(File.ReadAllBytes(tree.Agent("windows-amd64")), "the Windows agent, byte for byte");
         File.Exists(Config).ShouldBeTrue(output);
+        File.Exists(Path.Join(Path.GetDirectoryName(Config)!, "hooks.d", "app-db.json.sample")).ShouldBeTrue("the allowlist folder, with a sample");
         File.ReadAllLines(StubLog).ShouldBe([
             $"protect {Path.GetDirectoryName(Config)}",
             $"register {ServiceCommand}",

@@ -44,6 +44,10 @@ public sealed class InstallScriptTests(PublishedTree tree) : IAsyncLifetime, IDi
         output.ShouldContain($"installed restic-manager-agent {PublishedTree.Version}");
         File.ReadAllBytes(Path.Join(Prefix, "usr/local/bin/restic-manager-agent")).ShouldBe(File.ReadAllBytes(tree.Agent("linux-amd64")));
         File.GetUnixFileMode(Path.Join(Prefix, "etc/restic-manager/agent.json")).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var hooks = Path.Join(Prefix, "etc/restic-manager/hooks.d");
+        File.GetUnixFileMode(hooks).ShouldBe((UnixFileMode)0b111_101_101, "the allowlist folder: only root writes it");
+        File.ReadAllText(Path.Join(hooks, "app-db.json.sample")).ShouldContain("\"kind\": \"postgres\"");
+        Directory.GetFiles(hooks, "*.json").ShouldBeEmpty("the sample allows nothing until it is copied to <name>.json");
         File.ReadAllText(Path.Join(Prefix, "etc/systemd/system/restic-manager-agent.service")).ShouldContain($"Documentation={_stack.Url}");
         File.ReadAllLines(SystemctlLog).ShouldBe(["daemon-reload", "enable restic-manager-agent.service", "start restic-manager-agent.service"]);
         (await Api.HostsAsync(_stack.Admin)).ShouldHaveSingleItem().GetProperty("hostname").GetString().ShouldBe("db1");

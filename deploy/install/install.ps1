@@ -126,6 +126,15 @@ try {
         if ($LASTEXITCODE -ne 0) { Fail 'enrollment failed (see the message above)' }
     }
 
+    # The host's allowlist: what plans may run here (hooks, database dumps), by name. It inherits the config folder's
+    # SYSTEM-and-Administrators-only access; the agent refuses an entry anyone else may write. The sample is not an entry.
+    $HooksDir = Join-Path $ConfigDir 'hooks.d'
+    if ((Test-Path $ConfigDir) -and -not (Test-Path $HooksDir)) {
+        New-Item -ItemType Directory -Force -Path $HooksDir | Out-Null
+        Set-Content -Path (Join-Path $HooksDir 'app-db.json.sample') -Value '{"kind": "sqlite", "path": "C:\\ProgramData\\App\\app.db"}'
+        Write-Host "install.ps1: created $HooksDir (the allowlist of hooks and database sources; see app-db.json.sample)"
+    }
+
     $commandLine = "`"$Binary`" run --service --config `"$Config`""
     if ($existing) { Set-RmServiceCommand $commandLine } else { Register-RmService $commandLine }
     Start-RmService

@@ -134,6 +134,20 @@ if [ -n "$token" ]; then
     || die "enrollment failed (see the message above); the agent binary is installed but not enrolled"
 fi
 
+# The host's allowlist: what plans may run here (hooks, database dumps), by name. Only root may write it; the agent
+# refuses an entry that anyone else could have changed. The sample is not an entry until copied to <name>.json.
+hooks_dir="$config_dir/hooks.d"
+if [ ! -d "$hooks_dir" ]; then
+  mkdir -p "$hooks_dir"
+  chown 0:0 "$hooks_dir"
+  chmod 0755 "$hooks_dir"
+  cat > "$hooks_dir/app-db.json.sample" <<'SAMPLE'
+{"kind": "postgres", "database": "app", "host": "/var/run/postgresql", "port": 5432, "user": "backup", "passwordFile": "/etc/restic-manager/app-db.password"}
+SAMPLE
+  chmod 0644 "$hooks_dir/app-db.json.sample"
+  say "created $hooks_dir (the allowlist of hooks and database sources; see app-db.json.sample)"
+fi
+
 cp "$work/unit" "$unit"
 chmod 0644 "$unit"
 systemctl daemon-reload
