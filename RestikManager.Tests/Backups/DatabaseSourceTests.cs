@@ -356,6 +356,13 @@ public sealed class DatabaseSourceTests(PublishedTree tree, DatabaseSourceTests.
         await page.GotoAsync($"{backups.Stack.Url}/");
         await Chromium.SignInAsync(page, backups.Stack.Url);
 
+        var hostId = (await Api.HostsAsync(backups.Admin)).Single(h => h.Str("hostname") == Host).Str("id");
+        await page.GotoAsync($"{backups.Stack.Url}/hosts/{hostId}");
+        var hostAllows = await page.InnerTextAsync("#host-allowlist");
+        hostAllows.ShouldContain("pg-app\tpostgres\tyes");
+        hostAllows.ShouldContain("loose\thook\tno: ");
+        hostAllows.ShouldNotContain("/bin/sh", Case.Sensitive, "the server never has a command line to show");
+
         await page.GotoAsync($"{backups.Stack.Url}/plans/new");
         var allowed = await page.InnerTextAsync("#allowed");
         allowed.ShouldContain("pg-app\tpostgres\tdb1");
@@ -363,7 +370,7 @@ public sealed class DatabaseSourceTests(PublishedTree tree, DatabaseSourceTests.
         allowed.ShouldNotContain("loose", Case.Sensitive, "an entry the host will not run is not offered");
         await page.FillAsync("input[name='Form.Name']", "hooked from the page");
         await page.FillAsync("textarea[name='Form.Paths']", backups.Source(Host));
-        await page.SelectOptionAsync("select[name='Form.Hosts']", new[] { (await Api.HostsAsync(backups.Admin)).Single(h => h.Str("hostname") == Host).Str("id") });
+        await page.SelectOptionAsync("select[name='Form.Hosts']", new[] { hostId });
         await page.FillAsync("input[name='Form.BeforeHooks']", "note");
         await page.FillAsync("input[name='Form.FinallyHooks']", "note, no-such-hook");
         await page.ClickAsync("#plan-form button[type=submit]");
