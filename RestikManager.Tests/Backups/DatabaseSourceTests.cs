@@ -326,7 +326,8 @@ public sealed class DatabaseSourceTests(PublishedTree tree, DatabaseSourceTests.
         var child = int.Parse(File.ReadAllText(world.Files.Of("child.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
         await Eventually.TrueAsync(() => !Directory.Exists($"/proc/{child}"), TimeSpan.FromSeconds(5), "the hook's background child killed with it");
         File.ReadAllLines(world.Log).ShouldBe(["finally status=failed snapshot= restic=none"]);
-        backups.Agent(Host).Output.ShouldNotContain(BackupApi.RepoPassword);
+        backups.Stack.AllOutput.ShouldNotContain(BackupApi.RepoPassword, Case.Sensitive, "neither the server's log nor the agent's");
+        backups.Stack.AllOutput.ShouldNotContain(world.Postgres!.Password);
     }
 
     [Fact]
@@ -357,6 +358,7 @@ public sealed class DatabaseSourceTests(PublishedTree tree, DatabaseSourceTests.
         await Chromium.SignInAsync(page, backups.Stack.Url);
 
         var hostId = (await Api.HostsAsync(backups.Admin)).Single(h => h.Str("hostname") == Host).Str("id");
+        // Its page (whose charts include the database-only plans' backups, which have no file summary).
         await page.GotoAsync($"{backups.Stack.Url}/hosts/{hostId}");
         var hostAllows = await page.InnerTextAsync("#host-allowlist");
         hostAllows.ShouldContain("pg-app\tpostgres\tyes");
