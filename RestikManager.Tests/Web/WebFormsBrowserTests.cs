@@ -212,7 +212,7 @@ public sealed class WebFormsBrowserTests(WebUiWorld world) : IClassFixture<WebUi
         (await page.Locator("main button, main a.button").CountAsync()).ShouldBe(0, "no New plan, no Run now");
         await page.GotoAsync($"{world.Url}/plans/{world.PlanId}");
         (await page.Locator("main button").CountAsync()).ShouldBe(0, "no Save, Run now or Delete");
-        (await page.Locator("#plan-form fieldset[disabled]").CountAsync()).ShouldBe(7, "every fieldset of the form, drills and copies too");
+        (await page.Locator("#plan-form fieldset[disabled]").CountAsync()).ShouldBe(8, "every fieldset of the form, hooks, drills and copies too");
         await page.GotoAsync($"{world.Url}/repositories/{world.RepositoryId}");
         (await page.Locator("main button").CountAsync()).ShouldBe(0);
 
