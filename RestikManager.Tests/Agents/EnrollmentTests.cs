@@ -5,11 +5,18 @@ using RestikManager.Tests.Infrastructure;
 
 namespace RestikManager.Tests.Agents;
 
-public sealed class EnrollmentTests : IDisposable
+/// <summary>
+/// Enrollment on one shared server (Kestrel, for the WebSocket case): each case enrolls hosts named for itself and asserts
+/// on those only.
+/// </summary>
+public sealed class EnrollmentTests(SharedKestrelServer shared) : IClassFixture<SharedKestrelServer>
 {
-    private readonly ServerFactory _server = ServerFactory.OnKestrel();
+    private readonly ServerFactory _server = shared.Server;
 
-    public void Dispose() => _server.Dispose();
+    private static string Unique(string name) => $"{name}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    private static async Task<System.Text.Json.JsonElement[]> Named(HttpClient admin, string hostname) =>
+        [.. (await Api.HostsAsync(admin)).Where(h => string.Equals(h.GetProperty("hostname").GetString(), hostname, StringComparison.OrdinalIgnoreCase))];
 
     [Fact]
     public async Task TokenBuysOneCredentialAndTheHostIsListed()
@@ -17,14 +24,15 @@ public sealed class EnrollmentTests : IDisposable
         using var admin = await Api.AdminAsync(_server);
         var token = await Api.EnrollmentTokenAsync(admin, label: "rack 3");
         using var http = _server.CreateClient();
+        var web1 = Unique("web1");
 
-        using var response = await Enroll(http, token, "web1");
+        using var response = await Enroll(http, token, web1);
 
         response.StatusCode.ShouldBe(HttpStatusCode.Created);
         var body = await response.JsonAsync();
         body.GetProperty("credential").GetString()!.ShouldStartWith("rma_");
-        var host = (await Api.HostsAsync(admin)).ShouldHaveSingleItem();
-        host.GetProperty("hostname").GetString().ShouldBe("web1");
+        var host = (await Named(admin, web1)).ShouldHaveSingleItem();
+        host.GetProperty("hostname").GetString().ShouldBe(web1);
         host.GetProperty("label").GetString().ShouldBe("rack 3");
         host.GetProperty("status").GetString().ShouldBe("offline");
         host.GetProperty("id").GetString().ShouldBe(body.GetProperty("agentId").GetString());
@@ -36,14 +44,15 @@ public sealed class EnrollmentTests : IDisposable
         using var admin = await Api.AdminAsync(_server);
         var token = await Api.EnrollmentTokenAsync(admin);
         using var http = _server.CreateClient();
-        (await Enroll(http, token, "web1")).StatusCode.ShouldBe(HttpStatusCode.Created);
+        var (web1, web2) = (Unique("web1"), Unique("web2"));
+        (await Enroll(http, token, web1)).StatusCode.ShouldBe(HttpStatusCode.Created);
 
-        using var replay = await Enroll(http, token, "web2");
+        using var replay = await Enroll(http, token, web2);
 
         await ShouldBeInvalidToken(replay);
-        (await Api.HostsAsync(admin)).Length.ShouldBe(1);
+        (await Named(admin, web2)).ShouldBeEmpty();
         AuditLog.Verify(_server.DataDir.Of("audit", "audit.jsonl"), out var entries).ShouldBeNull();
-        entries.ShouldContain(e => e.Action == "agent.enroll" && e.Outcome == "denied" && e.Target == "host:web2");
+        entries.ShouldContain(e => e.Action == "agent.enroll" && e.Outcome == "denied" && e.Target == "host:" + web2);
     }
 
     [Theory]
@@ -54,8 +63,9 @@ public sealed class EnrollmentTests : IDisposable
     {
         using var admin = await Api.AdminAsync(_server);
         using var http = _server.CreateClient();
+        var web1 = Unique("web1");
 
-        using var response = await Enroll(http, token, "web1");
+        using var response = await Enroll(http, token, web1);
 
         if (token.Length == 0)
         {
@@ -66,26 +76,29 @@ public sealed class EnrollmentTests : IDisposable
             await ShouldBeInvalidToken(response);
         }
 
-        (await Api.HostsAsync(admin)).ShouldBeEmpty();
+        (await Named(admin, web1)).ShouldBeEmpty();
     }
 
     [Fact]
     public async Task ExpiredTokenIsRefused()
     {
         using var admin = await Api.AdminAsync(_server);
-        var token = await Api.EnrollmentTokenAsync(admin, expiresInMinutes: 1);
+        var label = Unique("expiring");
+        var token = await Api.EnrollmentTokenAsync(admin, label, expiresInMinutes: 1);
         using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_server.DataDir.Of("restic-manager.db")};Pooling=False"))
         {
             connection.Open();
             using var age = connection.CreateCommand();
-            age.CommandText = "UPDATE enrollment_tokens SET expires_at = '2000-01-01T00:00:00.0000000+00:00'";
+            age.CommandText = "UPDATE enrollment_tokens SET expires_at = '2000-01-01T00:00:00.0000000+00:00' WHERE label = $label";
+            age.Parameters.AddWithValue("$label", label);
             age.ExecuteNonQuery();
         }
 
-        using var response = await Enroll(_server.CreateClient(), token, "web1");
+        var web1 = Unique("web1");
+        using var response = await Enroll(_server.CreateClient(), token, web1);
 
         await ShouldBeInvalidToken(response);
-        (await Api.HostsAsync(admin)).ShouldBeEmpty();
+        (await Named(admin, web1)).ShouldBeEmpty();
     }
 
     [Fact]
@@ -93,17 +106,18 @@ public sealed class EnrollmentTests : IDisposable
     {
         using var admin = await Api.AdminAsync(_server);
         using var http = _server.CreateClient();
-        var first = await (await Enroll(http, await Api.EnrollmentTokenAsync(admin), "web1")).JsonAsync();
+        var web1 = Unique("web1");
+        var first = await (await Enroll(http, await Api.EnrollmentTokenAsync(admin), web1)).JsonAsync();
 
-        using var duplicate = await Enroll(http, await Api.EnrollmentTokenAsync(admin), "WEB1");
-        using var replaced = await Enroll(http, await Api.EnrollmentTokenAsync(admin), "web1", replace: true);
+        using var duplicate = await Enroll(http, await Api.EnrollmentTokenAsync(admin), web1.ToUpperInvariant());
+        using var replaced = await Enroll(http, await Api.EnrollmentTokenAsync(admin), web1, replace: true);
 
         duplicate.StatusCode.ShouldBe(HttpStatusCode.Conflict);
         (await duplicate.JsonAsync()).GetProperty("error").GetProperty("code").GetString().ShouldBe("host_exists");
         replaced.StatusCode.ShouldBe(HttpStatusCode.Created);
         var second = await replaced.JsonAsync();
         second.GetProperty("agentId").GetString().ShouldBe(first.GetProperty("agentId").GetString());
-        (await Api.HostsAsync(admin)).Length.ShouldBe(1);
+        (await Named(admin, web1)).Length.ShouldBe(1);
         using var oldCredential = await AgentChannelTests.ConnectAsync(_server, first.GetProperty("credential").GetString()!, expectAccepted: false);
     }
 
@@ -136,8 +150,8 @@ public sealed class EnrollmentTests : IDisposable
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await response.JsonAsync()).GetProperty("error").GetProperty("code").GetString().ShouldBe("invalid_hostname");
-        (await Api.HostsAsync(admin)).ShouldBeEmpty();
-        (await Enroll(_server.CreateClient(), token, "web1")).StatusCode.ShouldBe(HttpStatusCode.Created, "a refused request leaves the token unused");
+        (await Api.HostsAsync(admin)).ShouldNotContain(h => h.GetProperty("hostname").GetString() == hostname);
+        (await Enroll(_server.CreateClient(), token, Unique("web1"))).StatusCode.ShouldBe(HttpStatusCode.Created, "a refused request leaves the token unused");
     }
 
     [Theory]
