@@ -6,7 +6,7 @@ using RestikManager.Tests.Infrastructure;
 namespace RestikManager.Tests.Alerts;
 
 /// <summary>Channels and rules through the API: secrets go in and never come out, bad input names its field and changes nothing.</summary>
-public sealed class AlertApiTests : IDisposable
+public sealed class AlertApiTests(SharedServer shared) : IDisposable, IClassFixture<SharedServer>
 {
     private readonly ServerFactory _server = new();
 
@@ -73,8 +73,10 @@ public sealed class AlertApiTests : IDisposable
     [InlineData("""{"name":"","kind":"webhook","url":"http://hook.lan"}""", "name")]
     public async Task ABadChannelIsRefusedNamingItsFieldAndNothingIsWritten(string json, string field)
     {
-        using var admin = await Api.AdminAsync(_server);
-        var secretsBefore = SecretsFile();
+        // Refusals change nothing: every row asks one shared server, on which no channel is ever created.
+        var server = shared.Server;
+        using var admin = await Api.AdminAsync(server);
+        var secretsBefore = SecretsFile(server);
 
         using var response = await admin.PostAsync("/api/v1/notification-channels", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
 
@@ -84,7 +86,7 @@ public sealed class AlertApiTests : IDisposable
         error.Str("field").ShouldBe(field);
         error.Str("message").ShouldStartWith(field + ":");
         (await admin.GetFromJsonAsync<JsonElement>("/api/v1/notification-channels")).GetArrayLength().ShouldBe(0);
-        SecretsFile().ShouldBe(secretsBefore);
+        SecretsFile(server).ShouldBe(secretsBefore);
     }
 
     [Fact]
@@ -171,9 +173,11 @@ public sealed class AlertApiTests : IDisposable
             return reader.ReadToEnd();
         }));
 
-    private byte[] SecretsFile()
+    private byte[] SecretsFile() => SecretsFile(_server);
+
+    private static byte[] SecretsFile(ServerFactory server)
     {
-        var path = Path.Join(_server.DataDir.Path, "secrets.enc");
+        var path = Path.Join(server.DataDir.Path, "secrets.enc");
         return File.Exists(path) ? File.ReadAllBytes(path) : [];
     }
 }

@@ -6,7 +6,7 @@ using RestikManager.Tests.Infrastructure;
 
 namespace RestikManager.Tests.Distribution;
 
-public sealed class AgentBinaryEndpointTests : IDisposable
+public sealed class AgentBinaryEndpointTests(SharedServer shared) : IDisposable, IClassFixture<SharedServer>
 {
     private const string LinuxAmd64 = "restic-manager-agent-linux-amd64";
     private readonly ServerFactory _server = new();
@@ -74,8 +74,13 @@ public sealed class AgentBinaryEndpointTests : IDisposable
     [InlineData("os=LINUX&arch=AMD64")]
     public async Task UnknownPlatformIsInvalidPlatform(string query)
     {
-        _server.BundledDir.Write($"agent-binaries/{LinuxAmd64}", "bundled agent");
-        using var client = _server.CreateClient();
+        // Refusals change nothing: every row asks one shared server, which serves a linux-amd64 agent.
+        if (!File.Exists(shared.Server.BundledDir.Of("agent-binaries", LinuxAmd64)))
+        {
+            shared.Server.BundledDir.Write($"agent-binaries/{LinuxAmd64}", "bundled agent");
+        }
+
+        using var client = shared.Server.CreateClient();
 
         using var response = await client.GetAsync($"/agent/binary?{query}");
 

@@ -291,7 +291,7 @@ public sealed class AgentUpdateApiTests : IDisposable
         public async Task<bool> HoldsNoOfferAsync()
         {
             _offers.Clear();
-            await Task.Delay(TimeSpan.FromSeconds(1));
+            await Task.Delay(TimeSpan.FromMilliseconds(600));
             return _offers.IsEmpty;
         }
 
