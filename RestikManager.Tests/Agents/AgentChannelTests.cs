@@ -8,24 +8,33 @@ using RestikManager.Tests.Infrastructure;
 namespace RestikManager.Tests.Agents;
 
 /// <summary>The agent WebSocket over real Kestrel: admission, hello, presence, and every protocol breach.</summary>
-public sealed class AgentChannelTests : IDisposable
+public sealed class AgentChannelTests(SharedKestrelServer shared) : IDisposable, IClassFixture<SharedKestrelServer>
 {
     internal const string Hello = """{"type":"hello","protocolVersion":2,"agentVersion":"1.2.3","commit":"abc1234","buildDate":"2026-01-01","os":"linux","arch":"amd64","hostname":"web1","resticVersion":"0.14.0"}""";
-    private readonly ServerFactory _server = ServerFactory.OnKestrel();
+    private readonly Lazy<ServerFactory> _own = new(() => ServerFactory.OnKestrel());
 
-    public void Dispose() => _server.Dispose();
+    // Each case that connects an agent has its own server, started when first used; refusals ask a shared one.
+    private ServerFactory Own => _own.Value;
+
+    public void Dispose()
+    {
+        if (_own.IsValueCreated)
+        {
+            _own.Value.Dispose();
+        }
+    }
 
     [Fact]
     public async Task HelloIsWelcomedAndTheHostIsOnlineWithItsVersions()
     {
         // The server serves agent 1.2.4 for linux/amd64: this 1.2.3 agent is outdated against it (not against the server's own version).
-        var binary = Path.Join(_server.BundledDir.Path, "agent-binaries", "restic-manager-agent-linux-amd64");
+        var binary = Path.Join(Own.BundledDir.Path, "agent-binaries", "restic-manager-agent-linux-amd64");
         Directory.CreateDirectory(Path.GetDirectoryName(binary)!);
         await File.WriteAllTextAsync(binary, "agent bytes");
         await File.WriteAllTextAsync(binary + ".version", "1.2.4\n");
-        using var admin = await Api.AdminAsync(_server);
+        using var admin = await Api.AdminAsync(Own);
         var (agentId, credential) = await EnrollAsync(admin, "web1");
-        using var socket = await ConnectAsync(_server, credential);
+        using var socket = await ConnectAsync(Own, credential);
 
         await SendAsync(socket, Hello);
         var welcome = await ReceiveTextAsync(socket);
@@ -55,17 +64,17 @@ public sealed class AgentChannelTests : IDisposable
             socket.Options.SetRequestHeader("Authorization", authorization);
         }
 
-        await Should.ThrowAsync<WebSocketException>(() => socket.ConnectAsync(WsUri(_server), CancellationToken.None));
+        await Should.ThrowAsync<WebSocketException>(() => socket.ConnectAsync(WsUri(shared.Server), CancellationToken.None));
 
         socket.HttpStatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-        AuditLog.Verify(_server.DataDir.Of("audit", "audit.jsonl"), out var entries).ShouldBeNull();
+        AuditLog.Verify(shared.Server.DataDir.Of("audit", "audit.jsonl"), out var entries).ShouldBeNull();
         entries.ShouldContain(e => e.Action == "agent.connect" && e.Outcome == "denied");
     }
 
     [Fact]
     public async Task PlainHttpGetIsAskedForAWebSocket()
     {
-        using var http = _server.CreateClient();
+        using var http = shared.Server.CreateClient();
 
         using var response = await http.GetAsync("/agent/ws");
 
@@ -76,9 +85,9 @@ public sealed class AgentChannelTests : IDisposable
     [Fact]
     public async Task OversizedMessageIsRefused()
     {
-        using var admin = await Api.AdminAsync(_server);
+        using var admin = await Api.AdminAsync(Own);
         var (_, credential) = await EnrollAsync(admin, "web1");
-        using var socket = await ConnectAsync(_server, credential);
+        using var socket = await ConnectAsync(Own, credential);
 
         var big = Encoding.UTF8.GetBytes($"{{\"type\":\"hello\",\"pad\":\"{new string('x', 70_000)}\"}}");
         await socket.SendAsync(big, WebSocketMessageType.Text, true, CancellationToken.None);
@@ -91,9 +100,9 @@ public sealed class AgentChannelTests : IDisposable
     [Fact]
     public async Task BinaryMessagesAreRefused()
     {
-        using var admin = await Api.AdminAsync(_server);
+        using var admin = await Api.AdminAsync(Own);
         var (_, credential) = await EnrollAsync(admin, "web1");
-        using var socket = await ConnectAsync(_server, credential);
+        using var socket = await ConnectAsync(Own, credential);
 
         await socket.SendAsync(new byte[] { 1, 2, 3 }, WebSocketMessageType.Binary, true, CancellationToken.None);
 
@@ -103,9 +112,9 @@ public sealed class AgentChannelTests : IDisposable
     [Fact]
     public async Task RevocationClosesTheLiveConnectionAndKeepsTheAgentOut()
     {
-        using var admin = await Api.AdminAsync(_server);
+        using var admin = await Api.AdminAsync(Own);
         var (agentId, credential) = await EnrollAsync(admin, "web1");
-        using var socket = await ConnectAsync(_server, credential);
+        using var socket = await ConnectAsync(Own, credential);
         await SendAsync(socket, Hello);
         await ReceiveTextAsync(socket);
 
@@ -114,7 +123,7 @@ public sealed class AgentChannelTests : IDisposable
         var (status, reason) = await ReceiveCloseAsync(socket);
         status.ShouldBe(WebSocketCloseStatus.PolicyViolation);
         reason.ShouldBe("credential revoked");
-        using var again = await ConnectAsync(_server, credential, expectAccepted: false);
+        using var again = await ConnectAsync(Own, credential, expectAccepted: false);
         (await Api.HostsAsync(admin))[0].GetProperty("status").GetString().ShouldBe("revoked");
         using var twice = await admin.PostAsync($"/api/v1/hosts/{agentId}/revoke", null);
         twice.StatusCode.ShouldBe(HttpStatusCode.Conflict);
@@ -124,27 +133,27 @@ public sealed class AgentChannelTests : IDisposable
     [Fact]
     public async Task AConnectedCredentialReplacedByReEnrollmentIsDroppedAndRefused()
     {
-        using var admin = await Api.AdminAsync(_server);
+        using var admin = await Api.AdminAsync(Own);
         var (agentId, oldCredential) = await EnrollAsync(admin, "web1");
-        using var socket = await ConnectAsync(_server, oldCredential);
+        using var socket = await ConnectAsync(Own, oldCredential);
         await SendAsync(socket, Hello);
         await ReceiveTextAsync(socket);
 
-        using var replaced = await EnrollmentTests.Enroll(_server.CreateClient(), await Api.EnrollmentTokenAsync(admin), "web1", replace: true);
+        using var replaced = await EnrollmentTests.Enroll(Own.CreateClient(), await Api.EnrollmentTokenAsync(admin), "web1", replace: true);
 
         (await replaced.JsonAsync()).GetProperty("agentId").GetString().ShouldBe(agentId);
         (await ReceiveCloseAsync(socket)).Description.ShouldBe("credential replaced by a new enrollment");
-        using var again = await ConnectAsync(_server, oldCredential, expectAccepted: false);
-        using var fresh = await ConnectAsync(_server, (await replaced.JsonAsync()).GetProperty("credential").GetString()!);
+        using var again = await ConnectAsync(Own, oldCredential, expectAccepted: false);
+        using var fresh = await ConnectAsync(Own, (await replaced.JsonAsync()).GetProperty("credential").GetString()!);
         fresh.State.ShouldBe(WebSocketState.Open);
     }
 
     [Fact]
     public async Task ClosingTheConnectionMakesTheHostOffline()
     {
-        using var admin = await Api.AdminAsync(_server);
+        using var admin = await Api.AdminAsync(Own);
         var (_, credential) = await EnrollAsync(admin, "web1");
-        using (var socket = await ConnectAsync(_server, credential))
+        using (var socket = await ConnectAsync(Own, credential))
         {
             await SendAsync(socket, Hello);
             await ReceiveTextAsync(socket);
@@ -159,13 +168,13 @@ public sealed class AgentChannelTests : IDisposable
     [Fact]
     public async Task ASecondConnectionOfTheSameAgentReplacesTheFirst()
     {
-        using var admin = await Api.AdminAsync(_server);
+        using var admin = await Api.AdminAsync(Own);
         var (_, credential) = await EnrollAsync(admin, "web1");
-        using var first = await ConnectAsync(_server, credential);
+        using var first = await ConnectAsync(Own, credential);
         await SendAsync(first, Hello);
         await ReceiveTextAsync(first);
 
-        using var second = await ConnectAsync(_server, credential);
+        using var second = await ConnectAsync(Own, credential);
         await SendAsync(second, Hello);
         await ReceiveTextAsync(second);
 
@@ -174,7 +183,7 @@ public sealed class AgentChannelTests : IDisposable
         (await Api.HostsAsync(admin))[0].GetProperty("status").GetString().ShouldBe("online");
     }
 
-    private Task<(string AgentId, string Credential)> EnrollAsync(HttpClient admin, string hostname) => Api.EnrollAsync(_server, admin, hostname);
+    private Task<(string AgentId, string Credential)> EnrollAsync(HttpClient admin, string hostname) => Api.EnrollAsync(Own, admin, hostname);
 
     internal static Uri WsUri(ServerFactory server) =>
         new($"ws://{server.ClientOptions.BaseAddress.Authority}/agent/ws");

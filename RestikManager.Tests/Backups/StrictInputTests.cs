@@ -7,18 +7,30 @@ using RestikManager.Tests.Infrastructure;
 namespace RestikManager.Tests.Backups;
 
 /// <summary>The API's edge refuses what it cannot use with an envelope naming the field, and changes nothing.</summary>
-public sealed class StrictInputTests : IDisposable
+/// <remarks>
+/// The theories' rows are refusals that change nothing, so they ask one shared server; the other cases start their own
+/// (lazily: a row does not pay for one).
+/// </remarks>
+public sealed class StrictInputTests(SharedKestrelServer shared) : IDisposable, IClassFixture<SharedKestrelServer>
 {
-    private readonly ServerFactory _server = ServerFactory.OnKestrel();
+    private readonly Lazy<ServerFactory> _own = new(() => ServerFactory.OnKestrel());
 
-    public void Dispose() => _server.Dispose();
+    private ServerFactory Own => _own.Value;
+
+    public void Dispose()
+    {
+        if (_own.IsValueCreated)
+        {
+            _own.Value.Dispose();
+        }
+    }
 
     [Fact]
     public async Task APlanWithoutAScheduleIsSavedForRunNowOnly()
     {
-        using var admin = await Api.AdminAsync(_server);
+        using var admin = await Api.AdminAsync(Own);
         var repository = await BackupApi.CreateRepositoryAsync(admin, "main", "/srv/restic/main");
-        await Api.EnrollAsync(_server, admin, "web1");
+        await Api.EnrollAsync(Own, admin, "web1");
 
         var id = await BackupApi.CreatePlanAsync(admin, new { name = "on demand", repositoryId = repository, hosts = new[] { "web1" }, paths = new[] { "/srv/www" } });
 
@@ -30,8 +42,8 @@ public sealed class StrictInputTests : IDisposable
     [Fact]
     public async Task InitOnCreateNeedsAnOnlineHostAndOtherwiseCreatesNothing()
     {
-        using var admin = await Api.AdminAsync(_server);
-        await Api.EnrollAsync(_server, admin, "web1");
+        using var admin = await Api.AdminAsync(Own);
+        await Api.EnrollAsync(Own, admin, "web1");
 
         using var noneOnline = await admin.PostAsJsonAsync("/api/v1/repositories", new { name = "r", url = "/srv/r", password = "pw", init = true });
         using var offline = await admin.PostAsJsonAsync("/api/v1/repositories", new { name = "r", url = "/srv/r", password = "pw", init = true, initHost = "web1" });
@@ -53,8 +65,10 @@ public sealed class StrictInputTests : IDisposable
     [InlineData("relative", null)]
     public async Task ARestoreTargetMustBeCanonicalAndTheAnswerSaysWhatToWrite(string target, string? canonical)
     {
-        using var admin = await Api.AdminAsync(_server);
-        var repository = await BackupApi.CreateRepositoryAsync(admin, "main", "/srv/restic/main");
+        using var admin = await Api.AdminAsync(shared.Server);
+        var repositories = await (await admin.GetAsync("/api/v1/repositories")).JsonAsync();
+        var repository = repositories.EnumerateArray().FirstOrDefault(r => r.Str("name") == "main") is { ValueKind: System.Text.Json.JsonValueKind.Object } known
+            ? known.Str("id") : await BackupApi.CreateRepositoryAsync(admin, "main", "/srv/restic/main");
 
         using var response = await admin.PostAsJsonAsync("/api/v1/jobs", new { kind = "restore", repositoryId = repository, host = "web1", snapshotId = "abcdef12", target });
 
@@ -68,15 +82,15 @@ public sealed class StrictInputTests : IDisposable
     [Fact]
     public async Task AnOversizedEnrollmentIsA413EnvelopeAndNoServerError()
     {
-        using var http = _server.CreateClient();
+        using var http = Own.CreateClient();
         var body = $"{{\"token\":\"rme_x\",\"hostname\":\"{new string('a', 20_000)}\"}}";
 
         using var response = await http.PostAsync("/agent/enroll", new StringContent(body, Encoding.UTF8, "application/json"));
 
         response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
         (await response.JsonAsync()).GetProperty("error").Str("code").ShouldBe("body_too_large");
-        _server.Logs.All.ShouldNotContain("unhandled exception", Case.Insensitive);
-        _server.Logs.Lines.ShouldNotContain(l => l.StartsWith("Error ", StringComparison.Ordinal) || l.StartsWith("Critical ", StringComparison.Ordinal));
+        Own.Logs.All.ShouldNotContain("unhandled exception", Case.Insensitive);
+        Own.Logs.Lines.ShouldNotContain(l => l.StartsWith("Error ", StringComparison.Ordinal) || l.StartsWith("Critical ", StringComparison.Ordinal));
     }
 
     // Kestrel itself refuses some malformed Host headers with a bare 400 before the app sees them; the rest reach the
@@ -88,9 +102,9 @@ public sealed class StrictInputTests : IDisposable
     [InlineData("a b", null)]
     public async Task AMalformedHostHeaderIsA400AndBuildsNoUrl(string host, string? code)
     {
-        using var admin = await Api.AdminAsync(_server);
-        var token = await Api.TokenAsync(_server.CreateClient());
-        var port = _server.ClientOptions.BaseAddress.Port;
+        using var admin = await Api.AdminAsync(shared.Server);
+        var token = await Api.TokenAsync(shared.Server.CreateClient());
+        var port = shared.Server.ClientOptions.BaseAddress.Port;
 
         var script = await RawRequestAsync(port, "/install/install.sh", host, null);
         var enrollment = await RawRequestAsync(port, "/api/v1/enrollment-tokens", host, token, post: true);
@@ -104,7 +118,7 @@ public sealed class StrictInputTests : IDisposable
         }
 
         (await (await admin.GetAsync("/api/v1/enrollment-tokens")).JsonAsync()).GetArrayLength().ShouldBe(0, "no token was created");
-        _server.Logs.Lines.ShouldNotContain(l => l.StartsWith("Error ", StringComparison.Ordinal) || l.StartsWith("Critical ", StringComparison.Ordinal));
+        shared.Server.Logs.Lines.ShouldNotContain(l => l.StartsWith("Error ", StringComparison.Ordinal) || l.StartsWith("Critical ", StringComparison.Ordinal));
     }
 
     /// <summary>A request written byte for byte, so the Host header reaches the server exactly as given.</summary>
