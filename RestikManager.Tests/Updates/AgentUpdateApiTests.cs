@@ -18,7 +18,7 @@ namespace RestikManager.Tests.Updates;
 /// </summary>
 public sealed class AgentUpdateApiTests : IDisposable
 {
-    private static readonly byte[] AgentB = Encoding.UTF8.GetBytes("the bytes of agent 2.0.0");
+    internal static readonly byte[] AgentB = Encoding.UTF8.GetBytes("the bytes of agent 2.0.0");
     private readonly ServerFactory _server = ServerFactory.OnKestrel(new()
     {
         ["Updates:EvaluateEvery"] = "00:00:00.200",
@@ -184,31 +184,6 @@ public sealed class AgentUpdateApiTests : IDisposable
     }
 
     [Fact]
-    public async Task AHostThatDoesNotComeBackInTimeFailsItsUpdateAndPausesTheRollout()
-    {
-        // The shortest deadline the options allow (10 s): the test waits it out once.
-        using var server = ServerFactory.OnKestrel(new() { ["Updates:EvaluateEvery"] = "00:00:00.200", ["Updates:ComeBackWithin"] = "00:00:10" });
-        var binary = Path.Join(server.BundledDir.Path, "agent-binaries", "restic-manager-agent-linux-amd64");
-        Directory.CreateDirectory(Path.GetDirectoryName(binary)!);
-        await File.WriteAllBytesAsync(binary, AgentB);
-        await File.WriteAllTextAsync(binary + ".version", "2.0.0\n");
-        using var admin = await Api.AdminAsync(server);
-        var (id, credential) = await Api.EnrollAsync(server, admin, "gone1");
-        await using (var agent = await FakeAgent.ConnectAsync(server, credential, "1.0.0"))
-        {
-            await PutPolicyAsync(admin, new { mode = "automatic", canaryPercent = 100 });
-            (await agent.OfferAsync()).Version.ShouldBe("2.0.0");
-        }
-
-        // The agent took the offer and was never heard of again.
-        await Eventually.TrueAsync(() => StatusAsync(admin).Result.GetProperty("paused").GetBoolean(), TimeSpan.FromSeconds(30), "the rollout pauses");
-        (await StatusAsync(admin)).GetProperty("pausedReason").GetString()!.ShouldContain("gone1");
-        var update = (await HostAsync(admin, id)).GetProperty("update");
-        update.GetProperty("state").GetString().ShouldBe("failed");
-        update.GetProperty("error").GetString()!.ShouldStartWith("did not come back on 2.0.0 within");
-    }
-
-    [Fact]
     public async Task AFailureOfAnUpdateNeverOfferedChangesNothing()
     {
         // An agent may only speak for the update it was offered: a made-up failure neither marks the host nor pauses the fleet.
@@ -223,20 +198,20 @@ public sealed class AgentUpdateApiTests : IDisposable
         (update.GetProperty("version").GetString(), update.GetProperty("state").GetString()).ShouldBe(("2.0.0", "sent"));
     }
 
-    private static async Task PutPolicyAsync(HttpClient admin, object policy)
+    internal static async Task PutPolicyAsync(HttpClient admin, object policy)
     {
         using var response = await admin.PutAsJsonAsync("/api/v1/agent-updates", policy);
         response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
     }
 
-    private static async Task<JsonElement> StatusAsync(HttpClient admin)
+    internal static async Task<JsonElement> StatusAsync(HttpClient admin)
     {
         using var response = await admin.GetAsync("/api/v1/agent-updates");
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         return await response.JsonAsync();
     }
 
-    private static async Task<JsonElement> HostAsync(HttpClient admin, string id) =>
+    internal static async Task<JsonElement> HostAsync(HttpClient admin, string id) =>
         (await Api.HostsAsync(admin)).Single(h => h.GetProperty("id").GetString() == id);
 
     private static async Task ShouldRefuseAsync(HttpClient admin, string path, HttpStatusCode status, string code)
@@ -256,7 +231,7 @@ public sealed class AgentUpdateApiTests : IDisposable
     }
 
     /// <summary>An agent played by the test: says hello with a version, and keeps every update offer it receives.</summary>
-    private sealed class FakeAgent : IAsyncDisposable
+    internal sealed class FakeAgent : IAsyncDisposable
     {
         private readonly ClientWebSocket _socket;
         private readonly ConcurrentQueue<UpdateAgent> _offers = new();
