@@ -59,6 +59,7 @@ internal static partial class RunCommand
         var resticRunner = new ResticRunner(resticLocator, state.CacheDir, lockWait, time, logger);
         using var indexes = new SnapshotIndexer(resticRunner, state.IndexDir, logger);
         var allowlist = new Allowlist(hooksDir ?? config.HooksDir ?? Allowlist.DefaultDirectory);
+        var watch = new AllowlistWatch(allowlist, AllowlistWatch.DefaultEvery, time);
         var runner = new JobRunner(resticRunner, new DrillRunner(resticRunner, state.DrillsDir, logger),
             new HookedBackup(allowlist, new HookRunner(allowlist), new DumpRunner(resticRunner, state.DumpsDir, time), time),
             new DumpRestore(resticRunner, allowlist),
@@ -79,8 +80,8 @@ internal static partial class RunCommand
         var reconnect = new ReconnectLoop(config, async ct =>
         {
             await resticLocator.RefreshAsync(config.Server, HostFacts.Os, HostFacts.Arch, ct);
-            return await HostFacts.HelloAsync(config.Hostname, resticLocator, state.LastUpdateFailure(), ct) with { Allowlist = allowlist.Report() };
-        }, work, Backoff.Default(), time, logger);
+            return await HostFacts.HelloAsync(config.Hostname, resticLocator, state.LastUpdateFailure(), ct) with { Allowlist = watch.Report() };
+        }, work, Backoff.Default(), time, logger, watch.ChangedAsync);
         string[] trial = ["run", "--trial", "--config", configPath, "--state-dir", stateDir, .. restic is null ? Array.Empty<string>() : ["--restic", restic]];
         var staged = updates.NextAsync(shutdown.Token);
         while (true)

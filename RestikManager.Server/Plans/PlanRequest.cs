@@ -241,7 +241,7 @@ internal static partial class PlanValidation
                 if (!targeted.Any(a => a.Allows(name, kinds)))
                 {
                     return (field, $"no host of this plan allows the {what} '{name}': add hooks.d/{name}.json on the host " +
-                        "(owned by root, not writable by others) and restart its agent, which reports its allowlist when it connects");
+                        "(owned by root, not writable by others); its agent reports it within seconds");
                 }
             }
         }

@@ -247,6 +247,7 @@ public sealed class DatabaseSourceTests(PublishedTree tree, DatabaseSourceTests.
         var plan = await backups.PlanAsync("refused hooks", [Host], new() { ["hooks"] = new { before = new[] { "marker", "vanishing" } } });
         File.Delete(Path.Join(world.HooksDir, "vanishing.json"));
         File.Delete(world.Marker);
+        await ReportedAsync(admin, list => !list.ContainsKey("vanishing"), "the agent reports the entry gone, without a restart");
         var refusedRun = await backups.BackupAsync(plan, Host);
         refusedRun.Str("status").ShouldBe("failed");
         refusedRun.Str("errorClass").ShouldBe("hook_not_allowed");
@@ -256,16 +257,19 @@ public sealed class DatabaseSourceTests(PublishedTree tree, DatabaseSourceTests.
         // An entry made writable by others is refused the same way, as is one not owned by root.
         world.Entry("vanishing", new { kind = "hook", argv = new[] { "/bin/true" } });
         File.SetUnixFileMode(Path.Join(world.HooksDir, "marker.json"), (UnixFileMode)0b110_110_110);
+        await ReportedAsync(admin, list => list.ContainsKey("vanishing") && list["marker"].Str("problem") != "", "the new entry and the unsafe one");
         var writable = await backups.BackupAsync(plan, Host);
         writable.Str("errorClass").ShouldBe("hook_not_allowed");
         writable.Str("error").ShouldContain("writable by everyone");
         File.SetUnixFileMode(Path.Join(world.HooksDir, "marker.json"), (UnixFileMode)0b110_100_100);
         DatabaseServers.Run("chown", "nobody", Path.Join(world.HooksDir, "marker.json"));
+        await ReportedAsync(admin, list => list["marker"].Str("problem").Contains("not root", StringComparison.Ordinal), "the foreign owner");
         var owned = await backups.BackupAsync(plan, Host);
         owned.Str("errorClass").ShouldBe("hook_not_allowed");
         owned.Str("error").ShouldContain("not root");
         File.Exists(world.Marker).ShouldBeFalse();
         DatabaseServers.Run("chown", "root", Path.Join(world.HooksDir, "marker.json"));
+        await ReportedAsync(admin, list => list["marker"].Str("problem") == "", "the entry safe again");
         (await backups.BackupAsync(plan, Host)).Str("status").ShouldBe("succeeded");
         File.Exists(world.Marker).ShouldBeTrue("allowed again, it runs");
 
@@ -395,6 +399,12 @@ public sealed class DatabaseSourceTests(PublishedTree tree, DatabaseSourceTests.
         (await page.ContentAsync()).ShouldNotContain(BackupApi.RepoPassword);
         await page.ScreenshotAsync(new() { Path = Screenshots.Path("job-hooks.png"), FullPage = true });
     }
+
+    /// <summary>Waits until the host is online and reports an allowlist (by name) that satisfies <paramref name="condition"/>.</summary>
+    private static async Task ReportedAsync(HttpClient admin, Func<Dictionary<string, JsonElement>, bool> condition, string what) =>
+        await Api.WaitForHostsAsync(admin, hosts => hosts.Any(h => h.Str("hostname") == Host && h.Str("status") == "online"
+            && h.GetProperty("allowlist").ValueKind == JsonValueKind.Array
+            && condition(h.GetProperty("allowlist").EnumerateArray().ToDictionary(e => e.Str("name")))), TimeSpan.FromSeconds(30), what);
 
     private static async Task SetAsync(HttpClient admin, string planId, Dictionary<string, object?> changes)
     {
