@@ -60,7 +60,9 @@ internal static class DumpCommand
 
     private static List<string> Mysql(AllowEntry entry)
     {
-        List<string> argv = [OnPath("mariadb-dump") ? "mariadb-dump" : "mysqldump", "--single-transaction", "--routines", "--events"];
+        // Only what every backup user may do: routines and events need privileges a dump user is often not given (an entry
+        // of kind "command" runs the tool with any options).
+        List<string> argv = [OnPath("mariadb-dump") ? "mariadb-dump" : "mysqldump", "--single-transaction"];
         if (entry.Host is { } host)
         {
             argv.Add(host.StartsWith('/') ? "--socket=" + host : "--host=" + host);

@@ -30,6 +30,12 @@ internal sealed class DumpRunner(ResticRunner restic, string dumpsDir, TimeProvi
         {
             if (entry.Kind == AllowlistKinds.Sqlite)
             {
+                // sqlite3 would create a missing database and back up its emptiness.
+                if (!File.Exists(entry.Path))
+                {
+                    return Failed(name, filename, $"{entry.Path} does not exist");
+                }
+
                 Directory.CreateDirectory(dumpsDir);
                 staged = Path.Join(dumpsDir, $"{job.JobId}-{name}.sqlite3");
                 command = new DumpCommand.Command(["sqlite3", "-bail", "-cmd", ".timeout 60000", entry.Path!, $".backup '{staged}'"], [], []);

@@ -178,6 +178,20 @@ public sealed class HookAllowlistTests : IDisposable
     }
 
     [Fact]
+    public async Task AMissingSqliteDatabaseFailsItsDumpInsteadOfBackingUpAnEmptyOne()
+    {
+        var missing = _dir.Of("gone.db");
+        var runner = new RestikManager.Agent.Databases.DumpRunner(null!, _dir.Of("dumps"), TimeProvider.System);
+        var outcome = await runner.RunAsync(new JobSpec("j", JobKinds.Backup, "r", JobTriggers.Manual, "p"),
+            new Allowlist.Resolved("app", new AllowEntry { Kind = AllowlistKinds.Sqlite, Path = missing }),
+            new RepositoryAccess("r", "/r", new Dictionary<string, string>()), [], _ => { }, CancellationToken.None);
+        outcome.ErrorClass.ShouldBe(JobErrors.DumpFailed);
+        outcome.Failure!.ShouldContain("does not exist");
+        outcome.Dump.SnapshotId.ShouldBeNull();
+        File.Exists(missing).ShouldBeFalse("nothing created it");
+    }
+
+    [Fact]
     public void TheServerChecksHookRunsAndAllowlistsInMessages()
     {
         JobResult Result(params HookRun[] hooks) => new("j1", JobKinds.Backup, "r1", JobTriggers.Manual, null, JobStatuses.Succeeded,
