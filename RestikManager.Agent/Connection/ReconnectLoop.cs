@@ -31,7 +31,14 @@ internal sealed partial class ReconnectLoop(
                     if (changed.IsCompletedSuccessfully)
                     {
                         renewed = true;
-                        connection.Cancel();
+                        try
+                        {
+                            connection.Cancel();
+                        }
+                        catch (ObjectDisposedException)
+                        {
+                            // The connection had ended already.
+                        }
                     }
                 }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 outcome = await session.RunAsync(connection.Token);

@@ -59,6 +59,8 @@ internal sealed class DumpRunner(ResticRunner restic, string dumpsDir, TimeProvi
         long bytes = 0;
         HookProcess.Outcome? dumped = null;
         var output = new JobOutput(job, time, progress);
+        // When restic stops reading (it failed), the dump is stopped rather than read to its end for nothing.
+        using var dumpStop = CancellationTokenSource.CreateLinkedTokenSource(stop);
         try
         {
             var step = await restic.RunPipedAsync(ResticArguments.StdinBackup(job, filename, TagPrefix + name), repository, output.OnJson, stop,
@@ -66,7 +68,14 @@ internal sealed class DumpRunner(ResticRunner restic, string dumpsDir, TimeProvi
                 {
                     if (staged is null)
                     {
-                        dumped = await HookProcess.RunAsync(info, timeout, tail, stop, stdout: async dump => bytes = await Pipe.CopyAsync(dump, resticInput));
+                        dumped = await HookProcess.RunAsync(info, timeout, tail, dumpStop.Token, stdout: async dump =>
+                        {
+                            bytes = await Pipe.CopyAsync(dump, resticInput, drain: false);
+                            if (bytes < 0)
+                            {
+                                await dumpStop.CancelAsync();
+                            }
+                        });
                         return dumped.Succeeded && bytes >= 0;
                     }
 
@@ -82,16 +91,24 @@ internal sealed class DumpRunner(ResticRunner restic, string dumpsDir, TimeProvi
                 });
             var run = new HookRun(name, HookPhases.Dump, dumped?.ExitCode, (long)(dumped?.Duration.TotalMilliseconds ?? 0), tail.ToString(), dumped?.TimedOut ?? false);
             var result = new DumpResult(name, filename, null, Math.Max(bytes, 0));
-            if (dumped is not { Succeeded: true } || bytes < 0)
+            if (stop.IsCancellationRequested)
+            {
+                return new Outcome(result, run, JobErrors.Interrupted, $"the dump of '{name}' was stopped with the job; no snapshot of it was kept", true);
+            }
+
+            if (bytes < 0 || dumped is null && step.ExitCode != 0)
+            {
+                // restic failed first (a wrong password, a missing repository): its error is the job's.
+                return new Outcome(result with { Bytes = 0 }, run, step.ErrorClass,
+                    $"restic could not store the dump of '{name}', which was stopped: {step}", false);
+            }
+
+            if (dumped is not { Succeeded: true })
             {
                 var why = dumped is null ? "it did not start"
                     : dumped.TimedOut ? "it was killed at its timeout"
-                    : dumped.Stopped ? "the job was stopped"
-                    : bytes < 0 ? "restic stopped reading it"
                     : dumped.ExitCode is { } code ? $"it exited with {code}" : "it could not start";
-                var restics = bytes < 0 ? $": {step}" : "";
-                return new Outcome(result, run, bytes < 0 ? step.ErrorClass : JobErrors.DumpFailed,
-                    $"the dump of '{name}' failed ({why}){restics}; no snapshot of it was kept", dumped?.Stopped == true || step.Cancelled && stop.IsCancellationRequested);
+                return new Outcome(result, run, JobErrors.DumpFailed, $"the dump of '{name}' failed ({why}); no snapshot of it was kept", false);
             }
 
             if (step.ExitCode != 0)
@@ -143,10 +160,11 @@ internal sealed class DumpRunner(ResticRunner restic, string dumpsDir, TimeProvi
 internal static class Pipe
 {
     /// <summary>
-    /// Copies everything; the bytes copied, or -1 when the reader went away (its exit says why). The rest of the source is
-    /// then drained, so that the writing command is not left blocked on a full pipe.
+    /// Copies everything; the bytes copied, or -1 when the reader went away (its exit says why). With
+    /// <paramref name="drain"/>, the rest of the source is then read and dropped, so that the writing process is not left
+    /// blocked on a full pipe (a caller that stops the writer itself passes false).
     /// </summary>
-    public static async Task<long> CopyAsync(Stream from, Stream to)
+    public static async Task<long> CopyAsync(Stream from, Stream to, bool drain = true)
     {
         var buffer = new byte[81920];
         long total = 0;
@@ -160,7 +178,11 @@ internal static class Pipe
             }
             catch (IOException)
             {
-                await from.CopyToAsync(Stream.Null);
+                if (drain)
+                {
+                    await from.CopyToAsync(Stream.Null);
+                }
+
                 return -1;
             }
         }

@@ -95,7 +95,7 @@ internal static class HookProcess
         catch (OperationCanceledException)
         {
             (timedOut, stopped) = (limit.IsCancellationRequested, !limit.IsCancellationRequested);
-            tail.Add(timedOut ? $"killed at its timeout of {timeout!.Value.TotalSeconds:F0} s" : "killed: the job was stopped");
+            tail.Add(timedOut ? $"killed at its timeout of {timeout!.Value.TotalSeconds:F0} s" : "killed: stopped before its end");
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync(CancellationToken.None);
         }

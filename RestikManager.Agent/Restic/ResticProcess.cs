@@ -62,13 +62,14 @@ internal sealed partial class ResticProcess
         using var process = new Process { StartInfo = info };
         process.Start();
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task feeding = Task.CompletedTask;
         if (stdin is null)
         {
             process.StandardInput.Close();
         }
         else
         {
-            _ = FeedAsync(process, stdin, abandon);
+            feeding = FeedAsync(process, stdin, abandon);
         }
 
         var stdout = rawStdout is null ? PumpAsync(process.StandardOutput, onStdout) : rawStdout(process.StandardOutput.BaseStream);
@@ -97,6 +98,8 @@ internal sealed partial class ResticProcess
         }
 
         await Task.WhenAll(stdout, stderr);
+        // What fed stdin (a dump) has ended too when restic has: a caller reads its outcome.
+        await feeding;
         return new Outcome(process.ExitCode, cancelled, killed);
     }
 

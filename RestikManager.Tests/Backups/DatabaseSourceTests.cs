@@ -76,6 +76,7 @@ public sealed class DatabaseSourceTests(PublishedTree tree, DatabaseSourceTests.
             Entry("shop", new { kind = "mysql", database = "shop", host = Maria.Socket, user = "backup", passwordFile = Files.Of("maria.pass") });
             Entry("shop-restore", new { kind = "restore-command", argv = new[] { "mariadb", "--no-defaults", "--socket=" + Maria.Socket, "-u", "root" } });
             Entry("app-sqlite", new { kind = "sqlite", path = SqliteFile });
+            Entry("endless-dump", new { kind = "command", argv = new[] { "yes", "backup-data" } });
             Entry("broken-dump", new { kind = "command", argv = new[] { "/bin/sh", "-c", "echo 'CREATE TABLE half'; sleep 0.2; echo 'dump: lost the connection' >&2; exit 3" }, filename = "broken.sql" });
             Entry("note", new
             {
@@ -284,7 +285,7 @@ public sealed class DatabaseSourceTests(PublishedTree tree, DatabaseSourceTests.
         var intoHooks = await BackupApi.RunJobAsync(admin, new { kind = "restore", repositoryId = backups.RepositoryId, snapshotId = snapshot, host = Host, target = world.HooksDir, path = backups.Source(Host), contentsOnly = true });
         intoHooks.Str("status").ShouldBe("failed");
         intoHooks.Str("error").ShouldContain("may not write into");
-        Directory.GetFiles(world.HooksDir).Length.ShouldBe(12, "nothing was written into the allowlist");
+        Directory.GetFiles(world.HooksDir).Length.ShouldBe(13, "nothing was written into the allowlist");
     }
 
     [Fact]
@@ -405,6 +406,38 @@ public sealed class DatabaseSourceTests(PublishedTree tree, DatabaseSourceTests.
         await Api.WaitForHostsAsync(admin, hosts => hosts.Any(h => h.Str("hostname") == Host && h.Str("status") == "online"
             && h.GetProperty("allowlist").ValueKind == JsonValueKind.Array
             && condition(h.GetProperty("allowlist").EnumerateArray().ToDictionary(e => e.Str("name")))), TimeSpan.FromSeconds(30), what);
+
+    [Fact]
+    public async Task WhenResticCannotStoreADumpTheDumpIsStoppedAndResticsErrorIsTheJobs()
+    {
+        var backups = await world.StartAsync(tree);
+        // The same repository with a wrong password: restic fails at once, while the dump (which never ends by itself) runs.
+        var wrong = await BackupApi.CreateRepositoryAsync(backups.Admin, "wrong password", backups.RepositoryPath, password: "not-the-password");
+        var plan = await backups.PlanAsync("endless dump", [Host], new() { ["repositoryId"] = wrong, ["paths"] = Array.Empty<string>(), ["databases"] = new[] { "endless-dump" } });
+
+        var backup = await backups.BackupAsync(plan, Host);
+
+        backup.Str("status").ShouldBe("failed", backup.ToString());
+        backup.Str("errorClass").ShouldBe("wrong_password");
+        backup.Str("error").ShouldContain("which was stopped");
+        backup.GetProperty("dumps")[0].Str("snapshotId").ShouldBe("");
+        await Eventually.TrueAsync(() => !Running("yes"), TimeSpan.FromSeconds(5), "the dump stopped, not left running");
+    }
+
+    private static bool Running(string command) =>
+        Directory.EnumerateDirectories("/proc").Any(p => int.TryParse(Path.GetFileName(p), out _) && ReadComm(p) == command);
+
+    private static string? ReadComm(string process)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Join(process, "comm")).Trim();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
 
     private static async Task SetAsync(HttpClient admin, string planId, Dictionary<string, object?> changes)
     {
