@@ -61,7 +61,7 @@ internal static partial class RunCommand
         var allowlist = new Allowlist(hooksDir ?? config.HooksDir ?? Allowlist.DefaultDirectory);
         var watch = new AllowlistWatch(allowlist, AllowlistWatch.DefaultEvery, time);
         var runner = new JobRunner(resticRunner, new DrillRunner(resticRunner, state.DrillsDir, logger),
-            new HookedBackup(allowlist, new HookRunner(allowlist), new DumpRunner(resticRunner, state.DumpsDir, time), time),
+            new HookedBackup(allowlist, new DumpRunner(resticRunner, state.DumpsDir, time), time),
             new DumpRestore(resticRunner, allowlist),
             new RestoreGuard([allowlist.Directory, configPath, state.Root]), time, logger);
         DumpRunner.RemoveLeftovers(state.DumpsDir);

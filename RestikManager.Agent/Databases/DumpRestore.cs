@@ -31,10 +31,8 @@ internal sealed class DumpRestore(ResticRunner restic, Allowlist allowlist)
         var tail = new OutputTail(repository.Environment.Values);
         var entry = resolved.Entry;
         ResticStep? step = null;
-        var outcome = await HookProcess.RunAsync(HookProcess.StartInfo(entry.Argv!, entry, new Dictionary<string, string>
-            {
-                ["RM_JOB_ID"] = job.JobId, ["RM_PHASE"] = HookPhases.Restore, ["RM_SNAPSHOT_ID"] = job.SnapshotId!,
-            }),
+        var facts = new HookRunner.Facts(job.JobId, job.PlanId, SnapshotId: job.SnapshotId);
+        var outcome = await HookProcess.RunAsync(HookProcess.StartInfo(entry.Argv!, entry, facts.Environment(HookPhases.Restore)),
             entry.TimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null, tail, stop,
             stdin: async input => step = await restic.RunPipedAsync(ResticArguments.Dump(job.SnapshotId!, file), repository, null, stop,
                 rawStdout: async dump => await Pipe.CopyAsync(dump, input)));

@@ -19,7 +19,7 @@ internal sealed class DumpRunner(ResticRunner restic, string dumpsDir, TimeProvi
     public sealed record Outcome(DumpResult Dump, HookRun Run, string? ErrorClass, string? Failure, bool Stopped);
 
     public async Task<Outcome> RunAsync(
-        JobSpec job, Allowlist.Resolved source, RepositoryAccess repository, IReadOnlyCollection<string> secrets,
+        JobSpec job, Allowlist.Resolved source, RepositoryAccess repository, HookRunner.Facts facts, IReadOnlyCollection<string> secrets,
         Action<JobProgress> progress, CancellationToken stop)
     {
         var (name, entry) = (source.Name, source.Entry);
@@ -51,10 +51,7 @@ internal sealed class DumpRunner(ResticRunner restic, string dumpsDir, TimeProvi
         }
 
         var tail = new OutputTail([.. secrets, .. command.Secrets]);
-        var info = HookProcess.StartInfo(command.Argv, entry with { Env = Merge(entry.Env, command.Environment) }, new Dictionary<string, string>
-        {
-            ["RM_JOB_ID"] = job.JobId, ["RM_PLAN"] = job.PlanId ?? "", ["RM_PHASE"] = HookPhases.Dump,
-        });
+        var info = HookProcess.StartInfo(command.Argv, entry with { Env = Merge(entry.Env, command.Environment) }, facts.Environment(HookPhases.Dump));
         var timeout = entry.TimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
         long bytes = 0;
         HookProcess.Outcome? dumped = null;

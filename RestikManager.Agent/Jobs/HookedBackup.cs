@@ -11,7 +11,7 @@ namespace RestikManager.Agent.Jobs;
 /// snapshot (<c>dump_failed</c> when a dump fails), and at the end <c>after</c> (on success) or <c>onFailure</c> (after a
 /// failed, cancelled or interrupted backup), then <c>finally</c>, which run whatever happened before them.
 /// </summary>
-internal sealed class HookedBackup(Allowlist allowlist, HookRunner hooks, DumpRunner dumps, TimeProvider time)
+internal sealed class HookedBackup(Allowlist allowlist, DumpRunner dumps, TimeProvider time)
 {
     /// <summary>Whether <paramref name="job"/> needs more than restic's backup of its paths.</summary>
     public static bool Applies(JobSpec job) =>
@@ -34,15 +34,24 @@ internal sealed class HookedBackup(Allowlist allowlist, HookRunner hooks, DumpRu
                 "the plan asks for a file-system snapshot (useFsSnapshot), which only Windows hosts make (VSS); this host runs " + HostFacts.Os);
         }
 
+        // Every name is looked up once, before anything runs; the phases run what was found.
         var planHooks = job.Hooks ?? new PlanHooks();
         var problems = new List<string>();
+        var found = new Dictionary<string, Allowlist.Resolved>(StringComparer.Ordinal);
         foreach (var name in planHooks.Names.Distinct())
         {
-            if (allowlist.Resolve(name, AllowlistKinds.Hook).Problem is { } problem)
+            var (hook, problem) = allowlist.Resolve(name, AllowlistKinds.Hook);
+            if (hook is null)
             {
-                problems.Add(problem);
+                problems.Add(problem!);
+            }
+            else
+            {
+                found[name] = hook;
             }
         }
+
+        List<Allowlist.Resolved> Hooks(IReadOnlyList<string>? names) => [.. (names ?? []).Select(n => found[n])];
 
         var sources = new List<Allowlist.Resolved>();
         foreach (var name in job.Databases ?? [])
@@ -68,7 +77,7 @@ internal sealed class HookedBackup(Allowlist allowlist, HookRunner hooks, DumpRu
         var facts = new HookRunner.Facts(job.JobId, job.PlanId);
         var runs = new List<HookRun>();
         var dumped = new List<DumpResult>();
-        var (before, beforeFailed) = await hooks.RunPhaseAsync(HookPhases.Before, planHooks.Before ?? [], facts, secrets, job.ContinueOnError, stop);
+        var (before, beforeFailed) = await HookRunner.RunPhaseAsync(HookPhases.Before, Hooks(planHooks.Before), facts, secrets, job.ContinueOnError, stop);
         runs.AddRange(before);
         JobResult result;
         if (stop.IsCancellationRequested)
@@ -91,7 +100,7 @@ internal sealed class HookedBackup(Allowlist allowlist, HookRunner hooks, DumpRu
                     break;
                 }
 
-                var dump = await dumps.RunAsync(job, source, repository, secrets, progress, stop);
+                var dump = await dumps.RunAsync(job, source, repository, facts, secrets, progress, stop);
                 runs.Add(dump.Run);
                 dumped.Add(dump.Dump);
                 if (dump.Stopped)
@@ -115,9 +124,9 @@ internal sealed class HookedBackup(Allowlist allowlist, HookRunner hooks, DumpRu
         var ended = facts with { Status = result.Status, SnapshotId = result.SnapshotId };
         var afterwards = result.Status is JobStatuses.Succeeded or JobStatuses.Partial ? HookPhases.After : HookPhases.OnFailure;
         // These run as named whatever happened, the job's stop included: each is bounded by its own timeout.
-        runs.AddRange((await hooks.RunPhaseAsync(afterwards, afterwards == HookPhases.After ? planHooks.After ?? [] : planHooks.OnFailure ?? [],
+        runs.AddRange((await HookRunner.RunPhaseAsync(afterwards, Hooks(afterwards == HookPhases.After ? planHooks.After : planHooks.OnFailure),
             ended, secrets, true, CancellationToken.None)).Runs);
-        runs.AddRange((await hooks.RunPhaseAsync(HookPhases.Finally, planHooks.Finally ?? [], ended, secrets, true, CancellationToken.None)).Runs);
+        runs.AddRange((await HookRunner.RunPhaseAsync(HookPhases.Finally, Hooks(planHooks.Finally), ended, secrets, true, CancellationToken.None)).Runs);
         return result with { FinishedAt = time.GetUtcNow(), Hooks = runs, Dumps = dumped };
     }
 

@@ -22,8 +22,11 @@ internal sealed record AgentRecord(
         : System.Text.Json.JsonSerializer.Deserialize(Allowlist, StoredJson.Default.ListAllowedEntry);
 
     /// <summary>Whether the host allows <paramref name="name"/> as one of <paramref name="kinds"/>, usable (no problem reported).</summary>
-    public bool Allows(string name, Func<string, bool> kinds) =>
-        Allowed?.Any(e => e.Name == name && kinds(e.Kind) && e.Problem is null) == true;
+    public bool Allows(string name, Func<string, bool> kinds) => Allows(Allowed, name, kinds);
+
+    /// <summary>The same of an allowlist already read (<see cref="Allowed"/> parses the stored JSON at each call).</summary>
+    public static bool Allows(IReadOnlyList<AllowedEntry>? allowed, string name, Func<string, bool> kinds) =>
+        allowed?.Any(e => e.Name == name && kinds(e.Kind) && e.Problem is null) == true;
 
     /// <summary>The allowlist as it is stored: null for an agent that did not report one.</summary>
     public static string? Stored(Hello hello) =>

@@ -17,8 +17,11 @@ internal sealed class PlanDistributor(PlanStore plans, RepositoryStore repositor
     // online (a whole fleet, after a restart) costs no database read for it.
     private IReadOnlyList<Plan>? _plans;
 
-    public static bool Targets(Plan plan, AgentRecord agent) =>
-        agent.RevokedAt is null && (plan.Hosts.Contains(agent.Id) || (agent.Label is not null && plan.Labels.Contains(agent.Label, StringComparer.OrdinalIgnoreCase)));
+    public static bool Targets(Plan plan, AgentRecord agent) => Targets(plan.Hosts, plan.Labels, agent);
+
+    /// <summary>Whether a plan of these hosts (ids) and labels runs on <paramref name="agent"/> (one not saved yet, too).</summary>
+    public static bool Targets(IEnumerable<string> hosts, IEnumerable<string> labels, AgentRecord agent) =>
+        agent.RevokedAt is null && (hosts.Contains(agent.Id) || (agent.Label is not null && labels.Contains(agent.Label, StringComparer.OrdinalIgnoreCase)));
 
     /// <summary>The live hosts a plan runs on.</summary>
     public IReadOnlyList<AgentRecord> HostsOf(Plan plan) => HostsOf([plan]);

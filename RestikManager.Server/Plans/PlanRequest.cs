@@ -191,10 +191,9 @@ internal static partial class PlanValidation
             return Fail("requireCopy", "requiring a copy needs at least one copy target (copyTo)");
         }
 
-        var targeted = agents.List().Where(a => a.RevokedAt is null && (hosts.Contains(a.Id)
-            || a.Label is not null && labels.Contains(a.Label, StringComparer.OrdinalIgnoreCase))).ToList();
+        var targeted = agents.List().Where(a => PlanDistributor.Targets(hosts, labels, a)).ToList();
         var hooks = PlanHooksValues.Whole(request.Hooks);
-        if (HookProblem(hooks, databases, targeted) is { } hookProblem)
+        if (HookProblem(hooks, databases, [.. targeted.Select(a => a.Allowed)]) is { } hookProblem)
         {
             return Fail(hookProblem.Field, hookProblem.Message);
         }
@@ -221,7 +220,7 @@ internal static partial class PlanValidation
     /// A hook or database name that is not a name, or that no host of the plan allows (as its agent last reported): the host
     /// would refuse it (<c>hook_not_allowed</c>), so the plan is refused now, with the name and the kind it must be.
     /// </summary>
-    private static (string Field, string Message)? HookProblem(PlanHooks hooks, List<string> databases, List<AgentRecord> targeted)
+    private static (string Field, string Message)? HookProblem(PlanHooks hooks, List<string> databases, List<IReadOnlyList<AllowedEntry>?> targeted)
     {
         foreach (var (field, names, kinds, what) in hooks.Phases.Select(p => ("hooks", p.Names, (Func<string, bool>)(k => k == AllowlistKinds.Hook), $"{p.Phase} hook"))
                      .Append(("databases", databases, AllowlistKinds.IsDatabase, "database source")))
@@ -238,7 +237,7 @@ internal static partial class PlanValidation
                     return (field, $"'{Short(name)}' is not an allowlist name (1 to 64 of A-Z a-z 0-9 . _ -, the file hooks.d/<name>.json on the host)");
                 }
 
-                if (!targeted.Any(a => a.Allows(name, kinds)))
+                if (!targeted.Any(allowed => AgentRecord.Allows(allowed, name, kinds)))
                 {
                     return (field, $"no host of this plan allows the {what} '{name}': add hooks.d/{name}.json on the host " +
                         "(owned by root, not writable by others); its agent reports it within seconds");

@@ -83,8 +83,9 @@ public sealed class HookAllowlistTests : IDisposable
         Environment.SetEnvironmentVariable("RESTIC_REPOSITORY", "/leaked");
         try
         {
-            var runner = new HookRunner(new Allowlist(HooksDir));
-            var (runs, failed) = await runner.RunPhaseAsync(HookPhases.After, ["facts", "hang", "facts"],
+            var allowlist = new Allowlist(HooksDir);
+            List<Allowlist.Resolved> Hooks(params string[] names) => [.. names.Select(n => allowlist.Resolve(n, AllowlistKinds.Hook).Entry!)];
+            var (runs, failed) = await HookRunner.RunPhaseAsync(HookPhases.After, Hooks("facts", "hang", "facts"),
                 new HookRunner.Facts("job1", "plan1", JobStatuses.Succeeded), ["secret-value-1"], continueOnError: true, CancellationToken.None);
             failed.ShouldBeTrue();
             runs.Select(r => (r.Name, r.ExitCode, r.TimedOut)).ShouldBe([("facts", (int?)0, false), ("hang", null, true), ("facts", 0, false)],
@@ -94,7 +95,7 @@ public sealed class HookAllowlistTests : IDisposable
             var child = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
             await Eventually.TrueAsync(() => !Directory.Exists($"/proc/{child}"), TimeSpan.FromSeconds(5), "the hook's child killed with it");
 
-            var (before, beforeFailed) = await runner.RunPhaseAsync(HookPhases.Before, ["hang", "facts"],
+            var (before, beforeFailed) = await HookRunner.RunPhaseAsync(HookPhases.Before, Hooks("hang", "facts"),
                 new HookRunner.Facts("job2", null), [], continueOnError: false, CancellationToken.None);
             beforeFailed.ShouldBeTrue();
             before.Select(r => r.Name).ShouldBe(["hang"], "a failing before hook stops its phase");
@@ -167,7 +168,7 @@ public sealed class HookAllowlistTests : IDisposable
     {
         Entry("marker", $$"""{"kind":"hook","argv":["/bin/sh","-c","touch {{_dir.Of("ran")}}"]}""");
         var allowlist = new Allowlist(HooksDir);
-        var hooked = new HookedBackup(allowlist, new HookRunner(allowlist), null!, TimeProvider.System);
+        var hooked = new HookedBackup(allowlist, null!, TimeProvider.System);
         var job = new JobSpec("j", JobKinds.Backup, "r", JobTriggers.Manual, "p", Paths: ["/srv"], UseFsSnapshot: true, Hooks: new PlanHooks(Before: ["marker"]));
         var result = await hooked.RunAsync(job, new RepositoryAccess("r", "/r", new Dictionary<string, string>()), DateTimeOffset.UtcNow, _ => { },
             _ => throw new InvalidOperationException("restic must not run"), () => JobRunner.StopReason.None, CancellationToken.None);
@@ -184,7 +185,7 @@ public sealed class HookAllowlistTests : IDisposable
         var runner = new RestikManager.Agent.Databases.DumpRunner(null!, _dir.Of("dumps"), TimeProvider.System);
         var outcome = await runner.RunAsync(new JobSpec("j", JobKinds.Backup, "r", JobTriggers.Manual, "p"),
             new Allowlist.Resolved("app", new AllowEntry { Kind = AllowlistKinds.Sqlite, Path = missing }),
-            new RepositoryAccess("r", "/r", new Dictionary<string, string>()), [], _ => { }, CancellationToken.None);
+            new RepositoryAccess("r", "/r", new Dictionary<string, string>()), new HookRunner.Facts("j", "p"), [], _ => { }, CancellationToken.None);
         outcome.ErrorClass.ShouldBe(JobErrors.DumpFailed);
         outcome.Failure!.ShouldContain("does not exist");
         outcome.Dump.SnapshotId.ShouldBeNull();

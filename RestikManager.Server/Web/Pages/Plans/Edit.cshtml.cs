@@ -49,17 +49,19 @@ internal sealed class EditModel(
     /// <summary>An allowlist entry some host reported usable: where it is allowed, and which of this plan's hosts lack it.</summary>
     public sealed record AllowedName(string Name, string Kind, IReadOnlyList<string> AllowedOn, IReadOnlyList<string> LackingHere);
 
-    /// <summary>Every usable allowlist entry of the fleet, by name and kind.</summary>
-    public IReadOnlyList<AllowedName> Allowed
+    /// <summary>Every usable allowlist entry of the fleet, by name and kind (read once per request, after the form).</summary>
+    public IReadOnlyList<AllowedName> Allowed => _allowed ??= AllowedNames();
+
+    private IReadOnlyList<AllowedName>? _allowed;
+
+    private List<AllowedName> AllowedNames()
     {
-        get
-        {
-            var mine = Hosts.Where(h => Form.Hosts.Contains(h.Id) || h.Label is not null && Form.Labels.Contains(h.Label, StringComparer.OrdinalIgnoreCase)).ToList();
-            return [.. Hosts.SelectMany(h => (h.Allowed ?? []).Where(e => e.Problem is null).Select(e => (e.Name, e.Kind, h.Hostname)))
-                .GroupBy(e => (e.Name, e.Kind)).OrderBy(g => g.Key.Name, StringComparer.Ordinal)
-                .Select(g => new AllowedName(g.Key.Name, g.Key.Kind, [.. g.Select(e => e.Hostname)],
-                    [.. mine.Where(h => !h.Allows(g.Key.Name, k => k == g.Key.Kind)).Select(h => h.Hostname)]))];
-        }
+        var usable = Hosts.Select(h => (Host: h, Entries: (h.Allowed ?? []).Where(e => e.Problem is null).ToList())).ToList();
+        var mine = usable.Where(u => PlanDistributor.Targets(Form.Hosts, Form.Labels, u.Host)).ToList();
+        return [.. usable.SelectMany(u => u.Entries.Select(e => (e.Name, e.Kind, u.Host.Hostname)))
+            .GroupBy(e => (e.Name, e.Kind)).OrderBy(g => g.Key.Name, StringComparer.Ordinal)
+            .Select(g => new AllowedName(g.Key.Name, g.Key.Kind, [.. g.Select(e => e.Hostname)],
+                [.. mine.Where(u => !u.Entries.Any(e => e.Name == g.Key.Name && e.Kind == g.Key.Kind)).Select(u => u.Host.Hostname)]))];
     }
 
     /// <summary>The schedule as the form holds it, read out.</summary>

@@ -145,7 +145,7 @@ internal sealed class PlanForm
         var retention = new Retention(numbers["keepLast"], numbers["keepHourly"], numbers["keepDaily"], numbers["keepWeekly"],
             numbers["keepMonthly"], numbers["keepYearly"], FormValues.Blank(KeepWithin));
         return (new PlanRequest(Name, RepositoryId, Hosts, Labels, Lines(Paths), Lines(Excludes),
-            [.. (Tags ?? "").Split([',', ' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries)],
+            Names(Tags),
             FormValues.Blank(Schedule), FormValues.Blank(TimeZone), retention, FormValues.Blank(ForgetSchedule), FormValues.Blank(CheckSchedule),
             numbers["limitUploadKiB"], numbers["limitDownloadKiB"], Enabled,
             FormValues.Blank(DrillSchedule), FormValues.Blank(DrillHost), numbers["drillFiles"], drillMaxBytes, numbers["requireDrillWithinDays"],
@@ -154,6 +154,7 @@ internal sealed class PlanForm
             Names(Databases), UseFsSnapshot), null);
     }
 
+    /// <summary>Tags and allowlist names as typed: separated by commas or white space.</summary>
     private static List<string> Names(string? text) =>
         [.. (text ?? "").Split([',', ' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries)];
 

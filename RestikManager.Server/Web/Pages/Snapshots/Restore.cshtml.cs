@@ -33,9 +33,11 @@ internal sealed class RestoreModel(
     [BindProperty] public string? RestoreCommand { get; set; }
 
     /// <summary>The restore commands online hosts allow, each with the hosts that allow it.</summary>
-    public IReadOnlyList<(string Name, string Hosts)> RestoreCommands =>
+    public IReadOnlyList<(string Name, string Hosts)> RestoreCommands => _restoreCommands ??=
         [.. OnlineHosts.SelectMany(h => (h.Allowed ?? []).Where(e => e.Kind == AllowlistKinds.RestoreCommand && e.Problem is null).Select(e => (e.Name, h.Hostname)))
             .GroupBy(e => e.Name).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, string.Join(", ", g.Select(e => e.Hostname))))];
+
+    private IReadOnlyList<(string Name, string Hosts)>? _restoreCommands;
 
     public RepositoryRecord Repository { get; private set; } = null!;
 
