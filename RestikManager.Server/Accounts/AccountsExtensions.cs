@@ -27,6 +27,16 @@ internal static class AccountsExtensions
         services.AddDataProtection()
             .SetApplicationName("restic-manager")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Join(settings.DataDir, "keys")));
+        // On PostgreSQL the key ring is shared by every replica, in the database and sealed with the secret key.
+        services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>()
+            .Configure<Data.Database, Data.SecretKey>((o, database, key) =>
+            {
+                if (database.Engine == Data.DatabaseEngine.Postgres)
+                {
+                    o.XmlRepository = new DatabaseXmlRepository(database);
+                    o.XmlEncryptor = new SecretKeyXmlEncryptor(key);
+                }
+            });
 
         services.AddAuthentication(SelectScheme)
             // The API takes tokens; pages take the cookie; the API's document takes either (a script's token, a browser's session).

@@ -31,7 +31,7 @@ internal sealed class UserStore(Database database, TimeProvider time)
     public IReadOnlyList<User> List()
     {
         using var connection = database.Open();
-        return [.. connection.Query<User>($"SELECT {Columns} FROM users ORDER BY username")];
+        return [.. connection.Query<User>($"SELECT {Columns} FROM users ORDER BY {database.Sql.NoCase("username")}")];
     }
 
     public long Count()
@@ -47,7 +47,7 @@ internal sealed class UserStore(Database database, TimeProvider time)
         var id = connection.ExecuteScalar<long?>(
             """
             INSERT INTO users (username, password_hash, role, created_at) VALUES (@username, @hash, @role, @now)
-            ON CONFLICT (username) DO NOTHING RETURNING id
+            ON CONFLICT DO NOTHING RETURNING id
             """,
             new { username, hash = PasswordHasher.Hash(password), role, now = time.GetUtcNow() });
         return id is null ? null : Find(id.Value);

@@ -1,5 +1,4 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
 using RestikManager.Contracts.Protocol;
 using RestikManager.Server.Accounts;
 using RestikManager.Server.Data;
@@ -65,9 +64,9 @@ internal sealed class AgentStore(Database database, TimeProvider time, DomainEve
     {
         var now = time.GetUtcNow();
         using var connection = database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
+        using var transaction = Database.BeginWrite(connection);
         var token = connection.QuerySingleOrDefault<(long Id, string? Label)?>(
-            "SELECT id, label FROM enrollment_tokens WHERE token_hash = @hash AND used_at IS NULL AND expires_at > @now",
+            $"SELECT id, label FROM enrollment_tokens WHERE token_hash = @hash AND used_at IS NULL AND expires_at > @now{database.Sql.ForUpdate}",
             new { hash = SecretTokens.Hash(request.Token), now }, transaction);
         if (token is null)
         {
@@ -75,7 +74,7 @@ internal sealed class AgentStore(Database database, TimeProvider time, DomainEve
         }
 
         var existing = connection.QuerySingleOrDefault<string?>(
-            "SELECT id FROM agents WHERE hostname = @hostname COLLATE NOCASE AND revoked_at IS NULL", new { hostname = request.Hostname }, transaction);
+            $"SELECT id FROM agents WHERE {database.Sql.NoCaseEquals("hostname", "@hostname")} AND revoked_at IS NULL", new { hostname = request.Hostname }, transaction);
         if (existing is not null && !request.Replace)
         {
             return (EnrollRefusal.HostExists, null, null, null);
@@ -173,14 +172,14 @@ internal sealed class AgentStore(Database database, TimeProvider time, DomainEve
     {
         using var connection = database.Open();
         return connection.QueryFirstOrDefault<AgentRecord>(
-            $"SELECT {Columns} FROM agents WHERE revoked_at IS NULL AND (id = @idOrHostname OR hostname = @idOrHostname COLLATE NOCASE) ORDER BY id = @idOrHostname DESC LIMIT 1",
+            $"SELECT {Columns} FROM agents WHERE revoked_at IS NULL AND (id = @idOrHostname OR {database.Sql.NoCaseEquals("hostname", "@idOrHostname")}) ORDER BY id = @idOrHostname DESC LIMIT 1",
             new { idOrHostname });
     }
 
     public IReadOnlyList<AgentRecord> List()
     {
         using var connection = database.Open();
-        return [.. connection.Query<AgentRecord>($"SELECT {Columns} FROM agents ORDER BY hostname, enrolled_at")];
+        return [.. connection.Query<AgentRecord>($"SELECT {Columns} FROM agents ORDER BY {database.Sql.NoCase("hostname")}, enrolled_at")];
     }
 
     public bool Revoke(string id)
@@ -257,9 +256,9 @@ internal sealed class AgentStore(Database database, TimeProvider time, DomainEve
         using var transaction = connection.BeginTransaction();
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "UPDATE agents SET last_seen_at = $at WHERE id = $id AND (last_seen_at IS NULL OR last_seen_at < $at)";
-        var id = command.Parameters.Add("$id", SqliteType.Text);
-        var at = command.Parameters.Add("$at", SqliteType.Text);
+        command.CommandText = "UPDATE agents SET last_seen_at = @at WHERE id = @id AND (last_seen_at IS NULL OR last_seen_at < @at)";
+        var id = Parameter(command, "id");
+        var at = Parameter(command, "at");
         foreach (var (agentId, time) in seen)
         {
             id.Value = agentId;
@@ -268,5 +267,14 @@ internal sealed class AgentStore(Database database, TimeProvider time, DomainEve
         }
 
         transaction.Commit();
+    }
+
+    private static System.Data.Common.DbParameter Parameter(System.Data.Common.DbCommand command, string name)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.DbType = System.Data.DbType.String;
+        command.Parameters.Add(parameter);
+        return parameter;
     }
 }

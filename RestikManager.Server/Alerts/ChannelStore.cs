@@ -22,7 +22,7 @@ internal sealed class ChannelStore(Database database, SecretStore secrets, TimeP
     public IReadOnlyList<Channel> List()
     {
         using var connection = database.Open();
-        return [.. connection.Query<Row>($"SELECT {Columns} FROM notification_channels ORDER BY name").Select(r => r.ToChannel())];
+        return [.. connection.Query<Row>($"SELECT {Columns} FROM notification_channels ORDER BY {database.Sql.NoCase("name")}").Select(r => r.ToChannel())];
     }
 
     public Channel? Find(string id)
@@ -34,7 +34,7 @@ internal sealed class ChannelStore(Database database, SecretStore secrets, TimeP
     public bool NameTaken(string name, string? exceptId)
     {
         using var connection = database.Open();
-        return connection.ExecuteScalar<long>("SELECT count(*) FROM notification_channels WHERE name = @name COLLATE NOCASE AND id IS NOT @exceptId",
+        return connection.ExecuteScalar<long>($"SELECT count(*) FROM notification_channels WHERE {database.Sql.NoCaseEquals("name", "@name")} AND id IS DISTINCT FROM @exceptId",
             new { name, exceptId }) > 0;
     }
 

@@ -53,7 +53,7 @@ internal sealed class IncidentStore(Database database, TimeProvider time)
     public ILookup<string, Delivery> DeliveriesOf(IReadOnlyList<string> incidentIds)
     {
         using var connection = database.Open();
-        return connection.Query<Delivery>($"SELECT {DeliveryColumns} FROM deliveries WHERE incident_id IN @incidentIds ORDER BY created_at, sequence",
+        return connection.Query<Delivery>($"SELECT {DeliveryColumns} FROM deliveries WHERE {database.Sql.In("incident_id", "@incidentIds")} ORDER BY created_at, sequence",
             new { incidentIds }).ToLookup(d => d.IncidentId!);
     }
 
@@ -177,8 +177,8 @@ internal sealed class IncidentStore(Database database, TimeProvider time)
         using var connection = database.Open();
         connection.Execute($"""
             UPDATE deliveries SET attempts = attempts + 1, last_error = @error,
-                status = CASE WHEN @retryAt IS NULL THEN '{AlertStates.Failed}' ELSE status END,
-                next_attempt_at = coalesce(@retryAt, next_attempt_at)
+                status = CASE WHEN CAST(@retryAt AS TEXT) IS NULL THEN '{AlertStates.Failed}' ELSE status END,
+                next_attempt_at = coalesce(CAST(@retryAt AS TEXT), next_attempt_at)
             WHERE id = @id
             """, new { id, error, retryAt });
     }
@@ -193,9 +193,10 @@ internal sealed class IncidentStore(Database database, TimeProvider time)
         return (firing, deliveries);
     }
 
-    private static void Insert(Microsoft.Data.Sqlite.SqliteConnection connection, System.Data.IDbTransaction transaction, IReadOnlyList<NewDelivery> deliveries, DateTimeOffset now) =>
+    private static void Insert(System.Data.Common.DbConnection connection, System.Data.IDbTransaction transaction, IReadOnlyList<NewDelivery> deliveries, DateTimeOffset now) =>
         connection.Execute($"""
-            INSERT OR IGNORE INTO deliveries (id, incident_id, channel_id, state, sequence, payload, status, next_attempt_at, created_at)
+            INSERT INTO deliveries (id, incident_id, channel_id, state, sequence, payload, status, next_attempt_at, created_at)
             VALUES (@id, @IncidentId, @ChannelId, @State, @Sequence, @Payload, '{AlertStates.Pending}', @now, @now)
+            ON CONFLICT DO NOTHING
             """, deliveries.Select(d => new { id = Guid.NewGuid().ToString("N"), d.IncidentId, d.ChannelId, d.State, d.Sequence, d.Payload, now }), transaction);
 }

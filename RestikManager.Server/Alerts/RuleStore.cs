@@ -26,7 +26,7 @@ internal sealed class RuleStore(Database database, TimeProvider time)
     public IReadOnlyList<AlertRule> List()
     {
         using var connection = database.Open();
-        return [.. connection.Query<Row>($"SELECT {Columns} FROM alert_rules ORDER BY name").Select(r => r.ToRule())];
+        return [.. connection.Query<Row>($"SELECT {Columns} FROM alert_rules ORDER BY {database.Sql.NoCase("name")}").Select(r => r.ToRule())];
     }
 
     public AlertRule? Find(string id)
@@ -38,7 +38,7 @@ internal sealed class RuleStore(Database database, TimeProvider time)
     public bool NameTaken(string name, string? exceptId)
     {
         using var connection = database.Open();
-        return connection.ExecuteScalar<long>("SELECT count(*) FROM alert_rules WHERE name = @name COLLATE NOCASE AND id IS NOT @exceptId",
+        return connection.ExecuteScalar<long>($"SELECT count(*) FROM alert_rules WHERE {database.Sql.NoCaseEquals("name", "@name")} AND id IS DISTINCT FROM @exceptId",
             new { name, exceptId }) > 0;
     }
 
@@ -67,7 +67,7 @@ internal sealed class RuleStore(Database database, TimeProvider time)
             new
             {
                 id, rule.Name, events = Json(rule.Events), plans = Json(rule.Plans), hosts = Json(rule.Hosts), labels = Json(rule.Labels),
-                channels = Json(rule.Channels), rule.OfflineAfterMinutes, rule.OverdueGraceMinutes, rule.RemindEveryMinutes, rule.Enabled, now,
+                channels = Json(rule.Channels), rule.OfflineAfterMinutes, rule.OverdueGraceMinutes, rule.RemindEveryMinutes, Enabled = rule.Enabled ? 1 : 0, now,
             });
         return Find(id)!;
     }

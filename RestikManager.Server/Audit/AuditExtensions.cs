@@ -7,7 +7,7 @@ internal static class AuditExtensions
     public static IHostApplicationBuilder AddAudit(this IHostApplicationBuilder builder, ServerSettings settings)
     {
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(sp => new AuditLog(settings.DataDir, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => AuditLog.For(settings.DataDir, sp.GetRequiredService<Data.Database>(), sp.GetRequiredService<TimeProvider>()));
         return builder;
     }
 }

@@ -11,14 +11,31 @@ internal sealed record AuditEntry(
 
 /// <summary>
 /// <c>audit/audit.jsonl</c> in the data directory: append-only JSON lines, each chained to the one before
-/// by SHA-256, so an edited or removed line breaks the chain (<see cref="Verify"/>). Never holds secrets.
+/// by SHA-256, so an edited or removed line breaks the chain (<see cref="Verify(string, out IReadOnlyList{AuditEntry})"/>).
+/// Never holds secrets. On PostgreSQL the same lines are rows of <c>audit_entries</c>, appended under an advisory lock
+/// so that replicas writing at once still form one chain.
 /// </summary>
 internal sealed class AuditLog
 {
     public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    // Held by the transaction that appends, on every replica (any constant will do).
+    private const long AppendLock = 0x726d_6175_6469;
     private readonly string _path;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
+    private readonly Data.Database? _shared;
+
+    /// <summary>The audit trail where <paramref name="database"/> keeps state: the file beside SQLite, the table in PostgreSQL.</summary>
+    public static AuditLog For(string dataDir, Data.Database database, TimeProvider time) =>
+        database.Engine == Data.DatabaseEngine.Postgres ? new AuditLog(dataDir, time, database) : new AuditLog(dataDir, time);
+
+    private AuditLog(string dataDir, TimeProvider time, Data.Database shared)
+    {
+        _path = System.IO.Path.Join(dataDir, "audit", "audit.jsonl");
+        _time = time;
+        _shared = shared;
+    }
 
     /// <summary>The log file (<c>audit/audit.jsonl</c>).</summary>
     public string FilePath => _path;
@@ -38,19 +55,54 @@ internal sealed class AuditLog
     /// </summary>
     public AuditEntry Append(string actor, string action, string? target, string outcome = "ok", string? detail = null)
     {
+        if (_shared is not null)
+        {
+            return AppendShared(actor, action, target, outcome, detail);
+        }
+
         lock (_gate)
         {
             using var stream = OpenExclusive();
-            var last = LastEntry(stream);
-            var (seq, prev) = last is null ? (1L, Genesis) : (last.Seq + 1, last.Hash);
-            var time = _time.GetUtcNow();
-            var entry = new AuditEntry(seq, time, actor, action, target, outcome, detail, prev,
-                HashOf(seq, time, actor, action, target, outcome, detail, prev));
+            var entry = Next(LastEntry(stream), actor, action, target, outcome, detail);
             stream.Seek(0, SeekOrigin.End);
             stream.Write(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(entry, AuditJsonContext.Default.AuditEntry) + "\n"));
             stream.Flush(flushToDisk: true);
             return entry;
         }
+    }
+
+    /// <summary>Reads every entry and checks the chain, wherever it is kept; returns the first broken sequence number, or null.</summary>
+    public long? Verify(out IReadOnlyList<AuditEntry> entries)
+    {
+        if (_shared is null)
+        {
+            entries = [];
+            return File.Exists(_path) ? Verify(_path, out entries) : null;
+        }
+
+        using var connection = _shared.Open();
+        return Verify(Dapper.SqlMapper.Query<string>(connection, "SELECT entry FROM audit_entries ORDER BY seq"), out entries);
+    }
+
+    private AuditEntry AppendShared(string actor, string action, string? target, string outcome, string? detail)
+    {
+        using var connection = _shared!.Open();
+        using var transaction = connection.BeginTransaction();
+        Dapper.SqlMapper.Execute(connection, $"SELECT pg_advisory_xact_lock({AppendLock})", transaction: transaction);
+        var lastLine = Dapper.SqlMapper.QuerySingleOrDefault<string?>(connection, "SELECT entry FROM audit_entries ORDER BY seq DESC LIMIT 1", transaction: transaction);
+        var last = lastLine is null ? null : JsonSerializer.Deserialize(lastLine, AuditJsonContext.Default.AuditEntry);
+        var entry = Next(last, actor, action, target, outcome, detail);
+        Dapper.SqlMapper.Execute(connection, "INSERT INTO audit_entries (seq, entry) VALUES (@Seq, @line)",
+            new { entry.Seq, line = JsonSerializer.Serialize(entry, AuditJsonContext.Default.AuditEntry) }, transaction);
+        transaction.Commit();
+        return entry;
+    }
+
+    private AuditEntry Next(AuditEntry? last, string actor, string action, string? target, string outcome, string? detail)
+    {
+        var (seq, prev) = last is null ? (1L, Genesis) : (last.Seq + 1, last.Hash);
+        var time = _time.GetUtcNow();
+        return new AuditEntry(seq, time, actor, action, target, outcome, detail, prev, HashOf(seq, time, actor, action, target, outcome, detail, prev));
     }
 
     private FileStream OpenExclusive()
@@ -69,13 +121,15 @@ internal sealed class AuditLog
     }
 
     /// <summary>Reads every entry and checks the chain; returns the first broken sequence number, or null.</summary>
-    public static long? Verify(string path, out IReadOnlyList<AuditEntry> entries)
+    public static long? Verify(string path, out IReadOnlyList<AuditEntry> entries) => Verify(File.ReadLines(path), out entries);
+
+    private static long? Verify(IEnumerable<string> lines, out IReadOnlyList<AuditEntry> entries)
     {
         var list = new List<AuditEntry>();
         entries = list;
         var prev = Genesis;
         long expected = 1;
-        foreach (var line in File.ReadLines(path))
+        foreach (var line in lines)
         {
             var entry = JsonSerializer.Deserialize(line, AuditJsonContext.Default.AuditEntry);
             if (entry is null || entry.Seq != expected || entry.Prev != prev

@@ -13,7 +13,9 @@ internal sealed record ServerSettings(
     string DataDir,
     Uri? BaseUrl,
     string BundledAssetsDir,
-    TlsFiles? Tls)
+    TlsFiles? Tls,
+    string? DatabaseConnectionString = null,
+    SecretKeySource? SecretKey = null)
 {
     public const string DefaultListen = ":8080";
     public const string DefaultDataDir = "/var/lib/restic-manager";
@@ -34,7 +36,8 @@ internal sealed record ServerSettings(
             throw Refuse("RM_BUNDLED_ASSETS_DIR", bundled, "no such directory");
         }
 
-        return new ServerSettings(listen, dataDir, ParseBaseUrl(config), bundled, TlsFiles.Load(config));
+        var database = Value(config, "RM_DATABASE_URL") is { } url ? DatabaseUrl.ToConnectionString(url) : null;
+        return new ServerSettings(listen, dataDir, ParseBaseUrl(config), bundled, TlsFiles.Load(config), database, SecretKeySource.Load(config));
     }
 
     internal static string? Value(IConfiguration config, string name) =>
@@ -114,4 +117,28 @@ internal sealed record TlsFiles(string CertPath, string KeyPath)
     }
 
     public X509Certificate2 LoadCertificate() => X509Certificate2.CreateFromPemFile(CertPath, KeyPath);
+}
+
+/// <summary>
+/// Where the secret key comes from when it is not <c>secret.key</c> in the data directory: <c>RM_SECRET_KEY_FILE</c> (32
+/// bytes, or their base64 on one line: a Kubernetes Secret mounted as a file) or <c>RM_SECRET_KEY</c> (the base64). Every
+/// replica on one PostgreSQL database needs the same key, so PostgreSQL requires one of them.
+/// </summary>
+internal sealed record SecretKeySource(string Variable, string? File, string? Base64)
+{
+    public static SecretKeySource? Load(IConfiguration config)
+    {
+        if (ServerSettings.Value(config, "RM_SECRET_KEY_FILE") is { } file)
+        {
+            if (!Path.IsPathFullyQualified(file) || !System.IO.File.Exists(file))
+            {
+                throw ServerSettings.Refuse("RM_SECRET_KEY_FILE", file, "must be the absolute path of an existing file");
+            }
+
+            return new SecretKeySource("RM_SECRET_KEY_FILE", file, null);
+        }
+
+        // The value itself is never repeated in a message.
+        return ServerSettings.Value(config, "RM_SECRET_KEY") is { } text ? new SecretKeySource("RM_SECRET_KEY", null, text) : null;
+    }
 }

@@ -11,7 +11,7 @@ internal sealed class DatabaseHealthCheck(Database database) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (!File.Exists(database.Path))
+        if (database.Engine == DatabaseEngine.Sqlite && !File.Exists(database.Path))
         {
             return HealthCheckResult.Unhealthy($"database file {database.Path} is missing");
         }
@@ -22,7 +22,7 @@ internal sealed class DatabaseHealthCheck(Database database) : IHealthCheck
             await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM instance", cancellationToken: cancellationToken));
             return HealthCheckResult.Healthy();
         }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
         {
             return HealthCheckResult.Unhealthy("database unreachable", e);
         }

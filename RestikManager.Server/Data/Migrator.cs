@@ -6,13 +6,22 @@ using RestikManager.Server.Configuration;
 namespace RestikManager.Server.Data;
 
 /// <summary>
-/// Applies the numbered scripts in <c>Data/Migrations</c> (embedded as <c>Migrations/NNNN_name.sql</c>),
-/// each in its own transaction, tracking the schema version in <c>PRAGMA user_version</c>.
+/// Applies the numbered scripts in <c>Data/Migrations</c> (embedded as <c>Migrations/NNNN_name.sql</c>) to SQLite, each in
+/// its own transaction, tracking the schema version in <c>PRAGMA user_version</c>; and those in <c>Data/Migrations/postgres</c>
+/// to PostgreSQL, tracked in <c>schema_version</c>. PostgreSQL starts at version 14 (one script for SQLite's 1 to 14);
+/// every later version has a script for each engine. The numbers are one sequence, so a server refuses a database of
+/// either engine that a newer server wrote.
 /// </summary>
 internal static class Migrator
 {
-    /// <summary>The migrations this binary carries, in order.</summary>
-    public static IReadOnlyList<(int Version, string Name, string Sql)> Migrations { get; } = LoadMigrations();
+    /// <summary>The SQLite migrations this binary carries, in order.</summary>
+    public static IReadOnlyList<(int Version, string Name, string Sql)> Migrations { get; } = LoadMigrations("Migrations/");
+
+    /// <summary>The PostgreSQL migrations this binary carries, in order.</summary>
+    public static IReadOnlyList<(int Version, string Name, string Sql)> PostgresMigrations { get; } = LoadMigrations("Migrations/postgres/");
+
+    // Held while a replica migrates, so replicas that start together apply each script once (any constant will do).
+    private const long MigrationLock = 0x726d_6d69_6772;
 
     public static int LatestVersion => Migrations.Count == 0 ? 0 : Migrations[^1].Version;
 
@@ -22,7 +31,7 @@ internal static class Migrator
     /// </summary>
     public static void RefuseNewer(Database database)
     {
-        if (File.Exists(database.Path))
+        if (database.Engine == DatabaseEngine.Sqlite && File.Exists(database.Path))
         {
             RefuseNewer(database.Path, HeaderUserVersion(database.Path));
         }
@@ -31,6 +40,11 @@ internal static class Migrator
     /// <summary>Brings the database up to <see cref="LatestVersion"/>; returns the migrations applied.</summary>
     public static IReadOnlyList<string> Migrate(Database database)
     {
+        if (database.Engine == DatabaseEngine.Postgres)
+        {
+            return MigratePostgres(database);
+        }
+
         RefuseNewer(database);
         using var connection = new SqliteConnection(database.ConnectionString(SqliteOpenMode.ReadWriteCreate, pooling: false));
         connection.Open();
@@ -48,6 +62,32 @@ internal static class Migrator
         }
 
         return applied;
+    }
+
+    private static List<string> MigratePostgres(Database database)
+    {
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction();
+        Execute(connection, transaction, $"SELECT pg_advisory_xact_lock({MigrationLock.ToString(CultureInfo.InvariantCulture)})");
+        Execute(connection, transaction, "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)");
+        using (var read = connection.CreateCommand())
+        {
+            read.Transaction = transaction;
+            read.CommandText = "SELECT coalesce(max(version), 0) FROM schema_version";
+            var current = Convert.ToInt32(read.ExecuteScalar(), CultureInfo.InvariantCulture);
+            RefuseNewer(database.Path, current);
+            var applied = new List<string>();
+            foreach (var (version, name, sql) in PostgresMigrations.Where(m => m.Version > current))
+            {
+                Execute(connection, transaction, sql);
+                applied.Add(name);
+                current = version;
+            }
+
+            Execute(connection, transaction, $"DELETE FROM schema_version; INSERT INTO schema_version VALUES ({current.ToString(CultureInfo.InvariantCulture)})");
+            transaction.Commit();
+            return applied;
+        }
     }
 
     private static void RefuseNewer(string path, int version)
@@ -86,7 +126,7 @@ internal static class Migrator
         return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
-    private static void Execute(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    private static void Execute(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction, string sql)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -94,13 +134,14 @@ internal static class Migrator
         command.ExecuteNonQuery();
     }
 
-    private static List<(int, string, string)> LoadMigrations()
+    private static List<(int, string, string)> LoadMigrations(string folder)
     {
         var assembly = Assembly.GetExecutingAssembly();
         var list = new List<(int, string, string)>();
-        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith("Migrations/", StringComparison.Ordinal)))
+        foreach (var resource in assembly.GetManifestResourceNames()
+                     .Where(n => n.StartsWith(folder, StringComparison.Ordinal) && !n[folder.Length..].Contains('/', StringComparison.Ordinal)))
         {
-            var name = resource["Migrations/".Length..];
+            var name = resource[folder.Length..];
             var version = int.Parse(name.AsSpan(0, name.IndexOf('_', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
             using var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!);
             list.Add((version, name, reader.ReadToEnd()));

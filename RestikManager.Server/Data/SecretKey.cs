@@ -68,6 +68,51 @@ internal sealed class SecretKey
         return new SecretKey(File.ReadAllBytes(path));
     }
 
+    /// <summary>Encrypts <paramref name="plain"/> with AES-256-GCM under this key: a 12-byte nonce, the 16-byte tag, the ciphertext.</summary>
+    public byte[] Seal(ReadOnlySpan<byte> plain)
+    {
+        var sealedBytes = new byte[12 + 16 + plain.Length];
+        RandomNumberGenerator.Fill(sealedBytes.AsSpan(0, 12));
+        using var aes = new AesGcm(Bytes.Span, 16);
+        aes.Encrypt(sealedBytes.AsSpan(0, 12), plain, sealedBytes.AsSpan(28), sealedBytes.AsSpan(12, 16));
+        return sealedBytes;
+    }
+
+    /// <summary>The plain bytes <see cref="Seal"/> sealed; throws <see cref="CryptographicException"/> for another key or a change.</summary>
+    public byte[] Open(ReadOnlySpan<byte> sealedBytes)
+    {
+        if (sealedBytes.Length < 28)
+        {
+            throw new CryptographicException("sealed data too short");
+        }
+
+        var plain = new byte[sealedBytes.Length - 28];
+        using var aes = new AesGcm(Bytes.Span, 16);
+        aes.Decrypt(sealedBytes[..12], sealedBytes[28..], sealedBytes.Slice(12, 16), plain);
+        return plain;
+    }
+
+    /// <summary>The key <c>RM_SECRET_KEY_FILE</c> or <c>RM_SECRET_KEY</c> gives: 32 bytes, or their base64.</summary>
+    public static SecretKey From(SecretKeySource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var bytes = source.File is { } file ? File.ReadAllBytes(file) : System.Text.Encoding.ASCII.GetBytes(source.Base64 ?? "");
+        if (bytes.Length == Length)
+        {
+            return new SecretKey(bytes);
+        }
+
+        var text = System.Text.Encoding.ASCII.GetString(bytes).Trim();
+        var decoded = new byte[Length + 3];
+        if (Convert.TryFromBase64String(text, decoded, out var written) && written == Length)
+        {
+            return new SecretKey(decoded[..Length]);
+        }
+
+        throw new StartupRefusedException(
+            $"{source.Variable}: the key must be {Length} bytes, or their base64 (for example from 'openssl rand -base64 {Length}')");
+    }
+
     // Moved into place without overwrite: a crash never leaves a short key and a concurrent start never replaces one.
     private static void Create(string path) => OwnerOnlyFile.Write(path, RandomNumberGenerator.GetBytes(Length), overwrite: false);
 

@@ -79,14 +79,17 @@ internal static class AdminCommands
         try
         {
             var settings = ServerSettings.Load(new ConfigurationBuilder().AddEnvironmentVariables().Build());
-            if (!File.Exists(Path.Join(settings.DataDir, Database.FileName)))
+            if (settings.DatabaseConnectionString is null && !File.Exists(Path.Join(settings.DataDir, Database.FileName)))
             {
                 Console.Error.WriteLine($"restic-manager-server: no database in {settings.DataDir}; start the server once first (or set RM_DATA_DIR)");
                 return 1;
             }
 
-            var (_, database) = DataDirectory.Prepare(settings.DataDir);
-            return action(database, new AuditLog(settings.DataDir, TimeProvider.System));
+            var (_, database) = DataDirectory.Prepare(settings);
+            using (database)
+            {
+                return action(database, AuditLog.For(settings.DataDir, database, TimeProvider.System));
+            }
         }
         catch (StartupRefusedException e)
         {

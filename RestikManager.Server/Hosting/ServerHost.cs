@@ -43,8 +43,8 @@ internal static class ServerHost
         builder.AddEvents();
         builder.AddApi();
         builder.AddListener(settings);
-        var secretKey = builder.AddData(settings);
-        builder.AddSecrets(settings, secretKey);
+        var (secretKey, database) = builder.AddData(settings);
+        builder.AddSecrets(settings, secretKey, database);
         builder.AddAudit(settings);
         builder.AddAccounts(settings);
         builder.AddAgents();

@@ -31,12 +31,12 @@ internal sealed class CopyHistory(Database database)
                         WHERE s.plan_id = j.plan_id AND s.repository_id = j.repository_id AND s.kind = '{JobKinds.Copy}'
                           AND s.finished_at IS NOT NULL AND s.status = '{JobStatuses.Succeeded}'
                         ORDER BY s.finished_at DESC LIMIT 1) AS LastSucceededStartedAt
-                FROM json_each(@pairs) AS pair
+                FROM {database.Sql.JsonElements("@pairs", "pair", text: false)}
                 JOIN jobs j ON j.id = (
                     SELECT x.id FROM jobs x
-                    WHERE x.plan_id = json_extract(pair.value, '$[0]') AND x.repository_id = json_extract(pair.value, '$[1]')
+                    WHERE x.plan_id = {database.Sql.JsonItem("pair.value", 0)} AND x.repository_id = {database.Sql.JsonItem("pair.value", 1)}
                       AND x.kind = '{JobKinds.Copy}' AND x.finished_at IS NOT NULL
-                    ORDER BY x.finished_at DESC LIMIT 1))
+                    ORDER BY x.finished_at DESC LIMIT 1)) AS newest
             """, (job, start) => (job, start), new { pairs = JsonSerializer.Serialize(wanted, StoredJson.Default.ListStringArray) },
             splitOn: "LastSucceededStartedAt");
         return rows.ToDictionary(x => (x.Job.PlanId!, x.Job.RepositoryId), x => new LastCopy(x.Job, x.Start?.LastSucceededStartedAt));

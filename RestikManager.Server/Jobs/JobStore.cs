@@ -25,7 +25,7 @@ internal sealed record JobFilter(
     public const string Where = """
         (@PlanId IS NULL OR plan_id = @PlanId) AND (@AgentId IS NULL OR agent_id = @AgentId)
         AND (@RepositoryId IS NULL OR repository_id = @RepositoryId) AND (@Status IS NULL OR status = @Status)
-        AND (@Kind IS NULL OR kind = @Kind) AND (@Since IS NULL OR created_at >= @Since) AND (@Before IS NULL OR created_at < @Before)
+        AND (@Kind IS NULL OR kind = @Kind) AND (CAST(@Since AS TEXT) IS NULL OR created_at >= @Since) AND (CAST(@Before AS TEXT) IS NULL OR created_at < @Before)
         """;
 
     public DynamicParameters Parameters(object? more)
@@ -179,7 +179,7 @@ internal sealed class JobStore(Database database, TimeProvider time, DomainEvent
     {
         // One query: for each asked pair, two seeks in jobs_by_agent_plan_finished_backup (the newest finished backup,
         // the newest successful one's time), not two round trips per pair and not a pass over the whole history.
-        const string newest = $"""
+        var newest = $"""
             SELECT {Columns}, LastSucceededAt, LatestDrillId, PassedDrillId FROM (
                 SELECT j.*,
                        (SELECT s.finished_at FROM jobs s
@@ -194,12 +194,12 @@ internal sealed class JobStore(Database database, TimeProvider time, DomainEvent
                         WHERE d.subject_agent_id = j.agent_id AND d.plan_id = j.plan_id AND d.kind = '{JobKinds.Drill}'
                           AND d.finished_at IS NOT NULL AND d.status = '{JobStatuses.Succeeded}'
                         ORDER BY d.finished_at DESC LIMIT 1) AS PassedDrillId
-                FROM json_each(@pairs) AS pair
+                FROM {database.Sql.JsonElements("@pairs", "pair", text: false)}
                 JOIN jobs j ON j.id = (
                     SELECT x.id FROM jobs x
-                    WHERE x.agent_id = json_extract(pair.value, '$[0]') AND x.plan_id = json_extract(pair.value, '$[1]')
+                    WHERE x.agent_id = {database.Sql.JsonItem("pair.value", 0)} AND x.plan_id = {database.Sql.JsonItem("pair.value", 1)}
                       AND x.kind = '{JobKinds.Backup}' AND x.finished_at IS NOT NULL
-                    ORDER BY x.finished_at DESC LIMIT 1))
+                    ORDER BY x.finished_at DESC LIMIT 1)) AS newest
             """;
         var wanted = pairs.Select(p => new[] { p.AgentId, p.PlanId }).ToList();
         if (wanted.Count == 0)
@@ -214,7 +214,7 @@ internal sealed class JobStore(Database database, TimeProvider time, DomainEvent
             .ToList();
         var drillIds = rows.SelectMany(r => new[] { r.Ids.LatestDrillId, r.Ids.PassedDrillId }).OfType<string>().Distinct().ToList();
         var drills = drillIds.Count == 0 ? new Dictionary<string, JobRecord>()
-            : connection.Query<JobRecord>($"SELECT {Columns} FROM jobs WHERE id IN @drillIds", new { drillIds }).ToDictionary(j => j.Id);
+            : connection.Query<JobRecord>($"SELECT {Columns} FROM jobs WHERE {database.Sql.In("id", "@drillIds")}", new { drillIds }).ToDictionary(j => j.Id);
         return rows.ToDictionary(x => (x.Job.AgentId, x.Job.PlanId!), x => new LastBackup(x.Job, x.Ids.LastSucceededAt)
         {
             LatestDrill = x.Ids.LatestDrillId is { } latest ? drills.GetValueOrDefault(latest) : null,
@@ -252,7 +252,7 @@ internal sealed class JobStore(Database database, TimeProvider time, DomainEvent
     public IReadOnlyList<JobRecord> Unfinished(string repositoryId)
     {
         using var connection = database.Open();
-        return connection.Query<JobRecord>($"SELECT {Columns} FROM jobs WHERE repository_id = @repositoryId AND status IN @UnfinishedStatuses ORDER BY created_at, id",
+        return connection.Query<JobRecord>($"SELECT {Columns} FROM jobs WHERE repository_id = @repositoryId AND {database.Sql.In("status", "@UnfinishedStatuses")} ORDER BY created_at, id",
             new { repositoryId, UnfinishedStatuses }).ToList();
     }
 
@@ -364,10 +364,10 @@ internal sealed class JobStore(Database database, TimeProvider time, DomainEvent
     public bool Finish(string id, string status, string errorClass, string error, IEnumerable<string> fromStatuses)
     {
         using var connection = database.Open();
-        var finished = connection.Execute("""
+        var finished = connection.Execute($"""
             UPDATE jobs SET status = @status, error_class = @errorClass, error = @error, finished_at = @now
-            WHERE id = @id AND finished_at IS NULL AND status IN @fromStatuses
-            """, new { id, status, errorClass, error, now = Now(), fromStatuses }) > 0;
+            WHERE id = @id AND finished_at IS NULL AND {database.Sql.In("status", "@fromStatuses")}
+            """, new { id, status, errorClass, error, now = Now(), fromStatuses = fromStatuses.ToArray() }) > 0;
         if (finished)
         {
             var job = Find(id)!;

@@ -73,7 +73,7 @@ internal sealed class PlanStore(Database database, TimeProvider time)
     public IReadOnlyList<Plan> List()
     {
         using var connection = database.Open();
-        return connection.Query<Row>($"SELECT {Columns} FROM plans ORDER BY name").Select(ToPlan).ToList();
+        return connection.Query<Row>($"SELECT {Columns} FROM plans ORDER BY {database.Sql.NoCase("name")}").Select(ToPlan).ToList();
     }
 
     /// <summary>
@@ -85,7 +85,7 @@ internal sealed class PlanStore(Database database, TimeProvider time)
         using var connection = database.Open();
         return connection.Query<Row>(
                 $"SELECT {Columns} FROM plans WHERE repository_id = @repositoryId " +
-                "OR EXISTS (SELECT 1 FROM json_each(plans.copy_to) WHERE json_each.value = @repositoryId) ORDER BY name", new { repositoryId })
+                $"OR EXISTS (SELECT 1 FROM {database.Sql.JsonElements("plans.copy_to", "copy")} WHERE copy.value = @repositoryId) ORDER BY {database.Sql.NoCase("name")}", new { repositoryId })
             .Select(ToPlan).ToList();
     }
 
@@ -98,7 +98,7 @@ internal sealed class PlanStore(Database database, TimeProvider time)
     public bool NameTaken(string name, string? exceptId)
     {
         using var connection = database.Open();
-        return connection.ExecuteScalar<long>("SELECT count(*) FROM plans WHERE name = @name COLLATE NOCASE AND id IS NOT @exceptId", new { name, exceptId }) > 0;
+        return connection.ExecuteScalar<long>($"SELECT count(*) FROM plans WHERE {database.Sql.NoCaseEquals("name", "@name")} AND id IS DISTINCT FROM @exceptId", new { name, exceptId }) > 0;
     }
 
     public Plan Save(Plan plan)

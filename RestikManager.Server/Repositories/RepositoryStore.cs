@@ -18,7 +18,7 @@ internal sealed class RepositoryStore(Database database, SecretStore secrets, Ti
     public IReadOnlyList<RepositoryRecord> List()
     {
         using var connection = database.Open();
-        return connection.Query<RepositoryRecord>($"SELECT {Columns} FROM repositories ORDER BY name").ToList();
+        return connection.Query<RepositoryRecord>($"SELECT {Columns} FROM repositories ORDER BY {database.Sql.NoCase("name")}").ToList();
     }
 
     public RepositoryRecord? Find(string id)
@@ -30,7 +30,7 @@ internal sealed class RepositoryStore(Database database, SecretStore secrets, Ti
     public bool NameTaken(string name, string? exceptId)
     {
         using var connection = database.Open();
-        return connection.ExecuteScalar<long>("SELECT count(*) FROM repositories WHERE name = @name COLLATE NOCASE AND id IS NOT @exceptId",
+        return connection.ExecuteScalar<long>($"SELECT count(*) FROM repositories WHERE {database.Sql.NoCaseEquals("name", "@name")} AND id IS DISTINCT FROM @exceptId",
             new { name, exceptId }) > 0;
     }
 

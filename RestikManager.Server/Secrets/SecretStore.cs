@@ -12,7 +12,8 @@ namespace RestikManager.Server.Secrets;
 /// <c>secret.key</c> (file: magic, 12-byte nonce, 16-byte tag, ciphertext of a JSON name→value map).
 /// Every change writes a new nonce to a temporary file, fsyncs it and renames it over the old one. A file
 /// that is damaged or was written under another key stops the server and is never overwritten.
-/// Values never leave this class except through <see cref="Get"/>.
+/// Values never leave this class except through <see cref="Get"/>. On PostgreSQL the same blob is the one row of
+/// <c>secrets</c>, read on each use (another replica may have changed it) and changed in a transaction that locks it.
 /// </summary>
 internal sealed class SecretStore
 {
@@ -24,6 +25,7 @@ internal sealed class SecretStore
     private readonly string _path;
     private readonly byte[] _key;
     private readonly Lock _gate = new();
+    private readonly Database? _shared;
     private Dictionary<string, string> _values;
 
     public SecretStore(string dataDir, SecretKey key)
@@ -31,7 +33,18 @@ internal sealed class SecretStore
         ArgumentNullException.ThrowIfNull(key);
         _path = Path.Join(dataDir, FileName);
         _key = key.Bytes.ToArray();
-        _values = File.Exists(_path) ? Load(_path, _key) : new Dictionary<string, string>(StringComparer.Ordinal);
+        _values = File.Exists(_path) ? Load(_path, _key) : Empty();
+    }
+
+    /// <summary>The blob in PostgreSQL's <c>secrets</c> table; read once here so that a foreign key stops the start.</summary>
+    public SecretStore(Database shared, SecretKey key)
+    {
+        ArgumentNullException.ThrowIfNull(shared);
+        ArgumentNullException.ThrowIfNull(key);
+        _shared = shared;
+        _path = $"the secrets table of {shared.Path}";
+        _key = key.Bytes.ToArray();
+        _values = ReadShared(null, null);
     }
 
     public IReadOnlyCollection<string> Names
@@ -40,7 +53,7 @@ internal sealed class SecretStore
         {
             lock (_gate)
             {
-                return [.. _values.Keys];
+                return [.. Current().Keys];
             }
         }
     }
@@ -49,27 +62,18 @@ internal sealed class SecretStore
     {
         lock (_gate)
         {
-            return _values.TryGetValue(name, out var value) ? value : null;
+            return Current().TryGetValue(name, out var value) ? value : null;
         }
     }
 
-    public void Set(string name, string value)
-    {
-        lock (_gate)
-        {
-            var next = new Dictionary<string, string>(_values, StringComparer.Ordinal) { [name] = value };
-            Save(next);
-            _values = next;
-        }
-    }
+    public void Set(string name, string value) => Change(values => values[name] = value);
 
     /// <summary>Sets (value) and removes (null) several secrets in one write: all of them land, or none.</summary>
     public void Apply(IReadOnlyDictionary<string, string?> changes)
     {
         ArgumentNullException.ThrowIfNull(changes);
-        lock (_gate)
+        Change(next =>
         {
-            var next = new Dictionary<string, string>(_values, StringComparer.Ordinal);
             foreach (var (name, value) in changes)
             {
                 if (value is null)
@@ -81,32 +85,67 @@ internal sealed class SecretStore
                     next[name] = value;
                 }
             }
-
-            Save(next);
-            _values = next;
-        }
+        });
     }
 
     public bool Remove(string name)
     {
+        var removed = false;
+        Change(next => removed = next.Remove(name));
+        return removed;
+    }
+
+    private static Dictionary<string, string> Empty() => new(StringComparer.Ordinal);
+
+    private Dictionary<string, string> Current() => _shared is null ? _values : ReadShared(null, null);
+
+    /// <summary>Applies <paramref name="change"/> to a copy of the current values and writes it: all of it lands, or none.</summary>
+    private void Change(Action<Dictionary<string, string>> change)
+    {
         lock (_gate)
         {
-            if (!_values.ContainsKey(name))
+            if (_shared is null)
             {
-                return false;
+                var next = new Dictionary<string, string>(_values, StringComparer.Ordinal);
+                change(next);
+                OwnerOnlyFile.Write(_path, Encrypt(next), overwrite: true);
+                _values = next;
+                return;
             }
 
-            var next = new Dictionary<string, string>(_values, StringComparer.Ordinal);
-            next.Remove(name);
-            Save(next);
-            _values = next;
-            return true;
+            using var connection = _shared.Open();
+            using var transaction = connection.BeginTransaction();
+            Dapper.SqlMapper.Execute(connection, "SELECT pg_advisory_xact_lock(@lockId)", new { lockId = SharedLock }, transaction);
+            var values = ReadShared(connection, transaction);
+            change(values);
+            Dapper.SqlMapper.Execute(connection,
+                "INSERT INTO secrets (id, blob) VALUES (1, @blob) ON CONFLICT (id) DO UPDATE SET blob = excluded.blob",
+                new { blob = Encrypt(values) }, transaction);
+            transaction.Commit();
         }
     }
 
-    private static Dictionary<string, string> Load(string path, byte[] key)
+    // Held while a replica changes the secrets (any constant will do).
+    private const long SharedLock = 0x726d_7365_6372;
+
+    private Dictionary<string, string> ReadShared(System.Data.Common.DbConnection? connection, System.Data.Common.DbTransaction? transaction)
     {
-        var blob = File.ReadAllBytes(path);
+        var own = connection is null ? _shared!.Open() : null;
+        try
+        {
+            var blob = Dapper.SqlMapper.QuerySingleOrDefault<byte[]?>(connection ?? own!, "SELECT blob FROM secrets WHERE id = 1", transaction: transaction);
+            return blob is null ? Empty() : Decrypt(blob, _path, _key);
+        }
+        finally
+        {
+            own?.Dispose();
+        }
+    }
+
+    private static Dictionary<string, string> Load(string path, byte[] key) => Decrypt(File.ReadAllBytes(path), path, key);
+
+    private static Dictionary<string, string> Decrypt(byte[] blob, string path, byte[] key)
+    {
         var header = Magic.Length + NonceBytes + TagBytes;
         if (blob.Length < header || !blob.AsSpan(0, Magic.Length).SequenceEqual(Magic))
         {
@@ -130,7 +169,7 @@ internal sealed class SecretStore
             ?? throw new StartupRefusedException($"{path} decrypts to nothing; it was left as it is");
     }
 
-    private void Save(Dictionary<string, string> values)
+    private byte[] Encrypt(Dictionary<string, string> values)
     {
         var plain = JsonSerializer.SerializeToUtf8Bytes(values, SecretsJsonContext.Default.DictionaryStringString);
         var blob = new byte[Magic.Length + NonceBytes + TagBytes + plain.Length];
@@ -143,7 +182,7 @@ internal sealed class SecretStore
         }
 
         CryptographicOperations.ZeroMemory(plain);
-        OwnerOnlyFile.Write(_path, blob, overwrite: true);
+        return blob;
     }
 }
 

@@ -26,8 +26,9 @@ internal sealed class SnapshotCache(Database database, TimeProvider time)
         using var transaction = connection.BeginTransaction();
         connection.Execute("DELETE FROM snapshots WHERE repository_id = @repositoryId", new { repositoryId }, transaction);
         connection.Execute("""
-            INSERT OR REPLACE INTO snapshots (repository_id, id, short_id, time, hostname, paths, tags, plan_id)
+            INSERT INTO snapshots (repository_id, id, short_id, time, hostname, paths, tags, plan_id)
             VALUES (@repositoryId, @Id, @ShortId, @Time, @Hostname, @Paths, @Tags, @PlanId)
+            ON CONFLICT (repository_id, id) DO NOTHING
             """, snapshots.Select(s => new
         {
             repositoryId, s.Id, s.ShortId, s.Time, s.Hostname,
@@ -66,7 +67,7 @@ internal sealed class SnapshotCache(Database database, TimeProvider time)
         using var connection = database.Open();
         return connection.Query<Row>($"""
             SELECT {Columns} FROM snapshots
-            WHERE repository_id = @repositoryId AND (@hostname IS NULL OR hostname = @hostname COLLATE NOCASE) AND (@planId IS NULL OR plan_id = @planId)
+            WHERE repository_id = @repositoryId AND (@hostname IS NULL OR {database.Sql.NoCaseEquals("hostname", "@hostname")}) AND (@planId IS NULL OR plan_id = @planId)
             ORDER BY time DESC
             """, new { repositoryId, hostname, planId }).Select(ToView).ToList();
     }
@@ -80,7 +81,7 @@ internal sealed class SnapshotCache(Database database, TimeProvider time)
         return matches.Count == 1 ? ToView(matches[0]) : null;
     }
 
-    private void Refreshed(Microsoft.Data.Sqlite.SqliteConnection connection, Microsoft.Data.Sqlite.SqliteTransaction? transaction, string repositoryId, string? error) =>
+    private void Refreshed(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction, string repositoryId, string? error) =>
         connection.Execute("""
             INSERT INTO snapshot_refreshes (repository_id, refreshed_at, error) VALUES (@repositoryId, @now, @error)
             ON CONFLICT (repository_id) DO UPDATE SET refreshed_at = excluded.refreshed_at, error = excluded.error

@@ -24,8 +24,10 @@ internal sealed class StatsStore(Database database, TimeProvider time)
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction();
         connection.Execute("""
-            INSERT OR REPLACE INTO repository_stats (repository_id, taken_at, total_size, raw_size, compression_ratio, snapshot_count)
+            INSERT INTO repository_stats (repository_id, taken_at, total_size, raw_size, compression_ratio, snapshot_count)
             VALUES (@repositoryId, @at, @TotalSize, @RawSize, @CompressionRatio, @SnapshotCount)
+            ON CONFLICT (repository_id, taken_at) DO UPDATE SET total_size = excluded.total_size, raw_size = excluded.raw_size,
+                compression_ratio = excluded.compression_ratio, snapshot_count = excluded.snapshot_count
             """, new { repositoryId, at = time.GetUtcNow(), stats.TotalSize, stats.RawSize, stats.CompressionRatio, stats.SnapshotCount }, transaction);
         connection.Execute("""
             DELETE FROM repository_stats WHERE repository_id = @repositoryId AND taken_at NOT IN (

@@ -128,7 +128,7 @@ public sealed partial class AccountsTests : IDisposable
         await Api.TokenAsync(http);
         using var failed = await http.PostAsJsonAsync("/api/v1/auth/tokens", new { username = "admin", password = "wrong wrong wrong", name = "x" });
 
-        var broken = AuditLog.Verify(_server.DataDir.Of("audit", "audit.jsonl"), out var entries);
+        var broken = _server.Audit(out var entries);
 
         broken.ShouldBeNull();
         entries.Select(e => (e.Action, e.Outcome)).ShouldBe(
@@ -145,7 +145,7 @@ public sealed partial class AccountsTests : IDisposable
         using var browser = _server.CreateClient();
         await SignInAsync(browser, "admin", Api.AdminPassword);
 
-        var logs = _server.Logs.All + File.ReadAllText(_server.DataDir.Of("audit", "audit.jsonl"));
+        var logs = _server.Logs.All + _server.AuditText();
 
         logs.ShouldContain("api_token.create", customMessage: "the sign-ins were logged and audited: the scan reads something");
         foreach (var secret in new[] { Api.AdminPassword, "typo-of-the-password", token, enrollment })

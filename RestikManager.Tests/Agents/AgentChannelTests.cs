@@ -67,7 +67,7 @@ public sealed class AgentChannelTests(SharedKestrelServer shared) : IDisposable,
         await Should.ThrowAsync<WebSocketException>(() => socket.ConnectAsync(WsUri(shared.Server), CancellationToken.None));
 
         socket.HttpStatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-        AuditLog.Verify(shared.Server.DataDir.Of("audit", "audit.jsonl"), out var entries).ShouldBeNull();
+        shared.Server.Audit(out var entries).ShouldBeNull();
         entries.ShouldContain(e => e.Action == "agent.connect" && e.Outcome == "denied");
     }
 

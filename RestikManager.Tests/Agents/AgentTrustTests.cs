@@ -218,7 +218,7 @@ public sealed class AgentTrustTests : IAsyncLifetime
 
     private void ShouldBeAuditedAndLogged(string action)
     {
-        AuditLog.Verify(_server.DataDir.Of("audit", "audit.jsonl"), out var entries).ShouldBeNull();
+        _server.Audit(out var entries).ShouldBeNull();
         entries.ShouldContain(e => e.Action == action && e.Outcome == "denied" && e.Actor == $"agent:{_attackerId}");
         _server.Logs.Lines.ShouldContain(l => l.StartsWith("Warning ", StringComparison.Ordinal)
             && l.Contains(": Refused ", StringComparison.Ordinal) && l.Contains($"from agent {_attackerId}", StringComparison.Ordinal));

@@ -51,7 +51,7 @@ public sealed class EnrollmentTests(SharedKestrelServer shared) : IClassFixture<
 
         await ShouldBeInvalidToken(replay);
         (await Named(admin, web2)).ShouldBeEmpty();
-        AuditLog.Verify(_server.DataDir.Of("audit", "audit.jsonl"), out var entries).ShouldBeNull();
+        _server.Audit(out var entries).ShouldBeNull();
         entries.ShouldContain(e => e.Action == "agent.enroll" && e.Outcome == "denied" && e.Target == "host:" + web2);
     }
 
@@ -85,14 +85,7 @@ public sealed class EnrollmentTests(SharedKestrelServer shared) : IClassFixture<
         using var admin = await Api.AdminAsync(_server);
         var label = Unique("expiring");
         var token = await Api.EnrollmentTokenAsync(admin, label, expiresInMinutes: 1);
-        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_server.DataDir.Of("restic-manager.db")};Pooling=False"))
-        {
-            connection.Open();
-            using var age = connection.CreateCommand();
-            age.CommandText = "UPDATE enrollment_tokens SET expires_at = '2000-01-01T00:00:00.0000000+00:00' WHERE label = $label";
-            age.Parameters.AddWithValue("$label", label);
-            age.ExecuteNonQuery();
-        }
+        _server.Execute("UPDATE enrollment_tokens SET expires_at = '2000-01-01 00:00:00+00:00' WHERE label = @label", new { label });
 
         var web1 = Unique("web1");
         using var response = await Enroll(_server.CreateClient(), token, web1);

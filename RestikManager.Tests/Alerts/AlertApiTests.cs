@@ -32,13 +32,13 @@ public sealed class AlertApiTests(SharedServer shared) : IDisposable, IClassFixt
 
         var list = await admin.GetStringAsync("/api/v1/notification-channels");
         var one = await admin.GetStringAsync($"/api/v1/notification-channels/{id}");
-        var db = DatabaseText(_server.DataDir.Path);
+        var db = _server.StoredText();
         foreach (var secret in new[] { "url-token-123", "signing-secret-456", "smtp-password-789" })
         {
             list.ShouldNotContain(secret);
             one.ShouldNotContain(secret);
             db.ShouldNotContain(secret);
-            File.ReadAllText(Path.Join(_server.DataDir.Path, "audit", "audit.jsonl")).ShouldNotContain(secret);
+            _server.AuditText().ShouldNotContain(secret);
             _server.Logs.All.ShouldNotContain(secret);
         }
 
@@ -175,9 +175,5 @@ public sealed class AlertApiTests(SharedServer shared) : IDisposable, IClassFixt
 
     private byte[] SecretsFile() => SecretsFile(_server);
 
-    private static byte[] SecretsFile(ServerFactory server)
-    {
-        var path = Path.Join(server.DataDir.Path, "secrets.enc");
-        return File.Exists(path) ? File.ReadAllBytes(path) : [];
-    }
+    private static byte[] SecretsFile(ServerFactory server) => server.StoredSecrets();
 }

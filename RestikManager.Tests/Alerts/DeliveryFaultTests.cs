@@ -161,7 +161,7 @@ public sealed class DeliveryFaultTests(DeliveryFaultTests.World world) : IClassF
     public async Task ADeliveryStillPendingToABrokenReceiverAtARestartIsRetriedAndTheNewServerStaysUp()
     {
         using var dataDir = new TempDir("rm-restart");
-        var settings = Fast(retryFor: "00:10:00");
+        var settings = ServerFactory.Restartable(Fast(retryFor: "00:10:00"));
         settings["RM_DATA_DIR"] = dataDir.Path;
         string bad, agentId;
         long attemptsBefore;

@@ -32,7 +32,7 @@ public sealed class BackupApiValidationTests : IDisposable
         {
             text.ShouldNotContain(secret);
             list.ShouldNotContain(secret);
-            File.ReadAllText(Path.Join(_server.DataDir.Path, "audit", "audit.jsonl")).ShouldNotContain(secret);
+            _server.AuditText().ShouldNotContain(secret);
         }
 
         var view = JsonDocument.Parse(text).RootElement;

@@ -24,7 +24,17 @@ internal sealed class CapturedLogs : ILoggerProvider
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var line = $"{logLevel} {category}: {formatter(state, exception)} {exception}";
+            lines.Enqueue(line);
+            if (logLevel >= LogLevel.Error && Environment.GetEnvironmentVariable("RM_TEST_ERROR_LOG") is { Length: > 0 } path)
+            {
+                lock (lines)
+                {
+                    File.AppendAllText(path, line + "\n");
+                }
+            }
+        }
     }
 }

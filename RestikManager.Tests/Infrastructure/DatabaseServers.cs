@@ -94,9 +94,42 @@ internal sealed class PostgresCluster : IDisposable
         DatabaseServers.RunAs("postgres", Path.Join(bin, "initdb"), "-D", Path.Join(root, "data"), "-U", "postgres",
             "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync");
         DatabaseServers.RunAs("postgres", Path.Join(bin, "pg_ctl"), "-D", Path.Join(root, "data"), "-l", Path.Join(root, "log"), "-w", "-t", "60",
-            "-o", $"-k {cluster.SocketDir} -c listen_addresses=127.0.0.1 -p {cluster.Port} -c fsync=off", "start");
+            "-o", $"-k {cluster.SocketDir} -c listen_addresses=127.0.0.1 -p {cluster.Port} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400", "start");
         cluster.Sql("postgres", $"CREATE ROLE {User} LOGIN SUPERUSER PASSWORD '{cluster.Password}'");
         return cluster;
+    }
+
+    private static readonly Lazy<PostgresCluster> SharedCluster = new(() =>
+    {
+        var cluster = Start();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.Dispose();
+        return cluster;
+    });
+
+    /// <summary>One cluster for the whole test run (servers on PostgreSQL each get a database of their own), stopped at exit.</summary>
+    public static PostgresCluster Shared => SharedCluster.Value;
+
+    /// <summary>A new empty database; its Npgsql connection string (over loopback, with <see cref="User"/>'s password).</summary>
+    public string NewDatabase()
+    {
+        var name = "rm_" + Guid.NewGuid().ToString("N")[..16];
+        Sql("postgres", $"CREATE DATABASE {name} OWNER {User}");
+        return ConnectionString(name);
+    }
+
+    public string ConnectionString(string database) =>
+        $"Host=127.0.0.1;Port={Port.ToString(System.Globalization.CultureInfo.InvariantCulture)};Username={User};Password={Password};Database={database}";
+
+    /// <summary>A plain-SQL dump of a database's rows (pg_dump), for scans of what is stored.</summary>
+    public string Dump(string connectionString) =>
+        DatabaseServers.Run(Path.Join(Bin, "pg_dump"), "--data-only", "-h", SocketDir, "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-U", "postgres", new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database!);
+
+    /// <summary>Drops a database made by <see cref="NewDatabase"/>, ending its sessions.</summary>
+    public void DropDatabase(string connectionString)
+    {
+        var name = new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database;
+        Sql("postgres", $"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
     }
 
     /// <summary>Runs SQL as the superuser over the socket; what psql printed (unaligned, tuples only).</summary>

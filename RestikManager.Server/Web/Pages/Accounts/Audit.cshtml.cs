@@ -36,7 +36,7 @@ internal sealed class AuditModel(AuditLog audit) : PageModel
     public void OnGet()
     {
         IReadOnlyList<AuditEntry> all = [];
-        BrokenAt = System.IO.File.Exists(audit.FilePath) ? AuditLog.Verify(audit.FilePath, out all) : null;
+        BrokenAt = audit.Verify(out all);
         Total = all.Count;
         var matching = all.Reverse()
             .Where(e => string.IsNullOrWhiteSpace(Actor) || e.Actor.Contains(Actor.Trim(), StringComparison.OrdinalIgnoreCase))
