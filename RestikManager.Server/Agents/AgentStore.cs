@@ -262,7 +262,8 @@ internal sealed class AgentStore(Database database, TimeProvider time, DomainEve
         foreach (var (agentId, time) in seen)
         {
             id.Value = agentId;
-            at.Value = UtcTextHandler.Format(time);
+            // ISO 8601 with a T, as this column has always held (compared as text with what is already there).
+            at.Value = time.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture);
             command.ExecuteNonQuery();
         }
 
