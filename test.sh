@@ -57,13 +57,25 @@ dotnet test RestikManager.sln --nologo \
   --logger "console;verbosity=normal" --logger "trx;LogFileName=results.trx" --results-directory "$results" \
   --blame-hang --blame-hang-timeout 10m || status=$?
 
-trx=$(find "$results" -name results.trx | head -n 1)
-if [ -z "$trx" ]; then
+# The in-process suite once more with every server on PostgreSQL (a throwaway cluster the tests start on loopback with
+# initdb/pg_ctl, a database per server): the stores, the API and the pages, proven on both engines.
+RM_TEST_ENGINE=postgres dotnet test RestikManager.Tests --nologo --no-build --filter "Category!=Process" \
+  --logger "console;verbosity=minimal" --logger "trx;LogFileName=results-postgres.trx" --results-directory "$results" \
+  --blame-hang --blame-hang-timeout 10m || status=$?
+
+trxs=$(find "$results" -name 'results*.trx')
+if [ -z "$trxs" ]; then
   echo "test.sh: no test results were written (the build or the test host failed; see above)" >&2
   exit 1
 fi
-counters=$(grep -o '<Counters [^>]*>' "$trx")
-count() { printf '%s' "$counters" | sed -n "s/.* $1=\"\\([0-9]*\\)\".*/\\1/p"; }
+count() {
+  local sum=0 n f
+  for f in $trxs; do
+    n=$(grep -o '<Counters [^>]*>' "$f" | sed -n "s/.* $1=\"\\([0-9]*\\)\".*/\\1/p")
+    sum=$((sum + ${n:-0}))
+  done
+  echo "$sum"
+}
 passed=$(count passed)
 failed=$(count failed)
 total=$(count total)
@@ -71,18 +83,21 @@ executed=$(count executed)
 skipped=$((total - executed))
 if [ "${failed:-0}" != "0" ]; then
   # CI keeps only the tail of the output: name each failure and its first lines here, last.
-  /usr/bin/python3 - "$trx" <<'PY'
+  # shellcheck disable=SC2086
+  /usr/bin/python3 - $trxs <<'PY'
 import sys, xml.etree.ElementTree as ET
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
-for r in ET.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult", ns):
+for path in sys.argv[1:]:
+  engine = " (on PostgreSQL)" if path.endswith("results-postgres.trx") else ""
+  for r in ET.parse(path).getroot().iterfind(".//t:UnitTestResult", ns):
     if r.get("outcome") != "Failed":
         continue
-    print("FAILED", r.get("testName"))
+    print("FAILED", r.get("testName") + engine)
     msg = r.find(".//t:Message", ns)
     trace = r.find(".//t:StackTrace", ns)
     for text in (msg, trace):
-        if text is not None and text.text:
-            print("  " + "\n  ".join(text.text.strip().splitlines()[:12]))
+      if text is not None and text.text:
+        print("  " + "\n  ".join(text.text.strip().splitlines()[:12]))
 PY
 fi
 echo "tests: ${passed:-0} passed, ${failed:-0} failed, ${skipped} skipped"
