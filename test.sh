@@ -20,6 +20,8 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need_packages+=(post
 command -v psql >/dev/null 2>&1 || need_packages+=(postgresql-client)
 [ -x /usr/sbin/mariadbd ] || need_packages+=(mariadb-server)
 command -v sqlite3 >/dev/null 2>&1 || need_packages+=(sqlite3)
+# Server replicas are tested behind a real load balancer.
+[ -x /usr/sbin/haproxy ] || need_packages+=(haproxy)
 # A real SMTP server for the alert emails (Debian's python3, whatever python3 is first on PATH).
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need_packages+=(python3-aiosmtpd)
 # The linux-arm64 agent is smoke-tested under emulation, with the arm64 C/C++ runtime as its sysroot.

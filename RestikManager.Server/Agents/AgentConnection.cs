@@ -20,6 +20,12 @@ internal sealed partial class AgentConnection(
 
     public string AgentId => agent.Id;
 
+    /// <summary>This connection among the agent's connections, on any replica.</summary>
+    public string ConnectionId { get; } = Guid.NewGuid().ToString("N")[..16];
+
+    /// <summary>When it was accepted: of two sessions of one agent, the newer wins.</summary>
+    public DateTimeOffset ConnectedAt { get; } = time.GetUtcNow();
+
     /// <summary>Why the connection ended, once <see cref="RunAsync"/> has returned.</summary>
     public string ClosedBecause { get; private set; } = "";
 

@@ -45,7 +45,7 @@ internal enum EnrollRefusal
 /// Live credentials are remembered after their first lookup, so a reconnect storm costs no database
 /// work per connection; revocation and re-enrollment (both done by this process) forget them at once.
 /// </summary>
-internal sealed class AgentStore(Database database, TimeProvider time, DomainEvents events)
+internal sealed class AgentStore(Database database, TimeProvider time, DomainEvents events) : IHandles<AgentCredentialChanged>
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AgentRecord> _byCredentialHash = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _credentialHashById = new(StringComparer.Ordinal);
@@ -232,7 +232,16 @@ internal sealed class AgentStore(Database database, TimeProvider time, DomainEve
         events.Publish(new HostChanged(id));
     }
 
+    /// <summary>Another replica (or this one) changed the agent's credential: what is remembered of it is read again.</summary>
+    public void Handle(AgentCredentialChanged domainEvent) => ForgetHere(domainEvent.AgentId);
+
     private void Forget(string id)
+    {
+        ForgetHere(id);
+        events.Publish(new AgentCredentialChanged(id));
+    }
+
+    private void ForgetHere(string id)
     {
         lock (_cacheGate)
         {

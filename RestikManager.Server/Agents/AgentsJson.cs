@@ -9,4 +9,11 @@ namespace RestikManager.Server.Agents;
 [JsonSerializable(typeof(CreatedEnrollmentToken))]
 [JsonSerializable(typeof(List<EnrollmentTokenView>))]
 [JsonSerializable(typeof(List<HostView>))]
+[JsonSerializable(typeof(HostChanged))]
+[JsonSerializable(typeof(HostLabelChanged))]
+[JsonSerializable(typeof(AgentSessionOpened))]
+[JsonSerializable(typeof(AgentSessionClosed))]
+[JsonSerializable(typeof(AgentMessageForwarded))]
+[JsonSerializable(typeof(AgentDropped))]
+[JsonSerializable(typeof(AgentCredentialChanged))]
 internal sealed partial class AgentsJson : JsonSerializerContext;

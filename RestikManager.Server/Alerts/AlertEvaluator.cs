@@ -21,7 +21,7 @@ namespace RestikManager.Server.Alerts;
 internal sealed partial class AlertEvaluator(
     RuleStore rules, ChannelStore channels, IncidentStore incidents, AgentStore agents, AgentConnections connections,
     AgentPresence presence, PlanStore plans, RepositoryStore repositories, JobStore jobs, CopyHistory copies, AlertSignal signal, DeliveryWorker worker,
-    AlertLinks links, Distribution.AgentReleases releases, ServerTelemetry telemetry, WorkerIterations iterations, IOptions<AlertOptions> options, TimeProvider time, ILogger<AlertEvaluator> logger)
+    AlertLinks links, Distribution.AgentReleases releases, ServerTelemetry telemetry, WorkerIterations iterations, Replicas.Leadership leadership, IOptions<AlertOptions> options, TimeProvider time, ILogger<AlertEvaluator> logger)
     : BackgroundService
 {
     private readonly Lock _gate = new();
@@ -29,12 +29,18 @@ internal sealed partial class AlertEvaluator(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        leadership.Elected += signal.Nudge;
         await Task.Yield();
         var every = options.Value.EvaluateEvery;
         var spacing = every < TimeSpan.FromSeconds(1) ? every : TimeSpan.FromSeconds(1);
         while (!stoppingToken.IsCancellationRequested)
         {
-            await iterations.RunAsync(WorkerNames.AlertEvaluator, () => Evaluate(), stoppingToken);
+            // Incidents fire once: only the leading replica evaluates (on SQLite, the one server).
+            if (leadership.IsLeader)
+            {
+                await iterations.RunAsync(WorkerNames.AlertEvaluator, () => Evaluate(), stoppingToken);
+            }
+
 
             try
             {

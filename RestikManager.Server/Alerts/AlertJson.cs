@@ -7,6 +7,7 @@ namespace RestikManager.Server.Alerts;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(ChannelSettings))]
 [JsonSerializable(typeof(AlertMessage))]
+[JsonSerializable(typeof(AlertWorkDue))]
 [JsonSerializable(typeof(PingMessage))]
 [JsonSerializable(typeof(string[]))]
 internal sealed partial class AlertJson : JsonSerializerContext;

@@ -8,18 +8,22 @@ namespace RestikManager.Server.Alerts;
 /// What the alerts hear from the other features: a recorded or server-ended job, or a connected host, asks for an evaluation now (a
 /// host reported offline is reported back at once), and a backup's start and end are healthchecks pings.
 /// </summary>
-internal sealed class AlertTriggers(AlertSignal evaluate, BackupPings pings) : IHandles<JobRecorded>, IHandles<JobFinishedByServer>,
+internal sealed class AlertTriggers(DomainEvents events, BackupPings pings) : IHandles<JobRecorded>, IHandles<JobFinishedByServer>,
     IHandles<JobStartedOnHost>, IHandles<HostConnected>
 {
     public void Handle(JobRecorded domainEvent)
     {
-        evaluate.Nudge();
         pings.Ended(domainEvent.AgentId, domainEvent.Result);
+        events.Publish(new AlertWorkDue(Send: true));
     }
 
-    public void Handle(JobFinishedByServer domainEvent) => evaluate.Nudge();
+    public void Handle(JobFinishedByServer domainEvent) => events.Publish(new AlertWorkDue(Send: false));
 
-    public void Handle(JobStartedOnHost domainEvent) => pings.Started(domainEvent.AgentId, domainEvent.Started);
+    public void Handle(JobStartedOnHost domainEvent)
+    {
+        pings.Started(domainEvent.AgentId, domainEvent.Started);
+        events.Publish(new AlertWorkDue(Send: true));
+    }
 
-    public void Handle(HostConnected domainEvent) => evaluate.Nudge();
+    public void Handle(HostConnected domainEvent) => events.Publish(new AlertWorkDue(Send: false));
 }

@@ -28,6 +28,9 @@ internal static class AlertsExtensions
         builder.Services.AddHandler<Jobs.JobFinishedByServer, AlertTriggers>();
         builder.Services.AddHandler<Jobs.JobStartedOnHost, AlertTriggers>();
         builder.Services.AddHandler<Agents.HostConnected, AlertTriggers>();
+        builder.Services.AddSingleton<AlertWake>();
+        builder.Services.AddHandler<AlertWorkDue, AlertWake>();
+        builder.Services.AddReplicated("alert-work-due", AlertJson.Default.AlertWorkDue);
         builder.Services.AddSingleton<EmailSender>();
         builder.Services.AddSingleton<ChannelSender>();
         builder.Services.AddSingleton<DeliveryWorker>();

@@ -35,8 +35,11 @@ internal sealed class Database : IDisposable
         Sql = SqlDialect.Sqlite;
     }
 
-    private Database(NpgsqlDataSource postgres, string display)
+    private readonly string? _unpooled;
+
+    private Database(NpgsqlDataSource postgres, string display, string unpooled)
     {
+        _unpooled = unpooled;
         Engine = DatabaseEngine.Postgres;
         _postgres = postgres;
         Path = display;
@@ -49,7 +52,8 @@ internal sealed class Database : IDisposable
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.ConnectionStringBuilder.ApplicationName ??= "restic-manager";
         var display = $"postgres://{builder.ConnectionStringBuilder.Host}:{builder.ConnectionStringBuilder.Port}/{builder.ConnectionStringBuilder.Database}";
-        return new Database(builder.Build(), display);
+        var unpooled = new NpgsqlConnectionStringBuilder(builder.ConnectionStringBuilder.ConnectionString) { Pooling = false }.ConnectionString;
+        return new Database(builder.Build(), display, unpooled);
     }
 
     public DatabaseEngine Engine { get; }
@@ -62,6 +66,17 @@ internal sealed class Database : IDisposable
 
     /// <summary>PostgreSQL's data source (pooled connections, notifications); null on SQLite.</summary>
     public NpgsqlDataSource? PostgresSource => _postgres;
+
+    /// <summary>
+    /// A PostgreSQL connection of its own, outside the pool: what it holds for its session (the leader's lock, a LISTEN)
+    /// ends when it is closed, and never stays behind in a pooled connection.
+    /// </summary>
+    public NpgsqlConnection OpenSession()
+    {
+        var connection = new NpgsqlConnection(_unpooled ?? throw new InvalidOperationException("only PostgreSQL has sessions to hold"));
+        connection.Open();
+        return connection;
+    }
 
     /// <summary>An open connection (SQLite with the server's pragmas applied).</summary>
     public DbConnection Open()
@@ -80,6 +95,33 @@ internal sealed class Database : IDisposable
     }
 
     /// <summary>
+    /// Holds a lock named <paramref name="name"/> across replicas until disposed (a PostgreSQL session advisory lock on a
+    /// connection of its own); on SQLite, where the server is alone, nothing (its callers lock in process too).
+    /// </summary>
+    public IDisposable? Lock(string name)
+    {
+        if (_postgres is null)
+        {
+            return null;
+        }
+
+        var connection = _postgres.OpenConnection();
+        try
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT pg_advisory_lock(hashtext(@name))";
+            command.Parameters.AddWithValue("name", name);
+            command.ExecuteNonQuery();
+            return new HeldLock(connection, name);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// A transaction that writes: SQLite takes its write lock at once (<c>BEGIN IMMEDIATE</c>) so a read-then-write never
     /// meets a busy upgrade; PostgreSQL reads committed rows and the statement locks what it reads with <see cref="SqlDialect.ForUpdate"/>.
     /// </summary>
@@ -94,4 +136,27 @@ internal sealed class Database : IDisposable
     }.ToString();
 
     public void Dispose() => _postgres?.Dispose();
+
+    // Unlocked before its connection goes back to the pool: a session lock would otherwise outlive the caller.
+    private sealed class HeldLock(NpgsqlConnection connection, string name) : IDisposable
+    {
+        public void Dispose()
+        {
+            try
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = "SELECT pg_advisory_unlock(hashtext(@name))";
+                command.Parameters.AddWithValue("name", name);
+                command.ExecuteNonQuery();
+            }
+            catch (NpgsqlException)
+            {
+                // A broken connection: its session, and so the lock, has ended with it.
+            }
+            finally
+            {
+                connection.Dispose();
+            }
+        }
+    }
 }

@@ -45,6 +45,65 @@ internal static class ServerCommandLine
         health.SetAction((_, cancellationToken) => HealthProbe.RunAsync(Console.Out, Console.Error, cancellationToken));
         root.Subcommands.Add(health);
         root.Subcommands.Add(AdminCommands.Create());
+        root.Subcommands.Add(MigrateCommand());
         return root;
+    }
+
+    private static Command MigrateCommand()
+    {
+        var from = new Option<string>("--from") { Description = "The data directory of the SQLite installation (RM_DATA_DIR).", Required = true };
+        var to = new Option<string?>("--to")
+        {
+            Description = "The empty PostgreSQL database: a postgres:// URL or an Npgsql connection string (default: RM_DATABASE_URL). " +
+                          "Leave the password out and set PGPASSWORD, so that it is on no command line.",
+        };
+        var command = new Command("migrate-to-postgres",
+            "Move a stopped SQLite installation into an empty PostgreSQL database (everything; the audit chain verified after). " +
+            "Then give every replica RM_DATABASE_URL and the installation's key (RM_SECRET_KEY_FILE=<data dir>/secret.key).") { from, to };
+        command.SetAction(result =>
+        {
+            var output = result.InvocationConfiguration.Output;
+            var error = result.InvocationConfiguration.Error;
+            var url = result.GetValue(to) ?? Environment.GetEnvironmentVariable("RM_DATABASE_URL");
+            if (string.IsNullOrEmpty(url))
+            {
+                error.WriteLine($"{ProgramName}: migrate-to-postgres needs --to or RM_DATABASE_URL");
+                return 2;
+            }
+
+            try
+            {
+                var dataDir = Path.GetFullPath(result.GetValue(from)!);
+                var connection = Configuration.DatabaseUrl.ToConnectionString(url);
+                PostgresMigration.Run(dataDir, connection, output);
+                using (var moved = Data.Database.Postgres(connection))
+                {
+                    var audit = Audit.AuditLog.For(dataDir, moved, TimeProvider.System);
+                    if (audit.Verify(out var entries) is { } broken)
+                    {
+                        error.WriteLine($"{ProgramName}: the moved audit trail is broken at entry {broken}");
+                        return 1;
+                    }
+
+                    audit.Append("host:admin-command", "data.migrate-to-postgres", null, detail: $"from {dataDir}");
+                    output.WriteLine($"audit chain verified: {entries.Count} entries");
+                }
+
+                output.WriteLine($"Done. Start every replica with RM_DATABASE_URL and RM_SECRET_KEY_FILE={Path.Join(dataDir, Data.SecretKey.FileName)} " +
+                                      "(copy that key to where the replicas can read it); keep the data directory as the backup of the old installation.");
+                return 0;
+            }
+            catch (Configuration.StartupRefusedException e)
+            {
+                error.WriteLine($"{ProgramName}: {e.Message}");
+                return 1;
+            }
+            catch (Npgsql.NpgsqlException e)
+            {
+                error.WriteLine($"{ProgramName}: PostgreSQL refused the migration, nothing was moved: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
     }
 }

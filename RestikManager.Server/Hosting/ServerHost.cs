@@ -14,6 +14,7 @@ using RestikManager.Server.Events;
 using RestikManager.Server.Jobs;
 using RestikManager.Server.Plans;
 using RestikManager.Server.Protection;
+using RestikManager.Server.Replicas;
 using RestikManager.Server.Repositories;
 using RestikManager.Server.Secrets;
 using RestikManager.Server.Snapshots;
@@ -46,6 +47,7 @@ internal static class ServerHost
         var (secretKey, database) = builder.AddData(settings);
         builder.AddSecrets(settings, secretKey, database);
         builder.AddAudit(settings);
+        builder.AddReplicas(database);
         builder.AddAccounts(settings);
         builder.AddAgents();
         builder.AddRepositories();

@@ -10,11 +10,13 @@ namespace RestikManager.Server.Jobs;
 /// Queues jobs and sends them to their agents when the repository allows: an exclusive job (forget, prune, check,
 /// unlock, init) only when nothing else runs on that repository, and a backup or restore only when no exclusive job
 /// does. Agents' scheduled backups count as running from their <c>jobStarted</c> on. A queued job waits for its
-/// agent to come online.
+/// agent to come online. With replicas, each sends the jobs of the agents connected to it (a job carries the repository's
+/// secrets, which never pass between replicas), and a repository's pass holds a lock in the database, so two replicas
+/// never both decide that an exclusive job may start.
 /// </summary>
 internal sealed partial class JobDispatcher(
     JobStore jobs, RepositoryStore repositories, AgentConnections connections, ServerTelemetry telemetry, TimeProvider time,
-    ILogger<JobDispatcher> logger)
+    Data.Database database, Events.DomainEvents events, ILogger<JobDispatcher> logger) : Events.IHandles<JobsQueued>
 {
     private readonly Lock _gate = new();
 
@@ -22,8 +24,27 @@ internal sealed partial class JobDispatcher(
     public JobRecord Enqueue(JobSpec job, string agentId, string? subjectAgentId = null)
     {
         jobs.Enqueue(job, agentId, subjectAgentId);
-        TryDispatch(job.RepositoryId);
+        // Heard here at once (this replica sends what its agents may run) and by the other replicas for theirs.
+        events.Publish(new JobsQueued(job.RepositoryId));
         return jobs.Find(job.JobId)!;
+    }
+
+    /// <summary>Jobs were queued on some replica: send those of this replica's agents (off the thread that heard it).</summary>
+    public void Handle(JobsQueued domainEvent)
+    {
+        if (connections.LocalIds.Count == 0)
+        {
+            return;
+        }
+
+        if (Events.DomainEvents.FromAnotherReplica)
+        {
+            // What a dispatch publishes (the job changed) must reach the other replicas' pages too.
+            _ = Task.Run(() => TryDispatch(domainEvent.RepositoryId));
+            return;
+        }
+
+        TryDispatch(domainEvent.RepositoryId);
     }
 
     /// <summary>Sends whatever queued jobs of <paramref name="repositoryId"/> may run now.</summary>
@@ -31,6 +52,7 @@ internal sealed partial class JobDispatcher(
     {
         lock (_gate)
         {
+            using var held = database.Lock("dispatch:" + repositoryId);
             var unfinished = jobs.Unfinished(repositoryId);
             var running = unfinished.Where(j => j.Status == JobStatuses.Running).ToList();
             foreach (var job in unfinished.Where(j => j.Status == JobStatuses.Queued))
@@ -47,7 +69,7 @@ internal sealed partial class JobDispatcher(
                     continue;
                 }
 
-                if (!connections.IsOnline(job.AgentId) || JobStore.Spec(job) is not { } spec
+                if (!connections.IsLocal(job.AgentId) || JobStore.Spec(job) is not { } spec
                     || repositories.Access(job.RepositoryId) is not { } access)
                 {
                     if (exclusive)

@@ -56,7 +56,7 @@ internal sealed record LastBackup(JobRecord Latest, string? LastSucceededAt)
 /// The <c>jobs</c> table. A result is recorded once per job id: the first final result wins and any repeat (an
 /// agent resending after a lost acknowledgement) changes nothing.
 /// </summary>
-internal sealed class JobStore(Database database, TimeProvider time, DomainEvents events)
+internal sealed class JobStore(Database database, TimeProvider time, DomainEvents events) : Events.IHandles<JobChanged>
 {
     internal const string Columns =
         "id, kind, repository_id AS RepositoryId, plan_id AS PlanId, agent_id AS AgentId, trigger, status, spec, created_at AS CreatedAt, " +
@@ -163,6 +163,19 @@ internal sealed class JobStore(Database database, TimeProvider time, DomainEvent
         }
 
         return answer;
+    }
+
+    /// <summary>A job ended on another replica: what LastBackups keeps may be stale there, so all of it is read again.</summary>
+    public void Handle(JobChanged domainEvent)
+    {
+        if (!domainEvent.ProgressOnly && Events.DomainEvents.FromAnotherReplica)
+        {
+            lock (_lastBackupsGate)
+            {
+                _lastBackupsVersion++;
+                _lastBackups.Clear();
+            }
+        }
     }
 
     /// <summary>A backup of the pair finished: what LastBackups keeps of it is stale.</summary>

@@ -40,7 +40,7 @@ internal sealed record JobView(
 /// only (it is not history): an agent's progress is kept for its own running job, which is looked up once per job,
 /// not once per message.
 /// </summary>
-internal sealed class JobViews(JobStore jobs, DomainEvents events)
+internal sealed class JobViews(JobStore jobs, DomainEvents events) : IHandles<JobChanged>
 {
     private const int CurrentFileChars = 300;
     private readonly ConcurrentDictionary<string, JobProgress> _progress = new(StringComparer.Ordinal);
@@ -84,10 +84,24 @@ internal sealed class JobViews(JobStore jobs, DomainEvents events)
 
         if (owner == agentId)
         {
-            _progress[progress.JobId] = progress.CurrentFile is { Length: > CurrentFileChars } file
+            var kept = _progress[progress.JobId] = progress.CurrentFile is { Length: > CurrentFileChars } file
                 ? progress with { CurrentFile = file[..CurrentFileChars] + "…" }
                 : progress;
-            events.Publish(new JobChanged(progress.JobId, agentId, ProgressOnly: true));
+            events.Publish(new JobChanged(progress.JobId, agentId, ProgressOnly: true, kept));
+        }
+    }
+
+    /// <summary>A job changed, here or on another replica: progress heard from there is kept here too, for this replica's pages.</summary>
+    public void Handle(JobChanged domainEvent)
+    {
+        if (domainEvent.Progress is { } progress)
+        {
+            _progress[domainEvent.JobId] = progress;
+        }
+        else if (!domainEvent.ProgressOnly && !_runningOn.ContainsKey(domainEvent.JobId))
+        {
+            // Progress from another replica's agent: let it go when the job's row changes (ended, say); a running job sends more.
+            _progress.TryRemove(domainEvent.JobId, out _);
         }
     }
 

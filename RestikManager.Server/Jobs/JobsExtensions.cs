@@ -14,6 +14,11 @@ internal static class JobsExtensions
         builder.Services.AddSingleton<JobDispatcher>();
         builder.Services.AddSingleton<JobClaims>();
         builder.Services.AddSingleton<JobViews>();
+        builder.Services.AddHandler<JobChanged, JobViews>();
+        builder.Services.AddHandler<JobChanged, JobStore>();
+        builder.Services.AddHandler<JobsQueued, JobDispatcher>();
+        builder.Services.AddReplicated("job-changed", JobsJson.Default.JobChanged);
+        builder.Services.AddReplicated("jobs-queued", JobsJson.Default.JobsQueued);
         builder.Services.AddSingleton<ManualJobs>();
         builder.Services.AddSingleton<PlanDrills>();
         builder.Services.AddSingleton<PlanCopies>();

@@ -8,4 +8,6 @@ namespace RestikManager.Server.Jobs;
 [JsonSerializable(typeof(IReadOnlyList<JobView>))]
 [JsonSerializable(typeof(List<JobView>))]
 [JsonSerializable(typeof(StartJobRequest))]
+[JsonSerializable(typeof(JobChanged))]
+[JsonSerializable(typeof(JobsQueued))]
 internal sealed partial class JobsJson : JsonSerializerContext;

@@ -15,7 +15,7 @@ namespace RestikManager.Server.Jobs;
 /// </summary>
 internal sealed partial class MaintenanceScheduler(
     PlanStore plans, PlanDistributor distributor, JobDispatcher dispatcher, PlanDrills drills, AwayHostJobs away, WorkerIterations iterations,
-    IOptions<WorkerOptions> options, TimeProvider time,
+    AgentConnections connections, Replicas.Leadership leadership, IOptions<WorkerOptions> options, TimeProvider time,
     ILogger<MaintenanceScheduler> logger) : BackgroundService
 {
     private readonly Dictionary<(string PlanId, string Kind, string Schedule), DateTimeOffset?> _next = [];
@@ -27,10 +27,19 @@ internal sealed partial class MaintenanceScheduler(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                // Three pieces of work, each on its own: a fault of one does not hold back the others.
-                await iterations.RunAsync(WorkerNames.Maintenance, () => RunDue(time.GetUtcNow()), stoppingToken);
-                await iterations.RunAsync(WorkerNames.AwayHosts, away.Sweep, stoppingToken);
-                await iterations.RunAsync(WorkerNames.Dispatch, dispatcher.TryDispatchAll, stoppingToken);
+                // Three pieces of work, each on its own: a fault of one does not hold back the others. Schedules and the sweep
+                // of away hosts happen once, on the leading replica; each replica sends the queued jobs of its own agents.
+                if (leadership.IsLeader)
+                {
+                    await iterations.RunAsync(WorkerNames.Maintenance, () => RunDue(time.GetUtcNow()), stoppingToken);
+                    await iterations.RunAsync(WorkerNames.AwayHosts, away.Sweep, stoppingToken);
+                }
+
+                await iterations.RunAsync(WorkerNames.Dispatch, () =>
+                {
+                    connections.Refresh();
+                    dispatcher.TryDispatchAll();
+                }, stoppingToken);
             }
         }
         catch (OperationCanceledException)

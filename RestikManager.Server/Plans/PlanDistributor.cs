@@ -10,8 +10,8 @@ namespace RestikManager.Server.Plans;
 /// comes online and whenever a plan or repository changes. The set carries the repository secrets the agent needs
 /// to back up on schedule while the server is away.
 /// </summary>
-internal sealed class PlanDistributor(PlanStore plans, RepositoryStore repositories, AgentStore agents, AgentConnections connections)
-    : IAgentEvents, IHandles<HostLabelChanged>, IHandles<RepositoryChanged>
+internal sealed class PlanDistributor(PlanStore plans, RepositoryStore repositories, AgentStore agents, AgentConnections connections, DomainEvents events)
+    : IAgentEvents, IHandles<HostLabelChanged>, IHandles<RepositoryChanged>, IHandles<PlanSetsChanged>
 {
     // The plan list as last read: every change goes through PushAll, which reads it again, so an agent coming
     // online (a whole fleet, after a restart) costs no database read for it.
@@ -42,17 +42,23 @@ internal sealed class PlanDistributor(PlanStore plans, RepositoryStore repositor
     public void Online(AgentRecord agent, Hello hello, DateTimeOffset connectedAt) =>
         Push(agent with { Allowlist = AgentRecord.Stored(hello) }, _plans ??= plans.List());
 
-    /// <summary>A host's label changed: plans by label may now target it or not.</summary>
-    public void Handle(HostLabelChanged domainEvent) => PushAll();
+    /// <summary>A host's label changed (on any replica): plans by label may now target it or not.</summary>
+    public void Handle(HostLabelChanged domainEvent) => PushHere();
 
-    /// <summary>A repository's URL or secrets changed: the plans that use it carry them.</summary>
-    public void Handle(RepositoryChanged domainEvent) => PushAll();
+    /// <summary>A repository's URL or secrets changed (on any replica): the plans that use it carry them.</summary>
+    public void Handle(RepositoryChanged domainEvent) => PushHere();
 
-    /// <summary>After any change to plans or repositories: every online agent gets its new set.</summary>
-    public void PushAll()
+    /// <summary>Plans changed on some replica: this one sends its own agents their sets.</summary>
+    public void Handle(PlanSetsChanged domainEvent) => PushHere();
+
+    /// <summary>After any change to plans: every online agent, on every replica, gets its new set.</summary>
+    public void PushAll() => events.Publish(new PlanSetsChanged());
+
+    // A plan set carries repository secrets: each replica sends it to the agents connected to it, never through another.
+    private void PushHere()
     {
         var all = _plans = plans.List();
-        foreach (var id in connections.OnlineIds)
+        foreach (var id in connections.LocalIds)
         {
             if (agents.Find(id) is { } agent)
             {
@@ -80,3 +86,6 @@ internal sealed class PlanDistributor(PlanStore plans, RepositoryStore repositor
         connections.TrySend(agent.Id, new PlanSet(set));
     }
 }
+
+/// <summary>Plans changed: every replica sends its agents their plan sets again.</summary>
+internal sealed record PlanSetsChanged : IReplicatedEvent;

@@ -16,6 +16,8 @@ internal static class PlansExtensions
         builder.Services.AddSingleton<IAgentEvents>(s => s.GetRequiredService<PlanDistributor>());
         builder.Services.AddHandler<HostLabelChanged, PlanDistributor>();
         builder.Services.AddHandler<Repositories.RepositoryChanged, PlanDistributor>();
+        builder.Services.AddHandler<PlanSetsChanged, PlanDistributor>();
+        builder.Services.AddReplicated("plan-sets-changed", PlansJson.Default.PlanSetsChanged);
         builder.Services.AddSingleton<Repositories.IRepositoryReferences, PlanRepositoryReferences>();
         return builder;
     }

@@ -1,3 +1,4 @@
+using RestikManager.Server.Events;
 using RestikManager.Server.Api;
 
 namespace RestikManager.Server.Repositories;
@@ -10,6 +11,7 @@ internal static class RepositoriesExtensions
         builder.AddJson(RepositoriesJson.Default);
         builder.Services.AddSingleton<RepositoryStore>();
         builder.Services.AddSingleton<RepositoryCommands>();
+        builder.Services.AddReplicated("repository-changed", RepositoriesJson.Default.RepositoryChanged);
         return builder;
     }
 }

@@ -20,4 +20,4 @@ internal interface IRepositoryInit
 }
 
 /// <summary>A repository's URL or secrets changed: whoever carries them to hosts sends them again.</summary>
-internal sealed record RepositoryChanged(string RepositoryId) : IDomainEvent;
+internal sealed record RepositoryChanged(string RepositoryId) : IReplicatedEvent;

@@ -18,7 +18,7 @@ namespace RestikManager.Server.Updates;
 /// </summary>
 internal sealed partial class Rollout(
     UpdateStore store, AgentStore agents, AgentConnections connections, AgentReleases releases, WorkerIterations iterations, IOptions<UpdateOptions> options,
-    TimeProvider time, ILogger<Rollout> logger) : BackgroundService, IAgentEvents
+    Replicas.Leadership leadership, TimeProvider time, ILogger<Rollout> logger) : BackgroundService, IAgentEvents
 {
     private readonly SemaphoreSlim _nudge = new(0, 1);
 
@@ -107,9 +107,15 @@ internal sealed partial class Rollout(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        leadership.Elected += Nudge;
         while (!stoppingToken.IsCancellationRequested)
         {
-            await iterations.RunAsync(WorkerNames.Rollout, PassAsync, stoppingToken);
+            // One rollout for the fleet: the leading replica runs it (its offers reach agents on any replica).
+            if (leadership.IsLeader)
+            {
+                await iterations.RunAsync(WorkerNames.Rollout, PassAsync, stoppingToken);
+            }
+
 
             try
             {

@@ -93,7 +93,8 @@ public sealed class PostgresEngineTests : IDisposable
             using var database = Database.Postgres(url);
             return Migrator.Migrate(database).Count;
         }).ToList();
-        results.Sum().ShouldBe(1, "one replica applied the script, the others found it applied");
+        results.Count(applied => applied > 0).ShouldBe(1, "one replica applied the scripts, the others found them applied");
+        results.Max().ShouldBe(Migrator.PostgresMigrations.Count);
 
         using var shared = Database.Postgres(url);
         using (var connection = shared.Open())

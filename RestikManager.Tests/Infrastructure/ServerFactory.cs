@@ -19,6 +19,7 @@ internal sealed class ServerFactory : WebApplicationFactory<Program>
         _settings.TryAdd("RM_DATA_DIR", DataDir.Path);
         _settings.TryAdd("RM_BUNDLED_ASSETS_DIR", BundledDir.Path);
         _settings.TryAdd("RM_ADMIN_PASSWORD", Api.AdminPassword);
+        // An explicit RM_DATABASE_URL (even "", which means SQLite) is the test's choice.
         if (Engine == "postgres" && !_settings.ContainsKey("RM_DATABASE_URL"))
         {
             _postgresDatabase = PostgresCluster.Shared.NewDatabase();

@@ -13,7 +13,7 @@ namespace RestikManager.Server.Alerts.Sending;
 /// </summary>
 internal sealed partial class DeliveryWorker(
     IncidentStore store, ChannelStore channels, ChannelSender sender, AlertSignal evaluate, WorkerIterations iterations, IOptions<AlertOptions> options, TimeProvider time,
-    ILogger<DeliveryWorker> logger) : BackgroundService
+    Replicas.Leadership leadership, ILogger<DeliveryWorker> logger) : BackgroundService
 {
     private static readonly TimeSpan Idle = TimeSpan.FromSeconds(30);
     private readonly AlertSignal _queued = new();
@@ -23,6 +23,8 @@ internal sealed partial class DeliveryWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // A replica that takes over sends what the last leader left pending at once.
+        leadership.Elected += Nudge;
         await Task.Yield();
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -30,6 +32,12 @@ internal sealed partial class DeliveryWorker(
             var sent = false;
             await iterations.RunAsync(WorkerNames.AlertOutbox, async token =>
             {
+                // The outbox is sent from one replica, the leader: a delivery is sent once.
+                if (!leadership.IsLeader)
+                {
+                    return;
+                }
+
                 var due = store.Due(time.GetUtcNow(), 32);
                 await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = token },
                     async (delivery, t) => await SendAsync(delivery, t));
