@@ -9,10 +9,19 @@ namespace RestikManager.AppHost;
 public sealed record DevStackSettings(
     string Root, bool Temporary, int Hosts, string PlanSchedule, string BundledAssetsDir, string AdminPassword, Uri? OtlpEndpoint)
 {
+    /// <summary>Server replicas (<c>--replicas</c>, 1–4); more than one runs them on a PostgreSQL of the stack's own.</summary>
+    public int Replicas { get; init; } = 1;
+
+    /// <summary>The folder of PostgreSQL's server binaries (initdb, postgres), found when <see cref="Replicas"/> &gt; 1.</summary>
+    public string? PostgresBin { get; init; }
+
     /// <summary>The dev login's password unless <c>Parameters:admin-password</c> says otherwise.</summary>
     public const string DevAdminPassword = "restic-manager-dev";
 
-    public string ServerDataDir => Path.Join(Root, "server");
+    /// <summary>Replica <paramref name="replica"/>'s resource name: <c>server</c>, then <c>server-2</c> ….</summary>
+    public static string ServerName(int replica) => replica == 1 ? "server" : $"server-{replica}";
+
+    public string ServerDataDirOf(int replica) => Path.Join(Root, ServerName(replica));
 
     /// <summary>The simulated hosts, host-1 … host-N, each with its own home under the root.</summary>
     public IReadOnlyList<SimulatedHost> SimulatedHosts =>
@@ -27,6 +36,19 @@ public sealed record DevStackSettings(
         if (!int.TryParse(hostsText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var hosts) || hosts > 50)
         {
             problems.Add($"--hosts must be from 0 to 50 (got '{hostsText}')");
+        }
+
+        var replicasText = configuration["replicas"] ?? "1";
+        if (!int.TryParse(replicasText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var replicas)
+            || replicas is < 1 or > 4)
+        {
+            problems.Add($"--replicas must be from 1 to 4 (got '{replicasText}')");
+        }
+
+        var postgresBin = replicas > 1 ? DevPostgres.FindBin() : null;
+        if (replicas > 1 && postgresBin is null)
+        {
+            problems.Add("--replicas needs PostgreSQL's server binaries (initdb, postgres); install them first (Debian/Ubuntu: sudo apt-get install postgresql)");
         }
 
         var otlp = configuration["otlp-endpoint"];
@@ -68,7 +90,7 @@ public sealed record DevStackSettings(
         }
 
         return new DevStackSettings(root, given is null, hosts, configuration["plan-schedule"] ?? "0 */5 * * * ?",
-            assets, Value(configuration, "admin-password") ?? DevAdminPassword, otlpEndpoint);
+            assets, Value(configuration, "admin-password") ?? DevAdminPassword, otlpEndpoint) { Replicas = replicas, PostgresBin = postgresBin };
     }
 
     /// <summary>

@@ -26,17 +26,19 @@ public sealed record SimulatedHost(string Name, string Home)
 /// restic-manager-agent.dll run</c>), not a project resource: a project resource is started through <c>dotnet run</c>,
 /// which costs every host a second process of ~115 MB and a project evaluation, too much for 50 hosts. A host not yet
 /// enrolled gets a <c>host-N-enroll</c> resource first: the agent's own <c>enroll</c> with a token the AppHost asks
-/// the server for once the server is healthy.
+/// the server for once the server is healthy. With replicas, the hosts are spread over them.
 /// </summary>
 internal static class SimulatedHosts
 {
     public static void AddSimulatedHosts(this IDistributedApplicationBuilder builder, DevStackSettings settings,
-        IResourceBuilder<ProjectResource> server, DevAdmin admin)
+        IReadOnlyList<IResourceBuilder<ProjectResource>> servers, DevAdmin admin)
     {
         var agent = AgentAssembly();
-        var url = server.GetEndpoint("http");
-        foreach (var host in settings.SimulatedHosts)
+        foreach (var (host, index) in settings.SimulatedHosts.Select((h, i) => (h, i)))
         {
+            // With replicas, host-1 joins the first, host-2 the second …: what one replica asks reaches the others' agents.
+            var server = servers[index % servers.Count];
+            var url = server.GetEndpoint("http");
             Directory.CreateDirectory(host.Home);
             var run = settings.WithTelemetry(builder.AddExecutable(host.Name, "dotnet", host.Home, agent, "run", "--config", host.Config, "--state-dir", host.StateDir))
                 .WaitFor(server);

@@ -29,6 +29,9 @@ internal sealed class AgentConnections(DomainEvents events, Replica replica, Dat
     /// <summary>Whether the agent is connected to this replica (what only its own replica may send, it sends).</summary>
     public bool IsLocal(string agentId) => _sessions.ContainsKey(agentId);
 
+    /// <summary>The other replica that holds <paramref name="agentId"/>'s connection, or null (here, or offline).</summary>
+    public string? ReplicaOf(string agentId) => _elsewhere.TryGetValue(agentId, out var there) ? there.Replica : null;
+
     public IReadOnlyCollection<string> OnlineIds => [.. _sessions.Keys.Union(_elsewhere.Keys)];
 
     /// <summary>The agents connected to this replica.</summary>

@@ -43,7 +43,7 @@ internal sealed partial class SnapshotService(
             return "no such repository";
         }
 
-        var answer = await broker.AskAsync(agentId, new Query("", QueryKinds.Snapshots, access), 1_000_000, SnapshotsTimeout, cancellationToken);
+        var answer = await broker.AskAsync(agentId, repositoryId, new Query("", QueryKinds.Snapshots, access), 1_000_000, SnapshotsTimeout, cancellationToken);
         if (answer is null)
         {
             return "the host is offline";
@@ -132,7 +132,7 @@ internal sealed partial class SnapshotService(
             return null;
         }
 
-        return await broker.AskAsync(agentId, new Query("", QueryKinds.Ls, access, snapshotId, path, offset, limit), limit, ListTimeout, cancellationToken);
+        return await broker.AskAsync(agentId, repositoryId, new Query("", QueryKinds.Ls, access, snapshotId, path, offset, limit), limit, ListTimeout, cancellationToken);
     }
 
     [LoggerMessage(70, LogLevel.Warning, "Snapshot list of repository {RepositoryId} not refreshed: {Error}")]

@@ -1,5 +1,6 @@
 using RestikManager.Server.Agents;
 using RestikManager.Server.Api;
+using RestikManager.Server.Events;
 
 namespace RestikManager.Server.Snapshots;
 
@@ -13,6 +14,10 @@ internal static class SnapshotsExtensions
         builder.Services.AddSingleton<QueryBroker>();
         builder.Services.AddSingleton<SnapshotService>();
         builder.Services.AddSingleton<IAgentEvents>(s => s.GetRequiredService<QueryBroker>());
+        builder.Services.AddHandler<QueryForwarded, QueryBroker>();
+        builder.Services.AddHandler<QueryAnswered, QueryBroker>();
+        builder.Services.AddReplicated("query-forwarded", SnapshotsJson.Default.QueryForwarded);
+        builder.Services.AddReplicated("query-answered", SnapshotsJson.Default.QueryAnswered);
         return builder;
     }
 }

@@ -6,4 +6,6 @@ namespace RestikManager.Server.Snapshots;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(SnapshotList))]
 [JsonSerializable(typeof(TreePage))]
+[JsonSerializable(typeof(QueryForwarded))]
+[JsonSerializable(typeof(QueryAnswered))]
 internal sealed partial class SnapshotsJson : JsonSerializerContext;

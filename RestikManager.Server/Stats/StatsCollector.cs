@@ -60,7 +60,7 @@ internal sealed partial class StatsCollector(
             return "no such repository";
         }
 
-        var answer = await broker.AskAsync(agentId, new Query("", QueryKinds.Stats, access), 1, Timeout, cancellationToken);
+        var answer = await broker.AskAsync(agentId, repositoryId, new Query("", QueryKinds.Stats, access), 1, Timeout, cancellationToken);
         if (answer?.Stats is not { } stats)
         {
             var error = answer is null ? "the host is offline" : $"{answer.ErrorClass}: {answer.Error}";

@@ -95,6 +95,33 @@ public sealed class ReplicaTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ASnapshotListAskedOnOneReplicaIsReadThroughTheAgentOnTheOther()
+    {
+        var (agentId, credential) = await Api.EnrollAsync(_a, _adminA, "web-c");
+        using var agent = await OnlineAsync(_a, credential);
+        await Api.WaitForHostsAsync(_adminB, hosts => hosts.Any(h => h.Str("id") == agentId && h.Str("status") == "online"),
+            TimeSpan.FromSeconds(10), "the host online on the replica it is not connected to");
+        var repositoryId = await BackupApi.CreateRepositoryAsync(_adminB, "browsed", "/srv/browsed");
+
+        var refresh = _adminB.PostAsync($"/api/v1/repositories/{repositoryId}/snapshots/refresh?host=web-c", null);
+        var query = (await HeardUntilAsync(agent, m => m.Contains("\"type\":\"query\"", StringComparison.Ordinal))).Last();
+        query.ShouldContain(BackupApi.RepoPassword, Case.Sensitive, "A, which holds the agent, filled in the secrets B never sent it");
+        var snapshotId = new string('c', 64);
+        await SendAsync(agent, JsonSerializer.Serialize(new
+        {
+            type = "queryReply", queryId = JsonDocument.Parse(query).RootElement.Str("queryId"), done = true,
+            snapshots = new[] { new { id = snapshotId, shortId = snapshotId[..8], time = DateTimeOffset.UtcNow, hostname = "web-c", paths = new[] { "/srv/data" } } },
+        }));
+
+        using var answer = await refresh;
+        var body = await answer.Content.ReadAsStringAsync();
+        answer.StatusCode.ShouldBe(HttpStatusCode.OK, body);
+        body.ShouldContain(snapshotId);
+        (await _adminA.GetStringAsync($"/api/v1/repositories/{repositoryId}/snapshots")).ShouldContain(snapshotId);
+        _a.Execute("DELETE FROM query_answers").ShouldBe(0, "the asker took the answer away");
+    }
+
+    [Fact]
     public async Task AnAgentHasOneSessionAcrossReplicasAndARevocationOnOneClosesItOnTheOther()
     {
         var (agentId, credential) = await Api.EnrollAsync(_a, _adminA, "web-b");

@@ -13,3 +13,11 @@ CREATE TABLE agent_sessions (
     connected_at  TEXT NOT NULL
 );
 CREATE INDEX agent_sessions_by_replica ON agent_sessions (replica_id);
+
+-- The answer to a read-only query (a snapshot list, a directory page) asked on one replica of an agent held by
+-- another: the holder writes it here and says so; the asker reads and removes it.
+CREATE TABLE query_answers (
+    query_id   TEXT PRIMARY KEY,
+    body       TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
