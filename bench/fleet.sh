@@ -8,14 +8,19 @@
 # backup_overdue, host_offline after 0 minutes: every host is offline by then) and what one evaluation costs, first
 # (every incident fires) and then in steady state, from the server's restic_manager_alerts_evaluation_duration histogram.
 #
-#   bench/fleet.sh [--sizes "1000 5000 10000"] [--storm 10000]     (--sizes "" or --storm "" leaves that part out)
+#   bench/fleet.sh [--sizes "1000 5000 10000"] [--storm 10000] [--server-env "NAME=value …"] [--dashboard no]
+#   (--sizes "" or --storm "" leaves that part out; --server-env tries the server under other settings, e.g. the GC's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 sizes="1000 5000 10000"
 storm=10000
+server_env=""
+dashboard=yes
 while [ $# -gt 0 ]; do
   case "$1" in
+    --server-env) server_env=${2?}; shift 2 ;;
+    --dashboard) dashboard=${2?}; shift 2 ;;
     --sizes) sizes=${2?}; shift 2 ;;
     --storm) storm=${2?}; shift 2 ;;
     *) echo "fleet.sh: unknown argument '$1'" >&2; exit 2 ;;
@@ -39,7 +44,8 @@ password="fleet-benchmark-password"
 
 start_server() { # start_server DATA: on $port, or (the port taken by another program) on the next one free
   while true; do
-    Alerts__EvaluateEvery=00:00:05 RM_LISTEN="127.0.0.1:$port" RM_DATA_DIR="$1" RM_ADMIN_PASSWORD="$password" RM_BUNDLED_ASSETS_DIR="$work/pub/dist" \
+    # shellcheck disable=SC2086 # the settings are words on purpose
+    env $server_env Alerts__EvaluateEvery=00:00:05 RM_LISTEN="127.0.0.1:$port" RM_DATA_DIR="$1" RM_ADMIN_PASSWORD="$password" RM_BUNDLED_ASSETS_DIR="$work/pub/dist" \
       "$work/pub/server/restic-manager-server" >>"$work/server.log" 2>&1 &
     server_pid=$!
     until curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1; do
@@ -55,6 +61,15 @@ start_server() { # start_server DATA: on $port, or (the port taken by another pr
   done
 }
 rss_mb() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$server_pid/status"; }
+gc_mb() { # gc_mb URL: "heap committed" in MB after the GC's last collection, from the server's own metrics
+  local token
+  token=$(curl -fs -X POST "$1/api/v1/auth/tokens" -H 'content-type: application/json' \
+    -d "{\"username\":\"admin\",\"password\":\"$password\",\"name\":\"gc\"}" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+  curl -fs -H "Authorization: Bearer $token" "$1/metrics" | awk '
+    /^(process_runtime_)?dotnet_gc_(last_collection_)?heap_size/ { heap += $NF }
+    /^(process_runtime_)?dotnet_gc_(last_collection_memory_)?committed/ { committed += $NF }
+    END { printf "%.0f %.0f", heap / 1048576, committed / 1048576 }'
+}
 wait_for() { # wait_for FILE PATTERN SECONDS
   local waited=0
   until grep -q "$2" "$1"; do
@@ -125,24 +140,29 @@ measure_alerts() { # measure_alerts URL TOKEN AGENTS: prints the alerts section
 
 echo "## Connections held (goal: 10,000 held, server RSS <= 1 GiB)"
 echo
-echo "| agents | all online after | hello→welcome p99 | server RSS held |"
-echo "| ---: | ---: | ---: | ---: |"
+[ -z "$server_env" ] || echo "Server settings: \`$server_env\`"
+echo
+echo "| agents | all online after | hello→welcome p99 | server RSS held (+10 s) | RSS +60 s | GC heap / committed (+60 s) |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: |"
 port=$((20000 + RANDOM % 20000))
 for n in $sizes; do
   port=$((port + 1))
   start_server "$work/data-$n"
   "$work/swarm/RestikManager.Swarm" --server "http://127.0.0.1:$port" --agents "$n" --admin-password "$password" \
-    --mode hold --hold-seconds 15 --timeout-seconds 600 >"$work/swarm-$n.log" 2>&1 &
+    --mode hold --hold-seconds 65 --timeout-seconds 600 >"$work/swarm-$n.log" 2>&1 &
   swarm_pid=$!
   wait_for "$work/swarm-$n.log" "HOLDING" 600
   sleep 10
   rss=$(rss_mb)
+  sleep 50
+  rss_later=$(rss_mb)
+  read -r heap committed <<<"$(gc_mb "http://127.0.0.1:$port")"
   wait "$swarm_pid"; swarm_pid=""
   line=$(grep "all $n online" "$work/swarm-$n.log")
   after=$(echo "$line" | sed -n 's/.*online after \([0-9.]*\) s.*/\1/p')
   p99=$(echo "$line" | sed -n 's/.*p99 \([0-9]*\) ms.*/\1/p')
-  echo "| $n | ${after} s | ${p99} ms | ${rss} MB |"
-  [ "$n" != "${sizes##* }" ] || measure_dashboard "$work/data-$n" "$port" "$n" >"$work/dashboard.md"
+  echo "| $n | ${after} s | ${p99} ms | ${rss} MB | ${rss_later} MB | ${heap} / ${committed} MB |"
+  [ "$n" != "${sizes##* }" ] || [ "$dashboard" = no ] || measure_dashboard "$work/data-$n" "$port" "$n" >"$work/dashboard.md"
   kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
 done
 echo

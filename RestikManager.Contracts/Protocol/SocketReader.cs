@@ -23,10 +23,14 @@ public enum Received
 /// The one reader of a WebSocket, used by both ends of the agent channel (beside <see cref="SocketWriter{T}"/>):
 /// reassembles a message from its frames into a pooled buffer that grows up to a limit. One reader per socket, one
 /// read at a time; <see cref="Message"/> is valid until the next read.
+/// A server holds one reader per connected agent, each waiting most of its life for the next heartbeat (under 100
+/// bytes), so the buffer starts small and goes back to small after a large message: at 18,000 agents a 4 KiB buffer
+/// each was 74 MB of the server's heap (docs/benchmarks.md, "Connections held").
 /// </summary>
 public sealed class SocketReader(WebSocket socket, int maxBytes = AgentProtocol.MaxMessageBytes) : IDisposable
 {
-    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(Math.Min(4096, maxBytes));
+    private const int SmallBytes = 512;
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(Math.Min(SmallBytes, maxBytes));
     private int _length;
 
     /// <summary>The last text message read.</summary>
@@ -35,6 +39,12 @@ public sealed class SocketReader(WebSocket socket, int maxBytes = AgentProtocol.
     public async ValueTask<Received> ReadAsync(CancellationToken cancellationToken = default)
     {
         _length = 0;
+        if (_buffer.Length > 8 * SmallBytes)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = ArrayPool<byte>.Shared.Rent(Math.Min(SmallBytes, maxBytes));
+        }
+
         ValueWebSocketReceiveResult result;
         do
         {

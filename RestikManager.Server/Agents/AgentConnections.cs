@@ -73,13 +73,10 @@ internal sealed class AgentConnections(DomainEvents events, Replica replica, Dat
         _elsewhere.TryRemove(session.AgentId, out _);
         if (replica.Shared)
         {
-            using (var connection = database.Open())
-            {
-                connection.Execute("""
-                    INSERT INTO agent_sessions (agent_id, replica_id, connection_id, connected_at) VALUES (@AgentId, @replicaId, @ConnectionId, @ConnectedAt)
-                    ON CONFLICT (agent_id) DO UPDATE SET replica_id = excluded.replica_id, connection_id = excluded.connection_id, connected_at = excluded.connected_at
-                    """, new { session.AgentId, replicaId = replica.Id, session.ConnectionId, session.ConnectedAt });
-            }
+            database.ExecuteEphemeral("""
+                INSERT INTO agent_sessions (agent_id, replica_id, connection_id, connected_at) VALUES (@AgentId, @replicaId, @ConnectionId, @ConnectedAt)
+                ON CONFLICT (agent_id) DO UPDATE SET replica_id = excluded.replica_id, connection_id = excluded.connection_id, connected_at = excluded.connected_at
+                """, new { session.AgentId, replicaId = replica.Id, session.ConnectionId, session.ConnectedAt });
 
             events.Publish(new AgentSessionOpened(session.AgentId, replica.Id, session.ConnectionId, session.ConnectedAt));
         }
@@ -94,11 +91,8 @@ internal sealed class AgentConnections(DomainEvents events, Replica replica, Dat
         {
             if (replica.Shared)
             {
-                using (var connection = database.Open())
-                {
-                    connection.Execute("DELETE FROM agent_sessions WHERE agent_id = @AgentId AND connection_id = @ConnectionId",
-                        new { session.AgentId, session.ConnectionId });
-                }
+                database.ExecuteEphemeral("DELETE FROM agent_sessions WHERE agent_id = @AgentId AND connection_id = @ConnectionId",
+                    new { session.AgentId, session.ConnectionId });
 
                 events.Publish(new AgentSessionClosed(session.AgentId, replica.Id, session.ConnectionId));
             }

@@ -41,13 +41,16 @@ internal sealed class EnrollmentTokens(Database database, TimeProvider time)
             VALUES (@hash, @label, @createdBy, @now, @expires) RETURNING id
             """,
             new { hash = SecretTokens.Hash(token), label = string.IsNullOrWhiteSpace(label) ? null : label.Trim(), createdBy, now, expires = now + lifetime });
-        return (List().Single(t => t.Id == id), token);
+        // The one row, not the list: creating the 25,000th token must not read the 24,999 before it.
+        return (connection.QuerySingle<EnrollmentTokenView>(Select + " WHERE id = @id", new { id }), token);
     }
+
+    private const string Select =
+        "SELECT id, label, created_by AS CreatedBy, created_at AS CreatedAt, expires_at AS ExpiresAt, used_at AS UsedAt, agent_id AS AgentId FROM enrollment_tokens";
 
     public IReadOnlyList<EnrollmentTokenView> List()
     {
         using var connection = database.Open();
-        return [.. connection.Query<EnrollmentTokenView>(
-            "SELECT id, label, created_by AS CreatedBy, created_at AS CreatedAt, expires_at AS ExpiresAt, used_at AS UsedAt, agent_id AS AgentId FROM enrollment_tokens ORDER BY id")];
+        return [.. connection.Query<EnrollmentTokenView>(Select + " ORDER BY id")];
     }
 }

@@ -125,6 +125,26 @@ internal sealed class Database : IDisposable
     /// A transaction that writes: SQLite takes its write lock at once (<c>BEGIN IMMEDIATE</c>) so a read-then-write never
     /// meets a busy upgrade; PostgreSQL reads committed rows and the statement locks what it reads with <see cref="SqlDialect.ForUpdate"/>.
     /// </summary>
+    /// <summary>
+    /// Writes state that is rebuilt when lost (which replica holds an agent's socket): on PostgreSQL without waiting for
+    /// the write-ahead log's flush (<c>synchronous_commit</c> off for this transaction only; a crash of the database may
+    /// lose the last such writes, never corrupt anything), so that 10,000 reconnecting agents do not queue on fsync.
+    /// </summary>
+    public int ExecuteEphemeral(string sql, object parameters)
+    {
+        using var connection = Open();
+        if (_postgres is null)
+        {
+            return Dapper.SqlMapper.Execute(connection, sql, parameters);
+        }
+
+        using var transaction = connection.BeginTransaction();
+        Dapper.SqlMapper.Execute(connection, "SET LOCAL synchronous_commit TO OFF", transaction: transaction);
+        var rows = Dapper.SqlMapper.Execute(connection, sql, parameters, transaction);
+        transaction.Commit();
+        return rows;
+    }
+
     public static DbTransaction BeginWrite(DbConnection connection) =>
         connection is SqliteConnection sqlite ? sqlite.BeginTransaction(deferred: false) : connection.BeginTransaction();
 

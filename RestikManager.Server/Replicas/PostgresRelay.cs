@@ -24,6 +24,13 @@ internal sealed partial class PostgresRelay(Database database, Replica replica, 
     private readonly System.Threading.Channels.Channel<string> _heard = System.Threading.Channels.Channel.CreateUnbounded<string>(
         new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
 
+    // What this replica has to say, sent in order by one loop, many notifications to a round trip.
+    private readonly System.Threading.Channels.Channel<string> _said = System.Threading.Channels.Channel.CreateUnbounded<string>(
+        new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
+
+    private const int MaxBatch = 200;
+
+    /// <summary>Queues the event for the other replicas; the sending loop sends it within moments, in order.</summary>
     public void Relay(string name, string json)
     {
         var payload = $"{replica.Id}|{name}|{json}";
@@ -33,16 +40,63 @@ internal sealed partial class PostgresRelay(Database database, Replica replica, 
             return;
         }
 
-        using var connection = database.Open();
-        connection.Execute("SELECT pg_notify(@channel, @payload)", new { channel = Channel, payload });
+        _said.Writer.TryWrite(payload);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var handling = Task.Run(() => HandleAsync(stoppingToken), CancellationToken.None);
+        var sending = Task.Run(() => SendAsync(stoppingToken), CancellationToken.None);
         await ListenAsync(stoppingToken);
         _heard.Writer.TryComplete();
+        _said.Writer.TryComplete();
         await handling;
+        await sending;
+    }
+
+    /// <summary>
+    /// Sends what was queued, up to <see cref="MaxBatch"/> notifications in one transaction (delivered together, in
+    /// order, at its commit), without waiting for the log's flush: a notification is not kept anyway. Publishing an event
+    /// so costs a request no database round trip. A batch that fails is logged and dropped, as a notification missed
+    /// by a reconnecting listener would be; the periodic passes make up for both (decisions.md).
+    /// </summary>
+    private async Task SendAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<string>(MaxBatch);
+        try
+        {
+            while (await _said.Reader.WaitToReadAsync(stoppingToken))
+            {
+                while (batch.Count < MaxBatch && _said.Reader.TryRead(out var payload))
+                {
+                    batch.Add(payload);
+                }
+
+                try
+                {
+                    await using var connection = (NpgsqlConnection)database.Open();
+                    await using var transaction = await connection.BeginTransactionAsync(stoppingToken);
+                    await using var command = new NpgsqlBatch(connection, transaction);
+                    command.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit TO OFF"));
+                    foreach (var payload in batch)
+                    {
+                        command.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_notify($1, $2)") { Parameters = { new() { Value = Channel }, new() { Value = payload } } });
+                    }
+
+                    await command.ExecuteNonQueryAsync(stoppingToken);
+                    await transaction.CommitAsync(stoppingToken);
+                }
+                catch (Exception e) when (e is NpgsqlException or InvalidOperationException or System.IO.IOException or TimeoutException)
+                {
+                    LogSendFailed(logger, batch.Count, e.Message);
+                }
+
+                batch.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
     }
 
     private async Task HandleAsync(CancellationToken stoppingToken)
@@ -103,6 +157,9 @@ internal sealed partial class PostgresRelay(Database database, Replica replica, 
             LogUnreadable(logger, payload[(first + 1)..second], e.Message);
         }
     }
+
+    [LoggerMessage(175, LogLevel.Warning, "{Count} events could not be sent to the other replicas ({Reason}); they catch up at their next pass")]
+    private static partial void LogSendFailed(ILogger logger, int count, string reason);
 
     [LoggerMessage(172, LogLevel.Warning, "Listening to the other replicas failed ({Reason}); listening again")]
     private static partial void LogListenLost(ILogger logger, string reason);

@@ -209,6 +209,21 @@ public sealed class AgentChannelTests(SharedKestrelServer shared) : IDisposable,
     internal static Task SendAsync(WebSocket socket, string text) =>
         socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
 
+    /// <summary>Messages up to and including the first that <paramref name="last"/> matches (10 s at most each).</summary>
+    internal static async Task<List<string>> HeardUntilAsync(WebSocket socket, Func<string, bool> last)
+    {
+        var heard = new List<string>();
+        while (true)
+        {
+            var message = await ReceiveTextAsync(socket);
+            heard.Add(message);
+            if (last(message))
+            {
+                return heard;
+            }
+        }
+    }
+
     internal static async Task<string> ReceiveTextAsync(WebSocket socket)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));

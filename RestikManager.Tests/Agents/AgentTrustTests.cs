@@ -254,21 +254,6 @@ public sealed class AgentTrustTests : IAsyncLifetime
         }
     }
 
-    /// <summary>Messages up to and including the first that <paramref name="last"/> matches (10 s at most).</summary>
-    private static async Task<List<string>> HeardUntilAsync(WebSocket socket, Func<string, bool> last)
-    {
-        var heard = new List<string>();
-        while (true)
-        {
-            var message = await ReceiveTextAsync(socket);
-            heard.Add(message);
-            if (last(message))
-            {
-                return heard;
-            }
-        }
-    }
-
     private static object Plan(string name, string repositoryId, string hostId) =>
         new { name, repositoryId, hosts = new[] { hostId }, paths = new[] { "/srv/data" }, schedule = "0 3 * * *" };
 

@@ -39,7 +39,7 @@ public sealed class SocketReaderTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task AMessageInSeveralFramesIsReadWholeAndTheBufferGrowsForIt()
+    public async Task AMessageInSeveralFramesIsReadWholeAndTheBufferGrowsForItAndShrinksAfter()
     {
         var parts = new[] { new string('a', 3000), new string('b', 5000), new string('c', 9000) };
         for (var i = 0; i < parts.Length; i++)
@@ -48,12 +48,15 @@ public sealed class SocketReaderTests : IAsyncLifetime, IDisposable
         }
 
         await _sender.SendAsync("next"u8.ToArray(), WebSocketMessageType.Text, true, default);
+        await _sender.SendAsync(Encoding.UTF8.GetBytes(new string('d', 6000)), WebSocketMessageType.Text, true, default);
         using var reader = new SocketReader(_receiver);
 
         (await reader.ReadAsync()).ShouldBe(Received.Text);
         Encoding.UTF8.GetString(reader.Message.Span).ShouldBe(string.Concat(parts));
         (await reader.ReadAsync()).ShouldBe(Received.Text);
         Encoding.UTF8.GetString(reader.Message.Span).ShouldBe("next");
+        (await reader.ReadAsync()).ShouldBe(Received.Text, "the buffer went back to small after the large message, and grows again");
+        Encoding.UTF8.GetString(reader.Message.Span).ShouldBe(new string('d', 6000));
     }
 
     [Fact]

@@ -44,14 +44,57 @@ internal static class DatabaseServers
         return stdout.Result;
     }
 
-    /// <summary>A folder the database's user may write and everyone may enter (the test's own temp folders are root's).</summary>
+    /// <summary>
+    /// A folder the database's user may write and everyone may enter (the test's own temp folders are root's), marked
+    /// with this test process's id so that a later run can clear it away if this one dies without stopping its server.
+    /// </summary>
     public static string Folder(string prefix, string owner)
     {
         var root = Path.Join(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(root);
+        File.WriteAllText(Path.Join(root, OwnerFile), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
         Run("chown", owner, root);
         return root;
+    }
+
+    private const string OwnerFile = "owner.pid";
+
+    /// <summary>
+    /// Stops (<paramref name="stop"/>) and removes the <paramref name="prefix"/> folders of test processes that are gone:
+    /// a test host killed at its end (the runner may not wait for exit handlers) must not leave database servers running.
+    /// </summary>
+    public static void SweepAbandoned(string prefix, Action<string> stop)
+    {
+        foreach (var root in Directory.GetDirectories(Path.GetTempPath(), prefix + "-*"))
+        {
+            var owner = Path.Join(root, OwnerFile);
+            var abandoned = File.Exists(owner)
+                ? !int.TryParse(File.ReadAllText(owner), out var pid) || !Directory.Exists($"/proc/{pid}")
+                : Directory.GetLastWriteTimeUtc(root) < DateTime.UtcNow.AddMinutes(-30);
+            if (!abandoned)
+            {
+                continue;
+            }
+
+            try
+            {
+                stop(root);
+            }
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException)
+            {
+                // Already stopped, or never started.
+            }
+
+            try
+            {
+                Directory.Delete(root, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Taken by another sweep at the same moment.
+            }
+        }
     }
 
     public static int FreePort()
@@ -88,6 +131,7 @@ internal sealed class PostgresCluster : IDisposable
     public static PostgresCluster Start()
     {
         var bin = FindBin() ?? throw new InvalidOperationException("PostgreSQL's server is not installed (apt-get install postgresql; test.sh does)");
+        DatabaseServers.SweepAbandoned("rm-pg", root => DatabaseServers.RunAs("postgres", Path.Join(bin, "pg_ctl"), "-D", Path.Join(root, "data"), "-m", "immediate", "-w", "stop"));
         var root = DatabaseServers.Folder("rm-pg", "postgres");
         var cluster = new PostgresCluster(root, bin, DatabaseServers.FreePort(), "pg-" + Guid.NewGuid().ToString("N")[..12]);
         DatabaseServers.RunAs("postgres", "mkdir", cluster.SocketDir);
@@ -168,6 +212,15 @@ internal sealed class MariaDbServer : IDisposable
             throw new InvalidOperationException("MariaDB's server is not installed (apt-get install mariadb-server; test.sh does)");
         }
 
+        DatabaseServers.SweepAbandoned("rm-maria", root =>
+        {
+            // Only the server of that folder: a pid file can outlive its process, and pids are reused.
+            if (File.Exists(Path.Join(root, "mysqld.pid")) && int.TryParse(File.ReadAllText(Path.Join(root, "mysqld.pid")).Trim(), out var pid)
+                && File.Exists($"/proc/{pid}/cmdline") && File.ReadAllText($"/proc/{pid}/cmdline").Contains(root, StringComparison.Ordinal))
+            {
+                DatabaseServers.Run("kill", "-9", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+        });
         var root = DatabaseServers.Folder("rm-maria", "mysql");
         DatabaseServers.Run("mariadb-install-db", "--no-defaults", "--datadir=" + Path.Join(root, "data"), "--user=mysql",
             "--auth-root-authentication-method=normal", "--skip-test-db");

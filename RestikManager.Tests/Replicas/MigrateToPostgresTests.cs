@@ -45,15 +45,15 @@ public sealed class MigrateToPostgresTests : IDisposable
             using (var agent = await ConnectAsync(sqlite, credential))
             {
                 await SendAsync(agent, Hello);
-                await UntilAsync(agent, "\"type\":\"plans\"");
+                await HeardUntilAsync(agent, m => m.Contains("\"type\":\"plans\"", StringComparison.Ordinal));
                 jobId = await BackupApi.StartJobAsync(admin, new { kind = "backup", planId });
-                await UntilAsync(agent, "\"type\":\"runJob\"");
+                await HeardUntilAsync(agent, m => m.Contains("\"type\":\"runJob\"", StringComparison.Ordinal));
                 await SendAsync(agent, System.Text.Json.JsonSerializer.Serialize(new
                 {
                     type = "jobResult", jobId, kind = "backup", repositoryId, trigger = "manual", planId, status = "succeeded",
                     startedAt = DateTimeOffset.UtcNow.AddSeconds(-3), finishedAt = DateTimeOffset.UtcNow, snapshotId = new string('a', 64),
                 }));
-                await UntilAsync(agent, "\"type\":\"resultAck\"");
+                await HeardUntilAsync(agent, m => m.Contains("\"type\":\"resultAck\"", StringComparison.Ordinal));
             }
 
             sqlite.Audit(out var entries).ShouldBeNull();
@@ -86,7 +86,7 @@ public sealed class MigrateToPostgresTests : IDisposable
         // The old agent's credential still opens a session, and its plan set carries the moved password.
         using var back = await ConnectAsync(moved, credential);
         await SendAsync(back, Hello);
-        var message = await UntilAsync(back, "\"type\":\"plans\"");
+        var message = (await HeardUntilAsync(back, m => m.Contains("\"type\":\"plans\"", StringComparison.Ordinal))).Last();
         message.ShouldContain(planId);
         message.ShouldContain(BackupApi.RepoPassword);
 
@@ -98,17 +98,5 @@ public sealed class MigrateToPostgresTests : IDisposable
             .InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = new StringWriter(), Error = refusal });
         twice.ShouldBe(1, "a database that holds an installation is refused");
         refusal.ToString().ShouldContain("already holds an installation; migrate into an empty database");
-    }
-
-    private static async Task<string> UntilAsync(System.Net.WebSockets.WebSocket socket, string part)
-    {
-        while (true)
-        {
-            var message = await ReceiveTextAsync(socket);
-            if (message.Contains(part, StringComparison.Ordinal))
-            {
-                return message;
-            }
-        }
     }
 }

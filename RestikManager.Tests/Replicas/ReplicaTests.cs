@@ -166,18 +166,4 @@ public sealed class ReplicaTests : IAsyncLifetime
         await HeardUntilAsync(socket, m => m.Contains("\"type\":\"plans\"", StringComparison.Ordinal));
         return socket;
     }
-
-    private static async Task<List<string>> HeardUntilAsync(WebSocket socket, Func<string, bool> last)
-    {
-        var heard = new List<string>();
-        while (true)
-        {
-            var message = await ReceiveTextAsync(socket);
-            heard.Add(message);
-            if (last(message))
-            {
-                return heard;
-            }
-        }
-    }
 }

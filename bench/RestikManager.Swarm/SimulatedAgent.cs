@@ -16,10 +16,12 @@ internal static class SimulatedAgent
 {
     public const int JobSeconds = 20;
 
-    public static async Task RunAsync(Uri server, string credential, string hostname, SwarmStats stats, CancellationToken cancellationToken, bool works = false)
+    public static async Task RunAsync(
+        IReadOnlyList<Uri> servers, string credential, string hostname, SwarmStats stats, CancellationToken cancellationToken, bool works = false)
     {
         var backoff = Backoff.Default();
-        var uri = new UriBuilder(server) { Scheme = server.Scheme == "https" ? "wss" : "ws", Path = AgentProtocol.WebSocketPath }.Uri;
+        var uris = servers.Select(server => new UriBuilder(server) { Scheme = server.Scheme == "https" ? "wss" : "ws", Path = AgentProtocol.WebSocketPath }.Uri).ToArray();
+        var current = 0;
         var hello = JsonSerializer.SerializeToUtf8Bytes<AgentMessage>(
             new Hello(AgentProtocol.Version, "0.0.0-swarm", "none", "unknown", "linux", "amd64", hostname, "0.14.0"), ProtocolJsonContext.Default.AgentMessage);
         // Spread the first connections over a few seconds, as hosts booting at different times would.
@@ -27,11 +29,13 @@ internal static class SimulatedAgent
         var attempt = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var welcomed = await SessionAsync(uri, credential, hello, stats, works, cancellationToken);
+            var welcomed = await SessionAsync(uris[current], credential, hello, stats, works, cancellationToken);
             attempt = welcomed ? 0 : attempt + 1;
             if (!welcomed)
             {
+                // A server that does not answer: the next one (what a load balancer does for a real agent).
                 stats.Failed();
+                current = (current + 1) % uris.Length;
             }
 
             await Delay(backoff.Delay(attempt), cancellationToken);

@@ -7,7 +7,17 @@ using RestikManager.Contracts.Protocol;
 
 namespace RestikManager.Swarm;
 
-internal sealed record SwarmOptions(Uri Server, int Agents, string AdminPassword, string Mode, TimeSpan Hold, TimeSpan Timeout);
+internal sealed record SwarmOptions(IReadOnlyList<Uri> Servers, int Agents, string AdminPassword, string Mode, TimeSpan Hold, TimeSpan Timeout)
+{
+    /// <summary>Where the agents' credentials are kept, to run again against the same server without enrolling.</summary>
+    public string? CredentialsFile { get; init; }
+
+    /// <summary>The first agent's number in its hostname.</summary>
+    public int First { get; init; }
+
+    /// <summary>The API goes to the first server (replicas share one database).</summary>
+    public Uri Server => Servers[0];
+}
 
 /// <summary>
 /// Enrolls N agents through the real API, then keeps N WebSockets open speaking the real protocol (hello,
@@ -20,12 +30,30 @@ internal static class Swarm
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(options.Timeout);
         var clock = Stopwatch.StartNew();
-        var credentials = await EnrollAsync(options, deadline.Token);
+        List<string> credentials;
+        if (options.CredentialsFile is { } saved && File.Exists(saved))
+        {
+            credentials = [.. File.ReadAllLines(saved).Take(options.Agents)];
+        }
+        else
+        {
+            credentials = await EnrollAsync(options, deadline.Token);
+            if (options.CredentialsFile is { } file)
+            {
+                await File.WriteAllLinesAsync(file, credentials, deadline.Token);
+            }
+        }
+
         Console.WriteLine($"swarm: enrolled {credentials.Count} agents in {clock.Elapsed.TotalSeconds:F1} s");
+
+        if (options.Mode == "enroll")
+        {
+            return 0;
+        }
 
         var stats = new SwarmStats(options.Agents);
         clock.Restart();
-        var tasks = credentials.Select((c, i) => SimulatedAgent.RunAsync(options.Server, c, $"swarm-{i:D5}", stats, deadline.Token, works: options.Mode == "progress")).ToList();
+        var tasks = credentials.Select((c, i) => SimulatedAgent.RunAsync(Rotate(options.Servers, i), c, $"swarm-{options.First + i:D5}", stats, deadline.Token, works: options.Mode == "progress")).ToList();
         try
         {
             await stats.AllOnline.Task.WaitAsync(deadline.Token);
@@ -65,6 +93,9 @@ internal static class Swarm
         }
     }
 
+    /// <summary>The servers in the order agent <paramref name="i"/> tries them: its own first, so agents spread evenly.</summary>
+    private static Uri[] Rotate(IReadOnlyList<Uri> servers, int i) => [.. servers.Skip(i % servers.Count), .. servers.Take(i % servers.Count)];
+
     /// <summary>An API client signed in as admin.</summary>
     private static async Task<HttpClient> ApiAsync(SwarmOptions options, CancellationToken cancellationToken)
     {
@@ -85,7 +116,7 @@ internal static class Swarm
             using var created = await http.PostAsJsonAsync("/api/v1/enrollment-tokens", new { label = "swarm" }, ct);
             created.EnsureSuccessStatusCode();
             var enrollment = (await created.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("token").GetString()!;
-            var request = new EnrollRequest(enrollment, $"swarm-{i:D5}", "linux", "amd64", "0.0.0-swarm", Replace: true);
+            var request = new EnrollRequest(enrollment, $"swarm-{options.First + i:D5}", "linux", "amd64", "0.0.0-swarm", Replace: true);
             using var enrolled = await http.PostAsJsonAsync(AgentProtocol.EnrollPath, request, ProtocolJsonContext.Default.EnrollRequest, ct);
             enrolled.EnsureSuccessStatusCode();
             credentials[i] = (await enrolled.Content.ReadFromJsonAsync(ProtocolJsonContext.Default.EnrollResponse, ct))!.Credential;
