@@ -71,10 +71,23 @@ internal sealed class Database : IDisposable
     /// A PostgreSQL connection of its own, outside the pool: what it holds for its session (the leader's lock, a LISTEN)
     /// ends when it is closed, and never stays behind in a pooled connection.
     /// </summary>
+    /// <remarks>
+    /// A session must end soon after its holder is gone, or a replica whose machine vanished would keep the leader's
+    /// lock until the operating system gave up on the socket (hours): the server is asked to probe the connection after
+    /// 5 idle seconds (every 2 s, 3 times), and this side sends a keepalive query every 5 s of silence, so that a dead
+    /// database is noticed by a waiting LISTEN too.
+    /// </remarks>
     public NpgsqlConnection OpenSession()
     {
-        var connection = new NpgsqlConnection(_unpooled ?? throw new InvalidOperationException("only PostgreSQL has sessions to hold"));
+        var builder = new NpgsqlConnectionStringBuilder(_unpooled ?? throw new InvalidOperationException("only PostgreSQL has sessions to hold"))
+        {
+            KeepAlive = 5,
+        };
+        var connection = new NpgsqlConnection(builder.ConnectionString);
         connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3";
+        command.ExecuteNonQuery();
         return connection;
     }
 

@@ -68,7 +68,8 @@ internal sealed partial class Leadership(Database database, Replica replica, Tim
         if (held is not null)
         {
             // Still ours while the session that took it is alive.
-            await held.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: stopping));
+            // A check that cannot answer within 5 s means the session may be gone: step down rather than lead blind.
+            await held.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", commandTimeout: 5, cancellationToken: stopping));
             return held;
         }
 
