@@ -150,8 +150,10 @@ internal sealed partial class AgentConnection(
                 }
 
                 presence.Seen(agent.Id, now);
-                connections.Add(this);
+                // The welcome is queued before the session can be found: whatever else is sent to it (an update, a job)
+                // comes after the welcome, never before.
                 TrySend(new Welcome(AgentProtocol.Version, agent.Id, BuildInfo.Current.Version, HeartbeatSeconds));
+                connections.Add(this);
                 LogOnline(logger, agent.Hostname, agent.Id, hello.AgentVersion, hello.ResticVersion ?? "none");
                 events.Online(agent, hello, now);
                 return null;
