@@ -22,6 +22,9 @@ command -v psql >/dev/null 2>&1 || need_packages+=(postgresql-client)
 command -v sqlite3 >/dev/null 2>&1 || need_packages+=(sqlite3)
 # Server replicas are tested behind a real load balancer.
 [ -x /usr/sbin/haproxy ] || need_packages+=(haproxy)
+# A real OpenID provider for the single sign-on tests (the npm package oidc-provider, on Node.js).
+command -v node >/dev/null 2>&1 || need_packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_packages+=(npm)
 # A real SMTP server for the alert emails (Debian's python3, whatever python3 is first on PATH).
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need_packages+=(python3-aiosmtpd)
 # The linux-arm64 agent is smoke-tested under emulation, with the arm64 C/C++ runtime as its sysroot.
@@ -50,6 +53,12 @@ fi
 if ! command -v pwsh >/dev/null 2>&1 && [ ! -x .tools/pwsh ]; then
   echo "test.sh: installing PowerShell 7.6.10 (dotnet tool) into .tools/"
   dotnet tool install --tool-path .tools PowerShell --version 7.6.10 >/dev/null
+fi
+
+# The identity provider's packages, exactly as locked (RestikManager.Tests/Sso/idp/package-lock.json).
+if [ ! -f RestikManager.Tests/Sso/idp/node_modules/oidc-provider/package.json ]; then
+  echo "test.sh: installing the test identity provider (npm ci in RestikManager.Tests/Sso/idp)"
+  (cd RestikManager.Tests/Sso/idp && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 results=$(mktemp -d)

@@ -6,7 +6,8 @@ using RestikManager.Server.Audit;
 namespace RestikManager.Server.Accounts;
 
 /// <summary>Request to exchange a username and password for an API token.</summary>
-internal sealed record CreateTokenRequest(string? Username, string? Password, string? Name);
+/// <summary>A token for a username and password; <c>Code</c> is the second factor's code where the account has one.</summary>
+internal sealed record CreateTokenRequest(string? Username, string? Password, string? Name, string? Code = null);
 
 /// <summary>An API token as listed (never its secret).</summary>
 internal sealed record ApiTokenView(long Id, string Name, string CreatedAt, string? LastUsedAt, string? RevokedAt);
@@ -16,9 +17,10 @@ internal sealed record CreatedToken(long Id, string Name, string Token, string C
 
 internal sealed record CreateUserRequest(string? Username, string? Password, string? Role);
 
-internal sealed record UserView(long Id, string Username, string Role, string CreatedAt, bool Disabled = false)
+/// <summary>A user; <c>Issuer</c> is the OpenID provider of a user who signs in there (null for a local account).</summary>
+internal sealed record UserView(long Id, string Username, string Role, string CreatedAt, bool Disabled = false, string? Issuer = null)
 {
-    public static UserView Of(User u) => new(u.Id, u.Username, u.Role, u.CreatedAt, u.Disabled);
+    public static UserView Of(User u) => new(u.Id, u.Username, u.Role, u.CreatedAt, u.Disabled, u.Issuer);
 }
 
 /// <summary>A change to a user: a new role and/or disabled (true) or enabled (false); absent means unchanged.</summary>
@@ -61,6 +63,12 @@ internal static class AccountsApi
         if (result.Error is { } error)
         {
             return error;
+        }
+
+        result = signIn.CheckSecondFactorForToken(result.User!, request.Code, context);
+        if (result.Error is { } secondError)
+        {
+            return secondError;
         }
 
         var (token, secret) = tokens.Create(result.User!.Id, name);

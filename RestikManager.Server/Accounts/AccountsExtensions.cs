@@ -23,6 +23,9 @@ internal static class AccountsExtensions
         services.AddSingleton<AccountCommands>();
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<SignIn>();
+        services.AddSingleton<SecondFactors>();
+        services.AddSingleton<Passkeys>();
+        services.AddSingleton<PendingSignIn>();
         services.AddSingleton<AdminBootstrap>();
         services.AddDataProtection()
             .SetApplicationName("restic-manager")
@@ -70,7 +73,13 @@ internal static class AccountsExtensions
 
                     if (!context.Principal!.IsInRole(user.Role))
                     {
-                        context.ReplacePrincipal(AccountClaims.Principal(user, CookieAuthenticationDefaults.AuthenticationScheme));
+                        var renewed = AccountClaims.Principal(user, CookieAuthenticationDefaults.AuthenticationScheme);
+                        if (context.Principal.FindFirst(AccountClaims.ProviderClaim) is { } provider)
+                        {
+                            ((System.Security.Claims.ClaimsIdentity)renewed.Identity!).AddClaim(new System.Security.Claims.Claim(AccountClaims.ProviderClaim, provider.Value));
+                        }
+
+                        context.ReplacePrincipal(renewed);
                         context.ShouldRenew = true;
                     }
 

@@ -46,6 +46,9 @@ internal static class AccountClaims
 {
     public const string TokenIdClaim = "rm:token-id";
 
+    /// <summary>The claim that marks a session begun at an OpenID provider (its issuer): sign-out then ends the provider's too.</summary>
+    public const string ProviderClaim = "rm:sso";
+
     public static ClaimsPrincipal Principal(User user, string scheme, long? tokenId = null)
     {
         List<Claim> claims =

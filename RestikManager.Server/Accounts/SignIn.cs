@@ -6,7 +6,7 @@ using RestikManager.Server.Audit;
 namespace RestikManager.Server.Accounts;
 
 /// <summary>The one username/password check, shared by the sign-in page and the token exchange: throttled, audited, constant-time.</summary>
-internal sealed class SignIn(UserStore users, SignInThrottle throttle, AuditLog audit)
+internal sealed class SignIn(UserStore users, SignInThrottle throttle, AuditLog audit, LocalSignInPolicy policy, SecondFactors factors)
 {
     public sealed record Outcome(User? User, JsonHttpResult<ErrorEnvelope>? Error);
 
@@ -37,8 +37,88 @@ internal sealed class SignIn(UserStore users, SignInThrottle throttle, AuditLog 
             return new(null, ApiErrors.Create(StatusCodes.Status403Forbidden, "account_disabled", "This account is disabled; ask an admin."));
         }
 
+        if (!policy.Allows(user))
+        {
+            audit.Append($"address:{address}", "sign_in", $"user:{username}", "denied", "password sign-in is for local admins only");
+            return new(null, ApiErrors.Create(StatusCodes.Status403Forbidden, "password_sign_in_off",
+                "Password sign-in is kept for local admins here; sign in with single sign-on."));
+        }
+
         throttle.Succeeded(username);
-        audit.Append($"user:{user.Username}", "sign_in", $"user:{user.Username}");
+        audit.Append($"user:{user.Username}", "sign_in", $"user:{user.Username}", detail: NeedsSecondStep(user) ? "password; a second factor follows" : null);
         return new(user, null);
+    }
+
+    /// <summary>Whether a password's sign-in must be followed by a second factor (one set up, or the admin's rule).</summary>
+    public bool NeedsSecondStep(User user) => !user.External && (factors.Has(user.Id) || factors.Required());
+
+    /// <summary>The second step: a code from the user's authenticator or a recovery code, throttled as passwords are.</summary>
+    public Outcome CheckSecondFactor(User user, string? code, HttpContext context)
+    {
+        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (throttle.RetryAfter(user.Username, address) is { } wait)
+        {
+            audit.Append($"address:{address}", "sign_in", $"user:{user.Username}", "denied", "throttled (second factor)");
+            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return new(null, ApiErrors.Create(StatusCodes.Status429TooManyRequests, "too_many_attempts",
+                "Too many failed sign-in attempts for this account or from this address; try again later."));
+        }
+
+        if (string.IsNullOrWhiteSpace(code))
+        {
+            return new(null, ApiErrors.Create(StatusCodes.Status401Unauthorized, "second_factor_required",
+                "This account has a second factor: give the code from the authenticator app (or a recovery code) as code."));
+        }
+
+        if (!factors.Verify(user, code))
+        {
+            throttle.Failed(user.Username, address);
+            audit.Append($"address:{address}", "sign_in", $"user:{user.Username}", "denied", "wrong or reused second-factor code");
+            return new(null, ApiErrors.Create(StatusCodes.Status401Unauthorized, "invalid_code",
+                "Wrong or already used code; wait for the next one from the app."));
+        }
+
+        throttle.Succeeded(user.Username);
+        audit.Append($"user:{user.Username}", "sign_in", $"user:{user.Username}", detail: "second factor");
+        return new(user, null);
+    }
+
+    /// <summary>The second step by passkey (verified or not), throttled and audited as codes are.</summary>
+    public Outcome PasskeyOutcome(User user, bool verified, HttpContext context)
+    {
+        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (throttle.RetryAfter(user.Username, address) is not null)
+        {
+            return new(null, ApiErrors.Create(StatusCodes.Status429TooManyRequests, "too_many_attempts",
+                "Too many failed sign-in attempts for this account or from this address; try again later."));
+        }
+
+        if (!verified)
+        {
+            throttle.Failed(user.Username, address);
+            audit.Append($"address:{address}", "sign_in", $"user:{user.Username}", "denied", "passkey did not verify");
+            return new(null, ApiErrors.Create(StatusCodes.Status401Unauthorized, "invalid_passkey", "The passkey's answer did not verify; try again."));
+        }
+
+        throttle.Succeeded(user.Username);
+        audit.Append($"user:{user.Username}", "sign_in", $"user:{user.Username}", detail: "passkey");
+        return new(user, null);
+    }
+
+    /// <summary>For the API's token exchange: the second step in the same request, or a refusal saying what is missing.</summary>
+    public Outcome CheckSecondFactorForToken(User user, string? code, HttpContext context)
+    {
+        if (!NeedsSecondStep(user))
+        {
+            return new(user, null);
+        }
+
+        if (!factors.Has(user.Id))
+        {
+            return new(null, ApiErrors.Create(StatusCodes.Status403Forbidden, "second_factor_setup_required",
+                "Every local account needs a second factor here: sign in on the web page once to set one up."));
+        }
+
+        return CheckSecondFactor(user, code, context);
     }
 }

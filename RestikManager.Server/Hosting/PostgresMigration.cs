@@ -19,12 +19,12 @@ internal static class PostgresMigration
     // Parents before children; the order a fresh schema accepts rows in.
     private static readonly string[] Tables =
     [
-        "users", "api_tokens", "setup_tokens", "enrollment_tokens", "agents", "repositories", "plans", "jobs", "snapshots",
+        "users", "recovery_codes", "passkeys", "api_tokens", "setup_tokens", "enrollment_tokens", "agents", "repositories", "plans", "jobs", "snapshots",
         "snapshot_refreshes", "notification_channels", "alert_rules", "incidents", "deliveries", "repository_stats",
     ];
 
     // Identity columns whose sequences continue after the copied ids.
-    private static readonly string[] Identities = ["users", "api_tokens", "enrollment_tokens"];
+    private static readonly string[] Identities = ["users", "passkeys", "api_tokens", "enrollment_tokens"];
 
     /// <summary>What was moved: rows per table, secrets, audit entries.</summary>
     public sealed record Moved(IReadOnlyDictionary<string, long> Rows, int Secrets, long AuditEntries);
@@ -57,8 +57,8 @@ internal static class PostgresMigration
             throw new StartupRefusedException($"{target.Path} already holds an installation; migrate into an empty database");
         }
 
-        to.Execute("UPDATE instance SET instance_id = @InstanceId, created_at = @CreatedAt",
-            from.QuerySingle<InstanceRow>("SELECT instance_id AS InstanceId, created_at AS CreatedAt FROM instance"), transaction);
+        to.Execute("UPDATE instance SET instance_id = @InstanceId, created_at = @CreatedAt, require_second_factor = @RequireSecondFactor",
+            from.QuerySingle<InstanceRow>("SELECT instance_id AS InstanceId, created_at AS CreatedAt, require_second_factor AS RequireSecondFactor FROM instance"), transaction);
         var rows = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var table in Tables)
         {
@@ -97,7 +97,7 @@ internal static class PostgresMigration
         return new Moved(rows, secrets, entries.Count);
     }
 
-    private sealed record InstanceRow(string InstanceId, string CreatedAt);
+    private sealed record InstanceRow(string InstanceId, string CreatedAt, long RequireSecondFactor);
 
     private sealed record PolicyRow(string Mode, long CanaryPercent, string? CanaryLabel, string? PausedReason, string UpdatedAt);
 

@@ -17,6 +17,7 @@ using RestikManager.Server.Protection;
 using RestikManager.Server.Replicas;
 using RestikManager.Server.Repositories;
 using RestikManager.Server.Secrets;
+using RestikManager.Server.SingleSignOn;
 using RestikManager.Server.Snapshots;
 using RestikManager.Server.Stats;
 using RestikManager.Server.Updates;
@@ -37,6 +38,8 @@ internal static class ServerHost
         // manifest beside the executable; a published server has none and serves its own wwwroot copy.
         builder.WebHost.UseStaticWebAssets();
         var settings = ServerSettings.Load(builder.Configuration);
+        var oidc = SingleSignOn.OidcSettings.Load(builder.Configuration, settings.BaseUrl);
+        var adminsOnlyLocally = SingleSignOn.LocalSignIn.AdminsOnly(builder.Configuration, oidc);
         var adminPassword = AdminBootstrap.ReadAdminPassword(builder.Configuration);
         builder.Services.AddSingleton(settings);
         builder.AddServerDefaults();
@@ -49,6 +52,7 @@ internal static class ServerHost
         builder.AddAudit(settings);
         builder.AddReplicas(database);
         builder.AddAccounts(settings);
+        builder.AddSingleSignOn(oidc, adminsOnlyLocally);
         builder.AddAgents();
         builder.AddRepositories();
         builder.AddPlans();

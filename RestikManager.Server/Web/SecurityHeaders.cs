@@ -11,13 +11,22 @@ internal static class SecurityHeaders
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
         + "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
 
+    /// <summary>
+    /// The policy: with single sign-on, forms may also lead to the provider's origin (a browser applies form-action to
+    /// the redirect after a post: "Sign in with …" and sign-out both post here and are sent on to the provider).
+    /// </summary>
+    public static string PolicyFor(Uri? provider) => provider is null
+        ? ContentSecurityPolicy
+        : ContentSecurityPolicy.Replace("form-action 'self'", $"form-action 'self' {provider.GetLeftPart(UriPartial.Authority)}", StringComparison.Ordinal);
+
     public static WebApplication UseSecurityHeaders(this WebApplication app)
     {
+        var policy = PolicyFor(app.Services.GetService<SingleSignOn.OidcSettings>()?.Issuer);
         app.Use((context, next) =>
         {
             // Set before anything else writes: antiforgery then leaves X-Frame-Options as it is.
             var headers = context.Response.Headers;
-            headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            headers.ContentSecurityPolicy = policy;
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "no-referrer";

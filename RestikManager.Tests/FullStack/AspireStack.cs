@@ -111,7 +111,7 @@ internal sealed class AspireStack : IAsyncDisposable
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var result = await App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, timeout.Token);
-        result.Success.ShouldBeTrue(result.Message);
+        result.Success.ShouldBeTrue($"{resource} did not start again ({result.Message}); its output and the others':\n{Output}");
         if (resource == "server")
         {
             await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);

@@ -39,9 +39,9 @@ internal sealed class PublishedStack : IAsyncDisposable
     private readonly List<string> _stoppedServers = [];
 
     /// <summary>Starts the server; <paramref name="serverEnv"/> adds to its environment, on every (re)start.</summary>
-    public static async Task<PublishedStack> StartAsync(PublishedTree tree, IReadOnlyDictionary<string, string?>? serverEnv = null)
+    public static async Task<PublishedStack> StartAsync(PublishedTree tree, IReadOnlyDictionary<string, string?>? serverEnv = null, int? port = null)
     {
-        var stack = new PublishedStack(tree, FreePort(), serverEnv);
+        var stack = new PublishedStack(tree, port ?? FreePort(), serverEnv);
         await stack.StartServerAsync();
         stack.AdminToken = await Api.TokenAsync(stack.Server!.Http);
         stack.Admin = new HttpClient { BaseAddress = new Uri(stack.Url) }.WithBearer(stack.AdminToken);

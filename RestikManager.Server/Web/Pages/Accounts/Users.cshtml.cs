@@ -8,7 +8,7 @@ namespace RestikManager.Server.Web.Pages.Accounts;
 
 /// <summary>Admins manage who signs in: create users, change their role, disable and enable them.</summary>
 [Authorize(Policy = Roles.CanAdminister)]
-internal sealed class UsersModel(UserStore users, AccountCommands commands) : PageModel
+internal sealed class UsersModel(UserStore users, AccountCommands commands, SecondFactors factors) : PageModel
 {
     [BindProperty] public string? Username { get; set; }
 
@@ -24,7 +24,39 @@ internal sealed class UsersModel(UserStore users, AccountCommands commands) : Pa
 
     public string? ErrorFor(string field) => Refusal?.For(field);
 
-    public void OnGet() => Users = users.List();
+    /// <summary>The local accounts that have a second factor.</summary>
+    public IReadOnlySet<long> WithSecondFactor { get; private set; } = new HashSet<long>();
+
+    /// <summary>The admin's rule: every local account needs a second factor.</summary>
+    public bool SecondFactorRequired { get; private set; }
+
+    public void OnGet()
+    {
+        Users = users.List();
+        WithSecondFactor = Users.Where(u => factors.Has(u.Id)).Select(u => u.Id).ToHashSet();
+        SecondFactorRequired = factors.Required();
+    }
+
+    /// <summary>Requires (or no longer requires) a second factor of every local account, from its next password sign-in on.</summary>
+    public IActionResult OnPostRequireSecondFactor(bool required)
+    {
+        factors.SetRequired(required, User.Actor());
+        return Answer(null, required
+            ? "Every local account now needs a second factor: those without one set it up at their next sign-in."
+            : "A second factor is now each account's choice.");
+    }
+
+    /// <summary>Removes a user's second factor (a lost phone and no recovery code): they sign in with the password and set up a new one.</summary>
+    public IActionResult OnPostResetSecondFactor(long id)
+    {
+        if (users.Find(id) is not { } user)
+        {
+            return Answer(new Refusal(StatusCodes.Status404NotFound, "not_found", $"No user with id {id}."), "");
+        }
+
+        factors.Remove(user, User.Actor(), everything: true);
+        return Answer(null, $"'{user.Username}''s second factor is removed.");
+    }
 
     public IActionResult OnPost()
     {
