@@ -167,7 +167,7 @@ public sealed partial class SecondFactorTests(PublishedTree tree, SecondFactorTe
         await page.FillAsync("#passkey-name", "laptop");
         await page.ClickAsync("[data-passkey-register]");
         await Assertions.Expect(page.Locator("#passkey-recovery-codes li")).ToHaveCountAsync(10);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshots.Path("passkey-added.png") });
+        await page.Locator("#passkey-add").ScreenshotAsync(new LocatorScreenshotOptions { Path = Screenshots.Path("passkey-added.png") });
         await page.GotoAsync($"{url}/account");
         await Assertions.Expect(page.Locator("#passkeys")).ToContainTextAsync("laptop");
 

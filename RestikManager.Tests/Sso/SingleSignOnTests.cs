@@ -118,6 +118,26 @@ public sealed class SingleSignOnTests(PublishedTree tree, SingleSignOnTests.Worl
         var audit = Audit(server);
         audit.ShouldContain("\"user.role\"");
         audit.ShouldContain($"issuer={world.Idp.IssuerText} subject=alice");
+
+        // An SSO user makes API tokens as everyone does; disabling her here ends her session and her tokens at once.
+        await page.GotoAsync($"{server.Url}/account");
+        await Assertions.Expect(page.Locator("#external-account")).ToBeVisibleAsync();
+        await page.FillAsync("#new-token-form input[name=name]", "alice's script");
+        await page.ClickAsync("#new-token-form button[type=submit]");
+        var token = (await page.InnerTextAsync("#new-token")).Trim();
+        using var script = new HttpClient { BaseAddress = new Uri(server.Url) };
+        script.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        (await script.GetAsync("/api/v1/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var id = (await UserAsync(server, "alice")).GetProperty("id").GetInt64();
+        using (var disabled = await server.Admin.PutAsJsonAsync($"/api/v1/users/{id}", new { disabled = true }))
+        {
+            disabled.StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        (await script.GetAsync("/api/v1/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        await page.GotoAsync($"{server.Url}/");
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/signin"));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshots.Path("signin-sso.png") });
     }
 
     [Fact]
