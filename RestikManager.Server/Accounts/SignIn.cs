@@ -44,8 +44,15 @@ internal sealed class SignIn(UserStore users, SignInThrottle throttle, AuditLog 
                 "Password sign-in is kept for local admins here; sign in with single sign-on."));
         }
 
-        throttle.Succeeded(username);
-        audit.Append($"user:{user.Username}", "sign_in", $"user:{user.Username}", detail: NeedsSecondStep(user) ? "password; a second factor follows" : null);
+        // A right password clears the account's failures only when it is the whole sign-in: otherwise it would also clear
+        // the failed codes, and password + a few guesses, again and again, would guess the second factor.
+        var secondStep = NeedsSecondStep(user);
+        if (!secondStep)
+        {
+            throttle.Succeeded(username);
+        }
+
+        audit.Append($"user:{user.Username}", "sign_in", $"user:{user.Username}", detail: secondStep ? "password; a second factor follows" : null);
         return new(user, null);
     }
 

@@ -232,6 +232,16 @@ internal sealed class AgentStore(Database database, TimeProvider time, DomainEve
         events.Publish(new HostChanged(id));
     }
 
+    /// <summary>Puts back the update fields <paramref name="previous"/> had (an offer that could not be sent).</summary>
+    public void RestoreUpdate(AgentRecord previous)
+    {
+        using var connection = database.Open();
+        connection.Execute(
+            "UPDATE agents SET update_version = @UpdateVersion, update_state = @UpdateState, update_error = @UpdateError, update_at = @UpdateAt WHERE id = @Id",
+            new { previous.Id, previous.UpdateVersion, previous.UpdateState, previous.UpdateError, previous.UpdateAt });
+        events.Publish(new HostChanged(previous.Id));
+    }
+
     /// <summary>Another replica (or this one) changed the agent's credential: what is remembered of it is read again.</summary>
     public void Handle(AgentCredentialChanged domainEvent) => ForgetHere(domainEvent.AgentId);
 

@@ -83,12 +83,16 @@ internal sealed partial class Rollout(
     /// <summary>Offers <paramref name="agent"/> the update now (the API's and the page's "update"); false when it is offline.</summary>
     public bool Offer(AgentRecord agent, AgentRelease release)
     {
+        // Recorded before it is sent: a fast agent's answer (a failure, or its hello with the new version) must find the
+        // offer it answers, or a real failure would be dropped as one never offered.
+        var before = agents.Find(agent.Id) ?? agent;
+        agents.SetUpdate(agent.Id, release.Version!, UpdateStates.Sent, null, time.GetUtcNow());
         if (!connections.TrySend(agent.Id, new UpdateAgent(release.Version!, release.Sha256, release.Size)))
         {
+            agents.RestoreUpdate(before);
             return false;
         }
 
-        agents.SetUpdate(agent.Id, release.Version!, UpdateStates.Sent, null, time.GetUtcNow());
         LogOffered(logger, agent.Hostname, release.Version!);
         return true;
     }

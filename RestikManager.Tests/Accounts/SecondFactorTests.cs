@@ -107,6 +107,35 @@ public sealed partial class SecondFactorTests(PublishedTree tree, SecondFactorTe
     }
 
     [Fact]
+    public async Task WrongCodesLockTheAccountOutEvenWithTheRightPasswordEachTime()
+    {
+        var server = await world.StartAsync(tree);
+        await CreateUserAsync(server, "vic");
+        Totp totp;
+        using (var browser = await SignInWithPasswordAsync(server, "vic", expect: "/"))
+        {
+            var offer = await PostFormAsync(browser, "/account?handler=FactorOffer", "/account", []);
+            totp = new Totp(Base32Encoding.ToBytes(Regex.Match(offer, "id=\"totp-secret\">([A-Z2-7]+)<").Groups[1].Value));
+            var token = Regex.Match(offer, "name=\"token\" value=\"([^\"]+)\"").Groups[1].Value;
+            await PostFormAsync(browser, "/account?handler=FactorConfirm", "/account", new() { ["token"] = token, ["code"] = totp.ComputeTotp() });
+        }
+
+        // The right password, then a guess, five times: the password's success does not wipe the guesses out.
+        for (var guess = 0; guess < 5; guess++)
+        {
+            using var attempt = await SignInWithPasswordAsync(server, "vic", expect: "/signin/second-factor");
+            await PostFormAsync(attempt, "/signin/second-factor", "/signin/second-factor", new() { ["code"] = OtherCode(totp) }, HttpStatusCode.Unauthorized);
+        }
+
+        var locked = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = new Uri(server.Url) };
+        using (locked)
+        {
+            (await PostFormAsync(locked, "/signin", "/signin", new() { ["username"] = "vic", ["password"] = Password }, HttpStatusCode.TooManyRequests))
+                .ShouldContain("Too many failed sign-in attempts");
+        }
+    }
+
+    [Fact]
     public async Task WhenTheAdminRequiresASecondFactorAnAccountWithoutOneSetsItUpBeforeItIsIn()
     {
         var server = await world.StartAsync(tree);

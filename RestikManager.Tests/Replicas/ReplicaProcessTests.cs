@@ -75,6 +75,15 @@ public sealed class ReplicaProcessTests(PublishedTree tree)
             TimeSpan.FromSeconds(60), "the second backup under way");
         (await BackupApi.RunJobAsync(b, new { kind = "backup", planId = broken, host = "web1" })).Str("status").ShouldBe("failed");
         await BackupApi.CreatePlanAsync(b, new { name = "often", repositoryId, hosts = new[] { web1 }, paths = new[] { Path.Join(source, "dir1") }, schedule = "0/5 * * * * ?" });
+
+        // The alert is delivered and recorded as delivered before the kill. (A leader killed between sending a message and
+        // recording it leaves it to the next leader to send again: at least once, in decisions.md. What must hold is that a
+        // delivery done is never repeated, and the incident is not raised again by the new leader.)
+        static bool Broken(ReceivedRequest r) => r.Json.Str("event") == "backup_failed" && r.Json.GetProperty("plan").Str("name") == "broken";
+        await receiver.WaitForAsync(Broken, 1, TimeSpan.FromSeconds(60), "the alert raised before the kill");
+        await Eventually.TrueAsync(() => b.GetFromJsonAsync<JsonElement>("/api/v1/alerts?state=firing").GetAwaiter().GetResult().EnumerateArray()
+                .SelectMany(i => i.GetProperty("deliveries").EnumerateArray()).All(d => d.Str("status") == "delivered"),
+            TimeSpan.FromSeconds(30), "every delivery recorded before the kill");
         var killedAt = DateTimeOffset.UtcNow;
         stack.Kill("a");
 
@@ -89,8 +98,6 @@ public sealed class ReplicaProcessTests(PublishedTree tree)
             TimeSpan.FromSeconds(60), "a scheduled backup after the kill");
 
         // (The cancelled backup of "slow" fires too: the rule sees it as the plan's last state. "broken" is the one raised before the kill.)
-        static bool Broken(ReceivedRequest r) => r.Json.Str("event") == "backup_failed" && r.Json.GetProperty("plan").Str("name") == "broken";
-        await receiver.WaitForAsync(Broken, 1, TimeSpan.FromSeconds(60), "the alert raised before the kill");
         (await Eventually.HoldsAsync(() => receiver.Requests.Count(Broken) > 1, TimeSpan.FromSeconds(3)))
             .ShouldBeFalse("delivered exactly once across the replicas");
         stack.AllOutput.ShouldNotContain(BackupApi.RepoPassword);

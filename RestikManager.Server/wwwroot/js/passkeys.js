@@ -26,7 +26,8 @@
 
   function say(text) {
     var box = document.getElementById('passkey-error');
-    if (box) { box.textContent = text; box.hidden = false; }
+    // The role is given when there is something to say: an empty, hidden alert would still be one to assistive tools.
+    if (box) { box.textContent = text; box.hidden = false; box.setAttribute('role', 'alert'); }
   }
 
   function supported() {
