@@ -48,15 +48,9 @@ internal sealed class SecondFactors(Database database, SecretKey key, IDataProte
             return null;
         }
 
-        var codes = Enumerable.Range(0, RecoveryCodeCount).Select(_ => NewRecoveryCode()).ToList();
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction();
-        connection.Execute("DELETE FROM recovery_codes WHERE user_id = @id", new { id = user.Id }, transaction);
-        foreach (var recovery in codes)
-        {
-            connection.Execute("INSERT INTO recovery_codes (user_id, code_hash) VALUES (@id, @hash)", new { id = user.Id, hash = Hash(recovery) }, transaction);
-        }
-
+        var codes = ReplaceRecoveryCodes(connection, transaction, user);
         transaction.Commit();
         return codes;
     }
@@ -112,17 +106,11 @@ internal sealed class SecondFactors(Database database, SecretKey key, IDataProte
             return null;
         }
 
-        var codes = Enumerable.Range(0, RecoveryCodeCount).Select(_ => NewRecoveryCode()).ToList();
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction();
         connection.Execute("UPDATE users SET totp_secret = @secret, totp_last_step = @step WHERE id = @id",
             new { secret = Convert.ToBase64String(key.Seal(secret)), step, id = user.Id }, transaction);
-        connection.Execute("DELETE FROM recovery_codes WHERE user_id = @id", new { id = user.Id }, transaction);
-        foreach (var recovery in codes)
-        {
-            connection.Execute("INSERT INTO recovery_codes (user_id, code_hash) VALUES (@id, @hash)", new { id = user.Id, hash = Hash(recovery) }, transaction);
-        }
-
+        var codes = ReplaceRecoveryCodes(connection, transaction, user);
         transaction.Commit();
         audit.Append($"user:{user.Username}", "second_factor.add", $"user:{user.Username}", detail: "authenticator app");
         return codes;
@@ -197,6 +185,19 @@ internal sealed class SecondFactors(Database database, SecretKey key, IDataProte
 
         return new Totp(secret).VerifyTotp(time.GetUtcNow().UtcDateTime, code, out var step, VerificationWindow.RfcSpecifiedNetworkDelay)
             ? step : null;
+    }
+
+    /// <summary>Ten new recovery codes in place of the old ones; only their hashes are kept.</summary>
+    private static List<string> ReplaceRecoveryCodes(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, User user)
+    {
+        var codes = Enumerable.Range(0, RecoveryCodeCount).Select(_ => NewRecoveryCode()).ToList();
+        connection.Execute("DELETE FROM recovery_codes WHERE user_id = @id", new { id = user.Id }, transaction);
+        foreach (var code in codes)
+        {
+            connection.Execute("INSERT INTO recovery_codes (user_id, code_hash) VALUES (@id, @hash)", new { id = user.Id, hash = Hash(code) }, transaction);
+        }
+
+        return codes;
     }
 
     // Ten characters from an alphabet without look-alikes, shown as XXXXX-XXXXX.

@@ -103,7 +103,9 @@ internal static class SingleSignOnExtensions
                     context.HttpContext.RequestServices.GetRequiredService<ExternalSignIn>()
                         .Failed(context.Failure, context.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown");
                     context.HandleResponse();
-                    context.Response.Redirect("/signin?sso=failed");
+                    // The user said no at the provider (or closed its consent): not a failure of anything to verify.
+                    var cancelled = context.Failure?.Message.Contains("access_denied", StringComparison.Ordinal) == true;
+                    context.Response.Redirect(cancelled ? "/signin?sso=cancelled" : "/signin?sso=failed");
                     return Task.CompletedTask;
                 },
             };

@@ -32,6 +32,7 @@ internal sealed partial class SignInModel(SignIn signIn, PendingSignIn pending, 
             "no_role" => $"Your account at {SsoName} is in no group that has a role here; ask an admin to add you to one.",
             "name_taken" => "Your name at the provider belongs to an account of this server already; ask an admin.",
             "disabled" => "This account is disabled; ask an admin.",
+            "cancelled" => $"Sign-in with {SsoName} was cancelled at the provider.",
             "no_subject" => "The provider did not say who you are (no subject); ask an admin to check its setup.",
             _ => $"Sign-in with {SsoName} failed: the provider's answer could not be verified (it may have expired); try again.",
         };
