@@ -82,6 +82,12 @@ internal sealed class AccountCommands(UserStore users, ApiTokenStore tokens, Aud
     /// <summary>A signed-in user's new password, given the current one.</summary>
     public Refusal? ChangePassword(long userId, string? current, string? password, string actor)
     {
+        if (users.Find(userId) is { External: true })
+        {
+            return new Refusal(StatusCodes.Status409Conflict, "external_account",
+                "This account signs in with single sign-on and has no password here; change it at the identity provider.");
+        }
+
         if (users.Find(userId) is not { } user || !PasswordHasher.Verify(current ?? "", user.PasswordHash))
         {
             return InvalidAccount("wrong_password", "The current password is wrong.", "currentPassword");

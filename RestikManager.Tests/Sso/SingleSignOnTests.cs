@@ -203,6 +203,18 @@ public sealed class SingleSignOnTests(PublishedTree tree, SingleSignOnTests.Worl
         using var external = await anonymous.PostAsJsonAsync("/api/v1/auth/tokens", new { username = "dave", password = "", name = "x" });
         external.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
 
+        // Nor can one be set here: the provider keeps it.
+        await page.GotoAsync($"{server.Url}/account");
+        await page.FillAsync("#new-token-form input[name=name]", "dave's script");
+        await page.ClickAsync("#new-token-form button[type=submit]");
+        using var dave = new HttpClient { BaseAddress = new Uri(server.Url) };
+        dave.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", (await page.InnerTextAsync("#new-token")).Trim());
+        using (var password = await dave.PostAsJsonAsync("/api/v1/me/password", new { currentPassword = "", newPassword = "a-password-of-my-own" }))
+        {
+            password.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+            (await password.Content.ReadAsStringAsync()).ShouldContain("external_account");
+        }
+
         foreach (var path in new[] { "/api/v1/users", "/api/v1/me", "/openapi/v1.json" })
         {
             (await server.Admin.GetStringAsync(path)).ShouldNotContain(ClientSecret, customMessage: path);
