@@ -12,6 +12,8 @@
 #   (--sizes "" or --storm "" leaves that part out; --server-env tries the server under other settings, e.g. the GC's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib/watch.sh
+. bench/lib/watch.sh
 
 sizes="1000 5000 10000"
 storm=10000
@@ -60,7 +62,6 @@ start_server() { # start_server DATA: on $port, or (the port taken by another pr
     port=$((port + 1))
   done
 }
-rss_mb() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$server_pid/status"; }
 gc_mb() { # gc_mb URL: "heap committed" in MB after the GC's last collection, from the server's own metrics
   local token
   token=$(curl -fs -X POST "$1/api/v1/auth/tokens" -H 'content-type: application/json' \
@@ -69,13 +70,6 @@ gc_mb() { # gc_mb URL: "heap committed" in MB after the GC's last collection, fr
     /^(process_runtime_)?dotnet_gc_(last_collection_)?heap_size/ { heap += $NF }
     /^(process_runtime_)?dotnet_gc_(last_collection_memory_)?committed/ { committed += $NF }
     END { printf "%.0f %.0f", heap / 1048576, committed / 1048576 }'
-}
-wait_for() { # wait_for FILE PATTERN SECONDS
-  local waited=0
-  until grep -q "$2" "$1"; do
-    sleep 0.5; waited=$((waited + 1))
-    if [ "$waited" -gt $(( $3 * 2 )) ]; then echo "fleet.sh: timed out waiting for '$2'" >&2; tail -5 "$1" >&2; exit 1; fi
-  done
 }
 
 measure_dashboard() { # measure_dashboard DATA PORT AGENTS: prints the dashboard section
@@ -119,7 +113,7 @@ measure_alerts() { # measure_alerts URL TOKEN AGENTS: prints the alerts section
   firing() { curl -fs -H "Authorization: Bearer $2" "$1/metrics" | awk '/^restic_manager_alerts_firing\{/ { n += $2 } END { print n + 0 }'; }
   local before fired steady rss_before
   read -r -a before <<<"$(evaluations "$1" "$2")"
-  rss_before=$(rss_mb)
+  rss_before=$(rss_mb "$server_pid")
   curl -fs -X POST "$1/api/v1/alert-rules" -H "Authorization: Bearer $2" -H 'content-type: application/json' \
     -d '{"name":"fleet","events":["backup_failed","backup_overdue","host_offline"],"offlineAfterMinutes":0}' >/dev/null
   local waited=0
@@ -134,7 +128,7 @@ measure_alerts() { # measure_alerts URL TOKEN AGENTS: prints the alerts section
   awk -v c0="${before[0]}" -v s0="${before[1]}" -v c1="${fired[0]}" -v s1="${fired[1]}" -v c2="${steady[0]}" -v s2="${steady[1]}" -v f="$(firing "$1" "$2")" 'BEGIN {
     printf "- first evaluations (incidents fire, %d in all): %d in %.3f s, %.0f ms each\n", f, c1 - c0, s1 - s0, (c1 > c0 ? 1000 * (s1 - s0) / (c1 - c0) : 0)
     printf "- steady state (nothing changes): %d evaluations in %.3f s, %.0f ms each\n", c2 - c1, s2 - s1, (c2 > c1 ? 1000 * (s2 - s1) / (c2 - c1) : 0) }'
-  echo "- server RSS: ${rss_before} MB before the rule, $(rss_mb) MB after"
+  echo "- server RSS: ${rss_before} MB before the rule, $(rss_mb "$server_pid") MB after"
   echo
 }
 
@@ -153,9 +147,9 @@ for n in $sizes; do
   swarm_pid=$!
   wait_for "$work/swarm-$n.log" "HOLDING" 600
   sleep 10
-  rss=$(rss_mb)
+  rss=$(rss_mb "$server_pid")
   sleep 50
-  rss_later=$(rss_mb)
+  rss_later=$(rss_mb "$server_pid")
   read -r heap committed <<<"$(gc_mb "http://127.0.0.1:$port")"
   wait "$swarm_pid"; swarm_pid=""
   line=$(grep "all $n online" "$work/swarm-$n.log")
@@ -185,4 +179,4 @@ wait "$swarm_pid" || true; swarm_pid=""
 echo "Server stopped (SIGTERM) and started again under $storm connected agents:"
 echo
 grep "STORM\|TIMEOUT" "$work/swarm-storm.log" | sed 's/^swarm: STORM /- /; s/^swarm: /- /'
-echo "- server RSS after recovery: $(rss_mb) MB"
+echo "- server RSS after recovery: $(rss_mb "$server_pid") MB"

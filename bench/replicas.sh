@@ -11,6 +11,8 @@
 #   bench/replicas.sh [--agents 25000] [--failover 18000] [--server-env "NAME=value …"]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib/watch.sh
+. bench/lib/watch.sh
 
 agents=25000
 failover=18000
@@ -63,14 +65,6 @@ start_replica() { # start_replica NAME
   until curl -fs "http://127.0.0.1:${port[$1]}/health" >/dev/null 2>&1; do
     kill -0 "${pid[$1]}" 2>/dev/null || { echo "replicas.sh: replica $1 did not start:" >&2; tail -3 "$work/server-$1.log" >&2; exit 1; }
     sleep 0.1
-  done
-}
-rss_mb() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
-wait_for() { # wait_for FILE PATTERN SECONDS
-  local waited=0
-  until grep -q "$2" "$1"; do
-    sleep 0.5; waited=$((waited + 1))
-    if [ "$waited" -gt $(( $3 * 2 )) ]; then echo "replicas.sh: timed out waiting for '$2' in $1" >&2; tail -5 "$1" >&2; exit 1; fi
   done
 }
 swarms() { # swarms MODE TOTAL: two swarm processes of TOTAL/2 agents each, over both replicas (enrolled once, by the first phase)
