@@ -73,13 +73,8 @@ internal static class AccountsExtensions
 
                     if (!context.Principal!.IsInRole(user.Role))
                     {
-                        var renewed = AccountClaims.Principal(user, CookieAuthenticationDefaults.AuthenticationScheme);
-                        if (context.Principal.FindFirst(AccountClaims.ProviderClaim) is { } provider)
-                        {
-                            ((System.Security.Claims.ClaimsIdentity)renewed.Identity!).AddClaim(new System.Security.Claims.Claim(AccountClaims.ProviderClaim, provider.Value));
-                        }
-
-                        context.ReplacePrincipal(renewed);
+                        context.ReplacePrincipal(AccountClaims.Principal(user, CookieAuthenticationDefaults.AuthenticationScheme,
+                            provider: context.Principal.FindFirst(AccountClaims.ProviderClaim)?.Value));
                         context.ShouldRenew = true;
                     }
 

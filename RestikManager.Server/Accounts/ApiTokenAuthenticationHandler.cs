@@ -49,7 +49,8 @@ internal static class AccountClaims
     /// <summary>The claim that marks a session begun at an OpenID provider (its issuer): sign-out then ends the provider's too.</summary>
     public const string ProviderClaim = "rm:sso";
 
-    public static ClaimsPrincipal Principal(User user, string scheme, long? tokenId = null)
+    /// <summary>The user's principal; <paramref name="provider"/>, the issuer of a session begun at an OpenID provider.</summary>
+    public static ClaimsPrincipal Principal(User user, string scheme, long? tokenId = null, string? provider = null)
     {
         List<Claim> claims =
         [
@@ -60,6 +61,11 @@ internal static class AccountClaims
         if (tokenId is { } id)
         {
             claims.Add(new Claim(TokenIdClaim, id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        if (provider is not null)
+        {
+            claims.Add(new Claim(ProviderClaim, provider));
         }
 
         return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme, ClaimTypes.Name, ClaimTypes.Role));

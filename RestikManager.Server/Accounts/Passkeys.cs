@@ -150,12 +150,6 @@ internal sealed class Passkeys(Database database, ServerSettings settings, IData
         return removed;
     }
 
-    public void RemoveAll(User user)
-    {
-        using var connection = database.Open();
-        connection.Execute("DELETE FROM passkeys WHERE user_id = @userId", new { userId = user.Id });
-    }
-
     private bool Exists(byte[] credentialId)
     {
         using var connection = database.Open();

@@ -13,7 +13,7 @@ internal sealed class SignIn(UserStore users, SignInThrottle throttle, AuditLog 
     public Outcome Check(string? username, string? password, HttpContext context)
     {
         username = username?.Trim() ?? "";
-        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var address = Address(context);
         if (throttle.RetryAfter(username, address) is { } wait)
         {
             audit.Append($"address:{address}", "sign_in", $"user:{username}", "denied", "throttled");
@@ -62,13 +62,10 @@ internal sealed class SignIn(UserStore users, SignInThrottle throttle, AuditLog 
     /// <summary>The second step: a code from the user's authenticator or a recovery code, throttled as passwords are.</summary>
     public Outcome CheckSecondFactor(User user, string? code, HttpContext context)
     {
-        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (throttle.RetryAfter(user.Username, address) is { } wait)
+        var address = Address(context);
+        if (Throttled(user, address, context) is { } throttled)
         {
-            audit.Append($"address:{address}", "sign_in", $"user:{user.Username}", "denied", "throttled (second factor)");
-            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return new(null, ApiErrors.Create(StatusCodes.Status429TooManyRequests, "too_many_attempts",
-                "Too many failed sign-in attempts for this account or from this address; try again later."));
+            return throttled;
         }
 
         if (string.IsNullOrWhiteSpace(code))
@@ -77,40 +74,47 @@ internal sealed class SignIn(UserStore users, SignInThrottle throttle, AuditLog 
                 "This account has a second factor: give the code from the authenticator app (or a recovery code) as code."));
         }
 
-        if (!factors.Verify(user, code))
-        {
-            throttle.Failed(user.Username, address);
-            audit.Append($"address:{address}", "sign_in", $"user:{user.Username}", "denied", "wrong or reused second-factor code");
-            return new(null, ApiErrors.Create(StatusCodes.Status401Unauthorized, "invalid_code",
-                "Wrong or already used code; wait for the next one from the app."));
-        }
-
-        throttle.Succeeded(user.Username);
-        audit.Append($"user:{user.Username}", "sign_in", $"user:{user.Username}", detail: "second factor");
-        return new(user, null);
+        return Judged(user, address, factors.Verify(user, code), "second factor", "wrong or reused second-factor code",
+            "invalid_code", "Wrong or already used code; wait for the next one from the app.");
     }
 
-    /// <summary>The second step by passkey (verified or not), throttled and audited as codes are.</summary>
-    public Outcome PasskeyOutcome(User user, bool verified, HttpContext context)
+    /// <summary>The second step by passkey: <paramref name="verify"/> runs only when the account is not throttled.</summary>
+    public async Task<Outcome> CheckPasskeyAsync(User user, Func<Task<bool>> verify, HttpContext context)
     {
-        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (throttle.RetryAfter(user.Username, address) is not null)
+        var address = Address(context);
+        return Throttled(user, address, context) ?? Judged(user, address, await verify(), "passkey", "passkey did not verify",
+            "invalid_passkey", "The passkey's answer did not verify; try again.");
+    }
+
+    private Outcome? Throttled(User user, string address, HttpContext context)
+    {
+        if (throttle.RetryAfter(user.Username, address) is not { } wait)
         {
-            return new(null, ApiErrors.Create(StatusCodes.Status429TooManyRequests, "too_many_attempts",
-                "Too many failed sign-in attempts for this account or from this address; try again later."));
+            return null;
         }
 
-        if (!verified)
+        audit.Append($"address:{address}", "sign_in", $"user:{user.Username}", "denied", "throttled (second factor)");
+        context.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        return new(null, ApiErrors.Create(StatusCodes.Status429TooManyRequests, "too_many_attempts",
+            "Too many failed sign-in attempts for this account or from this address; try again later."));
+    }
+
+    // A second step's verdict, counted by the throttle and audited: a failure counts toward the lock-out, a success clears it.
+    private Outcome Judged(User user, string address, bool ok, string how, string denied, string code, string message)
+    {
+        if (!ok)
         {
             throttle.Failed(user.Username, address);
-            audit.Append($"address:{address}", "sign_in", $"user:{user.Username}", "denied", "passkey did not verify");
-            return new(null, ApiErrors.Create(StatusCodes.Status401Unauthorized, "invalid_passkey", "The passkey's answer did not verify; try again."));
+            audit.Append($"address:{address}", "sign_in", $"user:{user.Username}", "denied", denied);
+            return new(null, ApiErrors.Create(StatusCodes.Status401Unauthorized, code, message));
         }
 
         throttle.Succeeded(user.Username);
-        audit.Append($"user:{user.Username}", "sign_in", $"user:{user.Username}", detail: "passkey");
+        audit.Append($"user:{user.Username}", "sign_in", $"user:{user.Username}", detail: how);
         return new(user, null);
     }
+
+    private static string Address(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
     /// <summary>For the API's token exchange: the second step in the same request, or a refusal saying what is missing.</summary>
     public Outcome CheckSecondFactorForToken(User user, string? code, HttpContext context)

@@ -135,10 +135,6 @@ internal sealed class Database : IDisposable
     }
 
     /// <summary>
-    /// A transaction that writes: SQLite takes its write lock at once (<c>BEGIN IMMEDIATE</c>) so a read-then-write never
-    /// meets a busy upgrade; PostgreSQL reads committed rows and the statement locks what it reads with <see cref="SqlDialect.ForUpdate"/>.
-    /// </summary>
-    /// <summary>
     /// Writes state that is rebuilt when lost (which replica holds an agent's socket): on PostgreSQL without waiting for
     /// the write-ahead log's flush (<c>synchronous_commit</c> off for this transaction only; a crash of the database may
     /// lose the last such writes, never corrupt anything), so that 10,000 reconnecting agents do not queue on fsync.
@@ -158,6 +154,10 @@ internal sealed class Database : IDisposable
         return rows;
     }
 
+    /// <summary>
+    /// A transaction that writes: SQLite takes its write lock at once (<c>BEGIN IMMEDIATE</c>) so a read-then-write never
+    /// meets a busy upgrade; PostgreSQL reads committed rows and the statement locks what it reads with <see cref="SqlDialect.ForUpdate"/>.
+    /// </summary>
     public static DbTransaction BeginWrite(DbConnection connection) =>
         connection is SqliteConnection sqlite ? sqlite.BeginTransaction(deferred: false) : connection.BeginTransaction();
 

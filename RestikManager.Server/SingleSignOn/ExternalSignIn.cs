@@ -23,7 +23,8 @@ internal sealed partial class ExternalSignIn(OidcSettings settings, UserStore us
         var name = Name(fromProvider) ?? subject;
         var actor = $"sso:{subject}";
         var detail = $"issuer={issuer} subject={subject}";
-        var role = settings.RoleFor(fromProvider.FindAll(settings.RoleClaim).SelectMany(c => Values(c.Value)));
+        // A list in the token or the userinfo answer arrives as one claim per value (the handler splits JSON arrays).
+        var role = settings.RoleFor(fromProvider.FindAll(settings.RoleClaim).Select(c => c.Value));
         if (subject.Length == 0)
         {
             return Refuse(actor, name, "no_subject", detail);
@@ -58,9 +59,7 @@ internal sealed partial class ExternalSignIn(OidcSettings settings, UserStore us
         }
 
         audit.Append($"user:{user.Username}", "sign_in", $"user:{user.Username}", detail: $"single sign-on, {detail}");
-        var principal = AccountClaims.Principal(user, CookieAuthenticationDefaults.AuthenticationScheme);
-        ((ClaimsIdentity)principal.Identity!).AddClaim(new Claim(AccountClaims.ProviderClaim, issuer));
-        return new Outcome(principal, null);
+        return new Outcome(AccountClaims.Principal(user, CookieAuthenticationDefaults.AuthenticationScheme, provider: issuer), null);
     }
 
     /// <summary>Our session for a provider's sign-in: not sliding, so the provider is asked again (and its groups read) at least this often.</summary>
@@ -90,10 +89,6 @@ internal sealed partial class ExternalSignIn(OidcSettings settings, UserStore us
 
     private static string? Name(ClaimsPrincipal principal) =>
         NameClaims.Select(principal.FindFirstValue).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))?.Trim();
-
-    // A provider may put a list in one claim as JSON (["a","b"]); the handler already splits a JSON array into claims.
-    private static IEnumerable<string> Values(string value) =>
-        value.StartsWith('[') ? value.Trim('[', ']').Split(',').Select(v => v.Trim().Trim('"')) : [value];
 
     private static string Shorten(string? message) => message is null ? "unknown" : message.Length <= 300 ? message : message[..300];
 

@@ -85,11 +85,10 @@ internal sealed partial class Rollout(
     {
         // Recorded before it is sent: a fast agent's answer (a failure, or its hello with the new version) must find the
         // offer it answers, or a real failure would be dropped as one never offered.
-        var before = agents.Find(agent.Id) ?? agent;
         agents.SetUpdate(agent.Id, release.Version!, UpdateStates.Sent, null, time.GetUtcNow());
         if (!connections.TrySend(agent.Id, new UpdateAgent(release.Version!, release.Sha256, release.Size)))
         {
-            agents.RestoreUpdate(before);
+            agents.RestoreUpdate(agent);
             return false;
         }
 

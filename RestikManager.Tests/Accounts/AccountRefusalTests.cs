@@ -13,6 +13,60 @@ public sealed class AccountRefusalTests(SharedServer shared) : IClassFixture<Sha
 {
     private readonly ServerFactory _server = shared.Server;
 
+    [Theory]
+    [InlineData("not json at all", "invalid_json")]
+    [InlineData("[1, 2]", "invalid_json")]
+    [InlineData("{\"token\": 5, \"credential\": {}}", "invalid_passkey")]
+    [InlineData("{\"token\": \"made-up\", \"credential\": {}}", "invalid_passkey")]
+    [InlineData("{\"token\": \"made-up\"}", "invalid_passkey")]
+    public async Task ABadPasskeyRegistrationIsA400InTheEnvelopeAndAddsNothing(string body, string code)
+    {
+        using var browser = await PageSession.SignInAsync(_server);
+        var page = await browser.GetStringAsync("/account");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/account?handler=PasskeyRegister")
+        {
+            Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("RequestVerificationToken",
+            System.Text.RegularExpressions.Regex.Match(page, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value);
+
+        using var response = await browser.SendAsync(request);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.JsonAsync()).GetProperty("error").GetProperty("code").GetString().ShouldBe(code);
+        (await browser.GetStringAsync("/account")).ShouldNotContain("id=\"passkeys\"", customMessage: "no passkey was added");
+    }
+
+    [Theory]
+    [InlineData("{}")]
+    [InlineData("{\"id\": \"AAAA\", \"rawId\": \"AAAA\", \"type\": \"public-key\", \"response\": {}}")]
+    [InlineData("{\"rawId\": 7}")]
+    public async Task AMadeUpCredentialForARealCeremonyIsA400AndAddsNothing(string credential)
+    {
+        using var browser = await PageSession.SignInAsync(_server);
+        var antiforgery = System.Text.RegularExpressions.Regex.Match(await browser.GetStringAsync("/account"),
+            "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        async Task<HttpResponseMessage> PostAsync(string handler, string body)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/account?handler={handler}")
+            {
+                Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("RequestVerificationToken", antiforgery);
+            return await browser.SendAsync(request);
+        }
+
+        using var options = await PostAsync("PasskeyOptions", "{}");
+        options.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var token = (await options.JsonAsync()).GetProperty("token").GetString();
+
+        using var response = await PostAsync("PasskeyRegister", $"{{\"token\": \"{token}\", \"credential\": {credential}}}");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, await response.Content.ReadAsStringAsync());
+        (await response.JsonAsync()).GetProperty("error").GetProperty("code").GetString().ShouldBe("invalid_passkey");
+        (await browser.GetStringAsync("/account")).ShouldNotContain("id=\"passkeys\"", customMessage: "no passkey was added");
+    }
+
     [Fact]
     public async Task AdminFromEnvironmentSignsInAndGetsAToken()
     {

@@ -53,21 +53,20 @@ internal sealed class SecondFactorModel(PendingSignIn pending, SignIn signIn, Se
             return StatusCode(StatusCodes.Status401Unauthorized);
         }
 
-        var body = await System.Text.Json.Nodes.JsonNode.ParseAsync(Request.Body, cancellationToken: HttpContext.RequestAborted);
-        var verified = await passkeys.VerifyAsync(waiting.User, (string?)body?["token"], body?["credential"], HttpContext);
-        var result = signIn.PasskeyOutcome(waiting.User, verified, HttpContext);
+        if (await PageJson.ReadAsync(Request) is not { } body)
+        {
+            return PageJson.NotJson();
+        }
+
+        var result = await signIn.CheckPasskeyAsync(waiting.User,
+            () => passkeys.VerifyAsync(waiting.User, PageJson.Text(body, "token"), body["credential"], HttpContext), HttpContext);
         if (result.Error is { } error)
         {
-            Response.StatusCode = error.StatusCode ?? StatusCodes.Status401Unauthorized;
-            return Content(new System.Text.Json.Nodes.JsonObject
-            {
-                ["error"] = new System.Text.Json.Nodes.JsonObject { ["code"] = error.Value!.Error.Code, ["message"] = error.Value.Error.Message },
-            }.ToJsonString(), "application/json");
+            return PageJson.Refusal(error);
         }
 
         await SignInAsync(waiting.User);
-        var to = Url.IsLocalUrl(waiting.ReturnUrl) ? waiting.ReturnUrl : "/";
-        return Content(new System.Text.Json.Nodes.JsonObject { ["redirect"] = to }.ToJsonString(), "application/json");
+        return PageJson.Of(new System.Text.Json.Nodes.JsonObject { ["redirect"] = Url.IsLocalUrl(waiting.ReturnUrl) ? waiting.ReturnUrl : "/" });
     }
 
     private void Describe(User user)

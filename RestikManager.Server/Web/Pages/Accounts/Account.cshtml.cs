@@ -91,17 +91,21 @@ internal sealed class AccountModel(ApiTokenStore tokens, AccountCommands command
             return StatusCode(StatusCodes.Status403Forbidden);
         }
 
-        var body = await System.Text.Json.Nodes.JsonNode.ParseAsync(Request.Body, cancellationToken: HttpContext.RequestAborted);
-        if (await passkeys.FinishRegistrationAsync(user, (string?)body?["token"], body?["credential"], (string?)body?["name"], HttpContext) is { } problem)
+        if (await PageJson.ReadAsync(Request) is not { } body)
         {
-            return Problem(problem);
+            return PageJson.NotJson();
+        }
+
+        if (await passkeys.FinishRegistrationAsync(user, PageJson.Text(body, "token"), body["credential"], PageJson.Text(body, "name"), HttpContext) is { } problem)
+        {
+            return PageJson.Refusal(ApiErrors.BadRequest("invalid_passkey", problem));
         }
 
         var codes = factors.EnsureRecoveryCodes(user);
-        return Content(new System.Text.Json.Nodes.JsonObject
+        return PageJson.Of(new System.Text.Json.Nodes.JsonObject
         {
             ["recoveryCodes"] = codes is null ? null : new System.Text.Json.Nodes.JsonArray([.. codes.Select(c => (System.Text.Json.Nodes.JsonNode?)c)]),
-        }.ToJsonString(), "application/json");
+        });
     }
 
     public IActionResult OnPostPasskeyRemove(long id)
@@ -110,15 +114,6 @@ internal sealed class AccountModel(ApiTokenStore tokens, AccountCommands command
         return passkeys.Remove(user, id, User.Actor())
             ? Answer(null, "The passkey is removed.")
             : Answer(new Refusal(StatusCodes.Status404NotFound, "not_found", "No such passkey of yours."), "");
-    }
-
-    private ContentResult Problem(string message)
-    {
-        Response.StatusCode = StatusCodes.Status400BadRequest;
-        return Content(new System.Text.Json.Nodes.JsonObject
-        {
-            ["error"] = new System.Text.Json.Nodes.JsonObject { ["code"] = "invalid_passkey", ["message"] = message },
-        }.ToJsonString(), "application/json");
     }
 
     /// <summary>Removes the second factor; a current code (or a recovery code) proves it is the owner, and the admin's rule still holds at the next sign-in.</summary>

@@ -33,7 +33,7 @@ internal sealed class UsersModel(UserStore users, AccountCommands commands, Seco
     public void OnGet()
     {
         Users = users.List();
-        WithSecondFactor = Users.Where(u => factors.Has(u.Id)).Select(u => u.Id).ToHashSet();
+        WithSecondFactor = factors.UsersWithAny();
         SecondFactorRequired = factors.Required();
     }
 
